@@ -1,0 +1,69 @@
+"""The HTTP API: Flask app factory, blueprints and marshmallow schemas.
+
+Views parse, call the application service or a read model's query, and map
+domain errors to problem+json; they never touch the event store.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from api import auth, errors, requests
+from api.schemas.common import ProblemSchema
+from api.system import SWAGGER_STATIC
+from registry.bootstrap import Registry
+from registry.config import Settings
+from registry.errors import RegistryError
+
+
+class RegistryApi(Api):
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        return errors.from_http_exception(error)
+
+
+def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Flask:
+    """Build the app; it opens its own Registry unless one is given (tests)."""
+    from api import agreements, system
+
+    registry = registry or Registry.open(settings)
+    app = Flask("registry")
+    app.config.update(
+        MAX_CONTENT_LENGTH=registry.settings.max_body_bytes,
+        API_TITLE="Vulnerable-worker protection registry",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_STATIC,
+        API_SPEC_OPTIONS={
+            "security": [{"bearerAuth": []}],
+            "components": {"securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "info": {"description": "Who was covered, under which agreement, recorded "
+                                    "by whom and when. Errors are problem+json."},
+        },
+    )
+    app.extensions["registry"] = registry
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    app.before_request(requests.assign_request_id)
+    app.before_request(auth.authenticate)
+    app.before_request(requests.check_body)
+    app.after_request(requests.finish)
+    app.register_error_handler(RegistryError, errors.from_registry_error)
+    app.register_error_handler(errors.ApiProblem, errors.from_api_problem)
+
+    api = RegistryApi(app)
+    api.register_blueprint(agreements.blp)
+    app.register_blueprint(system.bp)
+    for alias, endpoint in (("/api/v1/openapi.json", "api-docs.openapi_json"),
+                            ("/api/v1/docs", "api-docs.openapi_swagger_ui")):
+        app.add_url_rule(alias, endpoint=alias, view_func=app.view_functions[endpoint])
+    return app

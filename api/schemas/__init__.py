@@ -1,0 +1,1 @@
+"""marshmallow schemas: the shape of every request and response body."""

@@ -1,0 +1,78 @@
+"""Fields and schemas shared by every resource."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate
+
+from registry import regions
+
+MAX_INT = 2**31 - 1
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class Strict(Schema):
+    """Unknown fields are errors: a typo must not be silently dropped."""
+
+    class Meta:
+        ordered = True
+
+
+class Text(fields.String):
+    """Trimmed text without control characters, of bounded length."""
+
+    def __init__(self, *, max_length: int = 200, blank: bool = False, **kwargs: Any) -> None:
+        validators = [validate.Length(min=0 if blank else 1, max=max_length)]
+        super().__init__(validate=validators, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if _CONTROL.search(text):
+            raise ValidationError("must not contain control characters")
+        return text
+
+
+class RegionCode(fields.String):
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        code = super()._deserialize(value, attr, data, **kwargs)
+        if not regions.is_region_code(code):
+            raise ValidationError('must be a Kemendagri code such as "12" or "12.75"')
+        return code
+
+
+class UtcTimestamp(fields.DateTime):
+    """An ISO 8601 instant; without an offset it is taken as UTC."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+
+
+def Count(*, strict: bool = True, **kwargs: Any) -> fields.Integer:  # noqa: N802
+    """A whole number >= 1; in a JSON body never a string or a float."""
+    return fields.Integer(strict=strict, validate=validate.Range(min=1, max=MAX_INT), **kwargs)
+
+
+def Rupiah(**kwargs: Any) -> fields.Integer:  # noqa: N802
+    return fields.Integer(strict=True, validate=validate.Range(min=0, max=10**12), **kwargs)
+
+
+class PageArgs(Strict):
+    after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=2**62))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class ProblemSchema(Schema):
+    """RFC 9457 problem details, with the registry's stable `code`."""
+
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    code = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.String())

@@ -1,0 +1,25 @@
+"""The registry's events: immutable, past-tense facts with stable topics.
+
+Stored event types and fields are a public contract. A field's meaning never
+changes: a new shape gets `class_version = N` and an `upcast_vN-1_vN` static
+method on the class, with a test that loads the old shape.
+"""
+
+from events.agreement import (
+    AgreementAmended,
+    AgreementRenewed,
+    AgreementSigned,
+    AgreementTerminated,
+    ChildQuotaAllocated,
+)
+from events.base import RegistryCreated, RegistryEvent
+
+__all__ = [
+    "AgreementAmended",
+    "AgreementRenewed",
+    "AgreementSigned",
+    "AgreementTerminated",
+    "ChildQuotaAllocated",
+    "RegistryCreated",
+    "RegistryEvent",
+]

@@ -1,0 +1,82 @@
+"""Events of an agreement's stream (MOU or PKS)."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID
+
+from events.base import RegistryCreated, RegistryEvent
+
+
+class AgreementSigned(RegistryCreated):
+    """An MOU or PKS was signed; its first term runs `starts_on`..`ends_on`."""
+
+    TOPIC = "AgreementSigned"
+
+    agreement_number: str
+    kind: str
+    parent_id: UUID | None
+    title: str | None
+    region_code: str
+    region_name: str
+    sponsor: str
+    bpjs_office: str
+    signed_on: date
+    signatories: list[dict[str, str]]
+    funding_source: str
+    programs: list[str]
+    starts_on: date
+    ends_on: date
+    quota: int | None
+    monthly_contribution_idr: int
+
+
+class AgreementAmended(RegistryEvent):
+    """Term `term_number` (1-based) changed; `None` fields stayed as they were."""
+
+    TOPIC = "AgreementAmended"
+
+    effective_on: date
+    term_number: int
+    reason: str
+    quota: int | None
+    monthly_contribution_idr: int | None
+    title: str | None
+    sponsor: str | None
+
+
+class AgreementRenewed(RegistryEvent):
+    """A new term was added after the last one.
+
+    `carried_over` is how many workers still enrolled at the end of the
+    previous term continue into this one (0 without `carry_over`).
+    """
+
+    TOPIC = "AgreementRenewed"
+
+    starts_on: date
+    ends_on: date
+    quota: int | None
+    monthly_contribution_idr: int
+    carry_over: bool
+    carried_over: int
+    reason: str | None
+
+
+class AgreementTerminated(RegistryEvent):
+    """The agreement ends early: nothing is covered under it after `ends_on`."""
+
+    TOPIC = "AgreementTerminated"
+
+    ends_on: date
+    reason: str
+
+
+class ChildQuotaAllocated(RegistryEvent):
+    """On an MOU: the quota a PKS under it now takes (0 once terminated)."""
+
+    TOPIC = "ChildQuotaAllocated"
+
+    child_id: UUID
+    child_agreement_number: str
+    quota: int

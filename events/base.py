@@ -1,0 +1,39 @@
+"""Base classes: every event carries who recorded it and in which request.
+
+The library has no metadata envelope, so `actor` and `request_id` are fields
+of every event; `recorded_at` is the library's `timestamp`. Topics are the
+event type names ("AgreementSigned"), registered explicitly so that moving or
+renaming a class never orphans stored rows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from eventsourcing.domain import AggregateCreated, AggregateEvent
+from eventsourcing.utils import register_topic
+
+
+class RegistryEvent(AggregateEvent):
+    """An event of one of the registry's aggregates."""
+
+    actor: str
+    request_id: str
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        topic = cls.__dict__.get("TOPIC")
+        if topic:
+            register_topic(topic, cls)
+
+    def apply(self, aggregate: Any) -> None:
+        # The aggregate owns how a fact changes its state.
+        aggregate.when(self)
+
+    @property
+    def type(self) -> str:
+        return type(self).TOPIC  # type: ignore[attr-defined]
+
+
+class RegistryCreated(AggregateCreated, RegistryEvent):
+    """The first event of an aggregate's stream."""

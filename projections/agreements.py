@@ -1,0 +1,192 @@
+"""The agreements read model: lists, filters and status on a date."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from functools import singledispatchmethod
+from typing import Any
+
+from events import (
+    AgreementAmended,
+    AgreementRenewed,
+    AgreementSigned,
+    AgreementTerminated,
+    ChildQuotaAllocated,
+)
+from projections.base import Projection
+from registry.db import Cursor
+
+STATUS_SQL = {
+    # Mirrors registry.term.status_on; dates are ISO text, so text order is date order.
+    "terminated": "a.terminated_on IS NOT NULL AND ? > a.terminated_on",
+    "pending": "{live} AND ? < a.first_starts_on",
+    "active": "{live} AND EXISTS (SELECT 1 FROM rm_agreement_terms t WHERE "
+              "t.agreement_id = a.id AND t.starts_on <= ? AND ? <= t.ends_on)",
+    "expired": "{live} AND ? > a.last_ends_on",
+    "lapsed": "{live} AND ? >= a.first_starts_on AND ? <= a.last_ends_on AND NOT EXISTS "
+              "(SELECT 1 FROM rm_agreement_terms t WHERE t.agreement_id = a.id "
+              "AND t.starts_on <= ? AND ? <= t.ends_on)",
+}
+LIVE_SQL = "(a.terminated_on IS NULL OR ? <= a.terminated_on)"
+
+
+class AgreementsProjection(Projection):
+    name = "agreements"
+    table_names = ("rm_agreement_terms", "rm_agreements")
+    tables = (
+        """CREATE TABLE IF NOT EXISTS rm_agreements (
+            id TEXT PRIMARY KEY,
+            seq BIGINT NOT NULL UNIQUE,
+            agreement_number TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            parent_id TEXT,
+            region_code TEXT NOT NULL,
+            first_starts_on TEXT NOT NULL,
+            last_ends_on TEXT NOT NULL,
+            terminated_on TEXT,
+            version INTEGER NOT NULL,
+            doc TEXT NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS rm_agreement_terms (
+            agreement_id TEXT NOT NULL,
+            term_number INTEGER NOT NULL,
+            starts_on TEXT NOT NULL,
+            ends_on TEXT NOT NULL,
+            PRIMARY KEY (agreement_id, term_number))""",
+        "CREATE INDEX IF NOT EXISTS rm_agreements_region ON rm_agreements (region_code)",
+        "CREATE INDEX IF NOT EXISTS rm_agreements_parent ON rm_agreements (parent_id)",
+    )
+
+    @singledispatchmethod
+    def process(self, event: Any, cur: Cursor, position: int) -> None:
+        """Events of other aggregates leave this model alone."""
+
+    @process.register(AgreementSigned)
+    def _signed(self, e: AgreementSigned, cur: Cursor, position: int) -> None:
+        doc = {
+            "id": str(e.originator_id),
+            "agreement_number": e.agreement_number,
+            "kind": e.kind,
+            "parent_id": str(e.parent_id) if e.parent_id else None,
+            "title": e.title,
+            "region_code": e.region_code,
+            "region_name": e.region_name,
+            "sponsor": e.sponsor,
+            "bpjs_office": e.bpjs_office,
+            "signed_on": e.signed_on.isoformat(),
+            "signatories": list(e.signatories),
+            "funding_source": e.funding_source,
+            "programs": list(e.programs),
+            "terms": [],
+            "terminated_on": None,
+            "termination_reason": None,
+            "version": e.originator_version,
+        }
+        cur.execute(
+            "INSERT INTO rm_agreements (id, seq, agreement_number, kind, parent_id, "
+            "region_code, first_starts_on, last_ends_on, version, doc) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc["id"], position, e.agreement_number, e.kind, doc["parent_id"],
+             e.region_code, e.starts_on.isoformat(), e.ends_on.isoformat(),
+             e.originator_version, json.dumps(doc)),
+        )
+        self._add_term(cur, doc, e.starts_on, e.ends_on, e.quota,
+                       e.monthly_contribution_idr, 0)
+        self._store(cur, doc)
+
+    @process.register(AgreementAmended)
+    def _amended(self, e: AgreementAmended, cur: Cursor, position: int) -> None:
+        doc = self._load(cur, e)
+        term = doc["terms"][e.term_number - 1]
+        for field in ("quota", "monthly_contribution_idr"):
+            if getattr(e, field) is not None:
+                term[field] = getattr(e, field)
+        for field in ("title", "sponsor"):
+            if getattr(e, field) is not None:
+                doc[field] = getattr(e, field)
+        self._store(cur, doc)
+
+    @process.register(AgreementRenewed)
+    def _renewed(self, e: AgreementRenewed, cur: Cursor, position: int) -> None:
+        doc = self._load(cur, e)
+        self._add_term(cur, doc, e.starts_on, e.ends_on, e.quota,
+                       e.monthly_contribution_idr, e.carried_over)
+        self._store(cur, doc)
+
+    @process.register(AgreementTerminated)
+    def _terminated(self, e: AgreementTerminated, cur: Cursor, position: int) -> None:
+        doc = self._load(cur, e)
+        doc["terminated_on"] = e.ends_on.isoformat()
+        doc["termination_reason"] = e.reason
+        self._store(cur, doc)
+
+    @process.register(ChildQuotaAllocated)
+    def _allocated(self, e: ChildQuotaAllocated, cur: Cursor, position: int) -> None:
+        self._store(cur, self._load(cur, e))
+
+    def _load(self, cur: Cursor, e: Any) -> dict[str, Any]:
+        row = cur.execute("SELECT doc FROM rm_agreements WHERE id = ?",
+                          (str(e.originator_id),)).fetchone()
+        doc = json.loads(row[0])
+        doc["version"] = e.originator_version
+        return doc
+
+    def _add_term(self, cur: Cursor, doc: dict[str, Any], starts_on: date, ends_on: date,
+                  quota: int | None, contribution: int, enrolled: int) -> None:
+        doc["terms"].append({
+            "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(),
+            "quota": quota, "monthly_contribution_idr": contribution, "enrolled": enrolled,
+        })
+        cur.execute(
+            "INSERT INTO rm_agreement_terms (agreement_id, term_number, starts_on, ends_on) "
+            "VALUES (?, ?, ?, ?)",
+            (doc["id"], len(doc["terms"]), starts_on.isoformat(), ends_on.isoformat()),
+        )
+
+    def _store(self, cur: Cursor, doc: dict[str, Any]) -> None:
+        cur.execute(
+            "UPDATE rm_agreements SET last_ends_on = ?, terminated_on = ?, version = ?, "
+            "doc = ? WHERE id = ?",
+            (doc["terms"][-1]["ends_on"], doc["terminated_on"], doc["version"],
+             json.dumps(doc), doc["id"]),
+        )
+
+
+def list_agreements(
+    cur: Cursor, *, on: date, scopes: list[str] | None = None, region_code: str | None = None,
+    kind: str | None = None, parent_id: str | None = None, status: str | None = None,
+    after: int = 0, limit: int = 50,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of agreement documents in signing order, and the next cursor."""
+    where, params = ["a.seq > ?"], [after]
+    for scope_list in ([region_code] if region_code else None, scopes):
+        if scope_list is not None:
+            clause, scope_params = region_clause("a.region_code", scope_list)
+            where.append(clause)
+            params += scope_params
+    if kind:
+        where.append("a.kind = ?")
+        params.append(kind)
+    if parent_id:
+        where.append("a.parent_id = ?")
+        params.append(parent_id)
+    if status:
+        clause = STATUS_SQL[status].format(live=LIVE_SQL)
+        where.append("(" + clause + ")")
+        params += [on.isoformat()] * clause.count("?")
+    rows = cur.execute(
+        "SELECT a.seq, a.doc FROM rm_agreements a WHERE " + " AND ".join(where)
+        + " ORDER BY a.seq LIMIT ?",  # noqa: S608 - clauses are fixed strings
+        (*params, limit + 1),
+    ).fetchall()
+    docs = [json.loads(doc) for _, doc in rows[:limit]]
+    next_after = rows[limit - 1][0] if len(rows) > limit else None
+    return docs, next_after
+
+
+def region_clause(column: str, scopes: list[str]) -> tuple[str, list[str]]:
+    """SQL matching a region code inside any of the scopes (none: nothing)."""
+    if not scopes:
+        return "1 = 0", []
+    clause = " OR ".join(f"({column} = ? OR {column} LIKE ?)" for _ in scopes)
+    return f"({clause})", [p for scope in scopes for p in (scope, scope + ".%")]

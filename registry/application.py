@@ -1,0 +1,190 @@
+"""The application service: the only way to change the registry's state.
+
+Each use case is get -> command -> save, where one `save()` writes every
+aggregate it touched in one transaction with optimistic concurrency. A save
+that loses a race is retried from the start a few times, then refused with
+`concurrent_update`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import reduce
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
+
+from registry.agreement import Agreement
+from registry.config import Database
+from registry.context import Context
+from registry.errors import (
+    ConcurrentUpdate,
+    DuplicateAgreementNumber,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+)
+from registry.term import DateAsISO, TermAsDict
+
+SAVE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a write produced: the aggregate as saved and the log position."""
+
+    agreement: Agreement
+    position: int
+
+
+class RegistryApplication(Application):
+    """Signs, amends, renews and terminates agreements."""
+
+    name = "registry"
+    snapshotting_intervals = {Agreement: 500}
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        super().__init__(env=database.eventsourcing_env())
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(DateAsISO())
+        transcoder.register(TermAsDict())
+
+    # Writes.
+
+    def sign_agreement(
+        self, ctx: Context, *, parent_id: UUID | None = None, **fields: Any
+    ) -> Written:
+        """Sign an MOU or a PKS (under `parent_id`, an MOU, if given)."""
+
+        def attempt() -> list[Aggregate]:
+            number = str(fields.get("agreement_number", ""))
+            if self._exists(Agreement.create_id(number)):
+                raise DuplicateAgreementNumber(
+                    f"an agreement numbered {number.strip()!r} already exists",
+                    {"agreement_number": "already used by another agreement"})
+            parent = self._parent(parent_id)
+            agreement = Agreement.sign(ctx, parent=parent, **fields)
+            if parent is None:
+                return [agreement]
+            parent.allocate_to_child(ctx, agreement, agreement.current_quota() or 0)
+            return [agreement, parent]
+
+        return self._write(attempt)
+
+    def amend_agreement(
+        self, ctx: Context, agreement_id: UUID, *, expected_version: int | None = None,
+        **changes: Any,
+    ) -> Written:
+        """Change the term in force on `effective_on` (with a reason)."""
+        return self._change(ctx, agreement_id, expected_version,
+                            lambda a: a.amend(ctx, **changes))
+
+    def renew_agreement(
+        self, ctx: Context, agreement_id: UUID, *, expected_version: int | None = None,
+        **terms: Any,
+    ) -> Written:
+        """Add a term after the last one."""
+        return self._change(ctx, agreement_id, expected_version,
+                            lambda a: a.renew(ctx, **terms))
+
+    def terminate_agreement(
+        self, ctx: Context, agreement_id: UUID, *, expected_version: int | None = None,
+        ends_on: date, reason: str,
+    ) -> Written:
+        """End an agreement early; an MOU's allocation to it is released."""
+        return self._change(ctx, agreement_id, expected_version,
+                            lambda a: a.terminate(ctx, ends_on=ends_on, reason=reason))
+
+    # Reads of one stream (lists come from projections).
+
+    def get_agreement(
+        self, agreement_id: UUID, *, version: int | None = None,
+        known_at: datetime | None = None,
+    ) -> Agreement:
+        """The agreement as it is, as of `version`, or as recorded by `known_at`."""
+        if known_at is None:
+            agreement = self._get(agreement_id, version)
+        else:
+            events = [
+                e for e in self.events.get(agreement_id, lte=version)
+                if e.timestamp <= known_at
+            ]
+            agreement = reduce(lambda a, e: e.mutate(a), events, None)
+            if agreement is None:
+                raise NotFound(f"agreement {agreement_id} was not recorded by {known_at}")
+        if version is not None and agreement.version != version:
+            raise NotFound(f"agreement {agreement_id} has no version {version}")
+        return agreement
+
+    def head_position(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    # Plumbing.
+
+    def _change(
+        self, ctx: Context, agreement_id: UUID, expected_version: int | None,
+        command: Callable[[Agreement], None],
+    ) -> Written:
+        def attempt() -> list[Aggregate]:
+            agreement = self._get(agreement_id)
+            if expected_version is not None and agreement.version != expected_version:
+                raise PreconditionFailed(
+                    f"If-Match names version {expected_version}, "
+                    f"but the agreement is at version {agreement.version}")
+            command(agreement)
+            return [agreement, *self._reallocate(ctx, agreement)]
+
+        return self._write(attempt)
+
+    def _reallocate(self, ctx: Context, child: Agreement) -> list[Agreement]:
+        """Keep a parent MOU's record of the quota its PKS takes up to date."""
+        if child.parent_id is None:
+            return []
+        parent = self._get(child.parent_id)
+        quota = 0 if child.terminated_on is not None else (child.current_quota() or 0)
+        if parent.child_quotas.get(str(child.id)) == quota:
+            return []
+        parent.allocate_to_child(ctx, child, quota)
+        return [parent]
+
+    def _write(self, attempt: Callable[[], list[Aggregate]]) -> Written:
+        for _ in range(SAVE_ATTEMPTS):
+            aggregates = attempt()
+            try:
+                recordings = self.save(*aggregates)
+            except IntegrityError:
+                continue  # another writer got there first: re-read and retry
+            return Written(aggregates[0], recordings[-1].notification.id)  # type: ignore[arg-type]
+        raise ConcurrentUpdate(
+            f"the agreement kept changing under concurrent writes; "
+            f"gave up after {SAVE_ATTEMPTS} attempts, try again")
+
+    def _get(self, agreement_id: UUID, version: int | None = None) -> Agreement:
+        try:
+            agreement = self.repository.get(agreement_id, version=version)
+        except AggregateNotFoundError:
+            raise NotFound(f"no agreement {agreement_id}") from None
+        if not isinstance(agreement, Agreement):
+            raise NotFound(f"no agreement {agreement_id}")
+        return agreement
+
+    def _exists(self, aggregate_id: UUID) -> bool:
+        return next(iter(self.events.get(aggregate_id, limit=1)), None) is not None
+
+    def _parent(self, parent_id: UUID | None) -> Agreement | None:
+        if parent_id is None:
+            return None
+        try:
+            return self._get(parent_id)
+        except NotFound:
+            raise ValidationFailed(
+                f"parent_id: no agreement {parent_id}",
+                {"parent_id": "no agreement with this id"}) from None

@@ -1,0 +1,99 @@
+"""The `registry` command line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+from registry.bootstrap import Registry
+from registry.config import ConfigurationError, Settings
+from registry.errors import RegistryError
+from registry.tokens import ROLES
+
+
+@contextmanager
+def opened() -> Iterator[Registry]:
+    """The registry named by the environment, with errors a person can act on."""
+    try:
+        registry = Registry.open(Settings.from_env())
+    except ConfigurationError as e:
+        raise click.ClickException(str(e)) from None
+    except Exception as e:  # noqa: BLE001 - a database we cannot open
+        raise click.ClickException(f"cannot open the registry database: {e}") from None
+    try:
+        yield registry
+    except RegistryError as e:
+        raise click.ClickException(e.detail) from None
+    finally:
+        registry.close()
+
+
+@click.group()
+def main() -> None:
+    """Event-sourced registry of JKK/JKM protection for vulnerable workers.
+
+    Configure with REGISTRY_DATABASE_URL (default sqlite:///registry.db).
+    """
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Run the HTTP API under gunicorn, and the projection process."""
+    from registry.serve import serve as run
+
+    try:
+        run(host, port, workers)
+    except ConfigurationError as e:
+        raise click.ClickException(str(e)) from None
+
+
+@main.group()
+def tokens() -> None:
+    """Create, list and revoke API tokens."""
+
+
+@tokens.command("create")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--name", required=True, help="Shown as the actor on every event it writes.")
+@click.option("--region", "regions", multiple=True,
+              help="Region scope, e.g. 12 or 12.75; repeat for several. None: everywhere.")
+def tokens_create(role: str, name: str, regions: tuple[str, ...]) -> None:
+    """Create a token; it is printed once, as the last line."""
+    with opened() as registry:
+        token = registry.tokens.create(name, role, list(regions))
+    scope = ", ".join(regions) if regions else "all regions"
+    click.echo(f"created {role} token {name!r} for {scope}; store it now, it is not kept:",
+               err=True)
+    click.echo(token)
+
+
+@tokens.command("list")
+def tokens_list() -> None:
+    """List tokens (never the tokens themselves)."""
+    with opened() as registry:
+        rows = registry.tokens.list()
+    if not rows:
+        click.echo("no tokens; create one with: registry tokens create --role admin --name NAME")
+        return
+    for row in rows:
+        state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
+        scope = ",".join(row["regions"]) or "*"  # type: ignore[arg-type]
+        click.echo(f"{row['name']}\t{row['role']}\t{scope}\t{row['created_at']}\t{state}")
+
+
+@tokens.command("revoke")
+@click.argument("name")
+def tokens_revoke(name: str) -> None:
+    """Revoke the token NAME: it stops working at once."""
+    with opened() as registry:
+        if not registry.tokens.revoke(name):
+            raise click.ClickException(f"no active token named {name!r}")
+    click.echo(f"revoked {name}")

@@ -1,0 +1,117 @@
+"""Configuration from the environment.
+
+`REGISTRY_DATABASE_URL`: `sqlite:///registry.db` (default, a file in the
+working directory; `sqlite:////abs/path.db` for an absolute path) or
+`postgresql://user:pass@host:5432/db`. A `?schema=NAME` query parameter on a
+PostgreSQL URL keeps the registry's tables in that schema.
+`REGISTRY_LOG_LEVEL` (default INFO), `REGISTRY_MAX_BODY_BYTES` (default 32 MiB).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qs, unquote, urlsplit
+
+DEFAULT_DATABASE_URL = "sqlite:///registry.db"
+DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+
+
+class ConfigurationError(ValueError):
+    """The configuration cannot be used; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Database:
+    """Where the event store and the read models live."""
+
+    engine: str  # "sqlite" or "postgresql"
+    path: str = ""  # sqlite
+    host: str = "127.0.0.1"
+    port: int = 5432
+    user: str = "postgres"
+    password: str = ""
+    dbname: str = ""
+    schema: str = "public"
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        parts = urlsplit(url)
+        if parts.scheme == "sqlite":
+            path = unquote(parts.path[1:] if parts.path.startswith("/") else parts.path)
+            if not path or parts.netloc:
+                raise ConfigurationError(
+                    f"bad SQLite URL {url!r}: use sqlite:///relative.db or sqlite:////abs/path.db")
+            return cls(engine="sqlite", path=path)
+        if parts.scheme in ("postgresql", "postgres"):
+            schema = parse_qs(parts.query).get("schema", ["public"])[0]
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,62}", schema):
+                raise ConfigurationError(f"bad schema name {schema!r} in the database URL")
+            dbname = unquote(parts.path.lstrip("/"))
+            if not dbname:
+                raise ConfigurationError(f"the PostgreSQL URL {url!r} names no database")
+            return cls(
+                engine="postgresql", host=parts.hostname or "127.0.0.1",
+                port=parts.port or 5432, user=unquote(parts.username or "postgres"),
+                password=unquote(parts.password or ""), dbname=dbname, schema=schema,
+            )
+        raise ConfigurationError(
+            f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://...")
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The settings of the `eventsourcing` library's recorders."""
+        if self.engine == "sqlite":
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": self.path,
+                "SQLITE_LOCK_TIMEOUT": "30",
+            }
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_SCHEMA": self.schema,
+            "POSTGRES_POOL_SIZE": "4",
+            "POSTGRES_MAX_OVERFLOW": "4",
+            "POSTGRES_LOCK_TIMEOUT": "30",
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+        }
+
+    def conninfo(self) -> str:
+        """A libpq connection string for PostgreSQL."""
+        from psycopg.conninfo import make_conninfo
+
+        return make_conninfo(host=self.host, port=self.port, user=self.user,
+                             password=self.password or None, dbname=self.dbname,
+                             connect_timeout=10)
+
+    def describe(self) -> str:
+        """The URL without its password, for logs and /health."""
+        if self.engine == "sqlite":
+            return f"sqlite:///{self.path}"
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: Database
+    log_level: str = "INFO"
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        url = env.get("REGISTRY_DATABASE_URL") or DEFAULT_DATABASE_URL
+        raw_limit = env.get("REGISTRY_MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)
+        if not raw_limit.isdigit() or int(raw_limit) < 1024:
+            raise ConfigurationError(
+                f"REGISTRY_MAX_BODY_BYTES must be a whole number of bytes >= 1024, got {raw_limit!r}")
+        return cls(
+            database=Database.from_url(url),
+            log_level=(env.get("REGISTRY_LOG_LEVEL") or "INFO").upper(),
+            max_body_bytes=int(raw_limit),
+        )

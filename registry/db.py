@@ -1,0 +1,117 @@
+"""SQL access for the registry's own tables (read models, tokens).
+
+The event store itself belongs to the `eventsourcing` library's recorders;
+this module gives the read side one code path over both engines. SQL is
+written once with `?` placeholders and translated for psycopg.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from registry.config import Database
+
+
+class Cursor:
+    """A thin cursor that speaks `?` placeholders on both engines."""
+
+    def __init__(self, raw: Any, engine: str) -> None:
+        self._raw = raw
+        self._engine = engine
+
+    def _sql(self, sql: str) -> str:
+        return sql if self._engine == "sqlite" else sql.replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
+        self._raw.execute(self._sql(sql), tuple(params))
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._raw.executemany(self._sql(sql), [tuple(r) for r in rows])
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        return self._raw.fetchone()
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return list(self._raw.fetchall())
+
+    @property
+    def rowcount(self) -> int:
+        return self._raw.rowcount
+
+
+class SqlStore:
+    """Connections to the registry database for everything but the events."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.engine = database.engine
+        self._local = threading.local()
+        self._pool: Any = None
+        if self.engine == "postgresql":
+            from psycopg_pool import ConnectionPool
+
+            self._pool = ConnectionPool(
+                conninfo=database.conninfo(), min_size=1, max_size=8, open=True,
+                kwargs={"autocommit": False, "options": f"-c search_path={database.schema}"},
+                timeout=30,
+            )
+
+    def _sqlite(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.database.path, isolation_level=None,
+                                   check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[Cursor]:
+        """One transaction; a write transaction on SQLite takes the write lock at once."""
+        if self.engine == "sqlite":
+            conn = self._sqlite()
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield Cursor(conn.cursor(), "sqlite")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+            return
+        with self._pool.connection() as conn:
+            with conn.transaction():
+                with conn.cursor() as cur:
+                    yield Cursor(cur, "postgresql")
+
+    def ping(self) -> bool:
+        try:
+            with self.transaction() as cur:
+                cur.execute("SELECT 1")
+                return cur.fetchone() is not None
+        except Exception:  # noqa: BLE001 - /health reports, it does not raise
+            return False
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+        if self._pool is not None:
+            self._pool.close()
+
+
+def ensure_schema(database: Database) -> None:
+    """Create the PostgreSQL schema the URL names (the library does not)."""
+    if database.engine != "postgresql" or database.schema == "public":
+        return
+    import psycopg
+
+    with psycopg.connect(database.conninfo(), autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{database.schema}"')

@@ -1,0 +1,66 @@
+"""Domain errors. Each carries the stable `code` of the HTTP contract.
+
+The domain raises them; `api/errors.py` maps them to problem+json, and the
+CLI prints them. Nothing here knows about HTTP beyond the code's name.
+"""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    """Base class: a request the registry refuses, with a stable code."""
+
+    code = "invalid_transition"
+
+    def __init__(self, detail: str, errors: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.errors = errors
+
+
+class ValidationFailed(RegistryError):
+    """The request is well-formed but a field breaks a domain rule."""
+
+    code = "validation_failed"
+
+
+class NotFound(RegistryError):
+    """The named agreement (or worker) does not exist, or is out of scope."""
+
+    code = "not_found"
+
+
+class DuplicateAgreementNumber(RegistryError):
+    """Another agreement already has this `agreement_number`."""
+
+    code = "duplicate_agreement_number"
+
+
+class QuotaExceeded(RegistryError):
+    """A quota would be exceeded, or lowered below what is already held."""
+
+    code = "quota_exceeded"
+
+
+class AgreementNotActive(RegistryError):
+    """The agreement is terminated, or the date is outside its terms."""
+
+    code = "agreement_not_active"
+
+
+class InvalidTransition(RegistryError):
+    """The lifecycle does not allow this change in the agreement's state."""
+
+    code = "invalid_transition"
+
+
+class ConcurrentUpdate(RegistryError):
+    """Other writers kept changing the same aggregates; retries ran out."""
+
+    code = "concurrent_update"
+
+
+class PreconditionFailed(RegistryError):
+    """`If-Match` named a version that is no longer the current one."""
+
+    code = "precondition_failed"

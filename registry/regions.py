@@ -1,0 +1,23 @@
+"""Kemendagri region codes: a province "12" or a regency/city "12.75".
+
+A scope "12" contains every "12.xx"; a regency contains only itself.
+"""
+
+from __future__ import annotations
+
+import re
+
+_REGION = re.compile(r"^\d{2}(\.\d{2})?$")
+
+
+def is_region_code(code: str) -> bool:
+    return bool(_REGION.match(code))
+
+
+def contains(scope: str, region_code: str) -> bool:
+    """Whether `region_code` lies inside `scope` (equal, or a regency of it)."""
+    return region_code == scope or region_code.startswith(scope + ".")
+
+
+def in_any(scopes: list[str] | tuple[str, ...], region_code: str) -> bool:
+    return any(contains(scope, region_code) for scope in scopes)

@@ -1,0 +1,50 @@
+"""`registry serve`: gunicorn on `wsgi:app`, plus the projection process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from registry.bootstrap import Registry
+from registry.config import Settings
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        # Runs in each worker after fork: connections are never shared.
+        from wsgi import app
+
+        return app
+
+
+def serve(host: str, port: int, workers: int, threads: int = 4) -> None:
+    settings = Settings.from_env()
+    # Create tables once, here, so that workers starting together do not race.
+    Registry.open(settings).close()
+    projector = subprocess.Popen([sys.executable, "-m", "projections.worker"])
+    try:
+        _Gunicorn({
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread",
+            "preload_app": False,
+            "timeout": 120,
+            "graceful_timeout": 10,
+            "loglevel": settings.log_level.lower(),
+            "accesslog": "-",
+        }).run()
+    finally:
+        projector.terminate()
+        projector.wait(timeout=10)
