@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from flask import current_app, url_for
+from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -22,20 +22,15 @@ from api.schemas.agreements import (
     SignAgreement,
     TerminateAgreement,
 )
-from api.schemas.common import ProblemSchema
+from api.common import registry, visible_agreement, with_problems
 from projections.agreements import list_agreements
 from registry.application import Written
-from registry.bootstrap import Registry
 from registry.dates import today, utc_iso
 from registry.errors import NotFound, ValidationFailed
 from registry.term import Term, current_term_index, status_on
 
 blp = Blueprint("agreements", __name__, url_prefix="/api/v1/agreements",
                 description="MOUs and PKS: their terms, quotas and lifecycle")
-
-
-def registry() -> Registry:
-    return current_app.extensions["registry"]
 
 
 def present(doc: dict[str, Any], on: date | None = None,
@@ -66,30 +61,18 @@ def written(result: Written, status: int = 200) -> tuple[dict[str, Any], int, di
     return body, status, headers
 
 
-def visible_agreement(agreement_id: UUID, **as_of: Any) -> Any:
-    agreement = registry().app.get_agreement(agreement_id, **as_of)
-    auth.require_visible(agreement.region_code, f"agreement {agreement_id}")
-    return agreement
-
-
 def writable_agreement(agreement_id: UUID) -> None:
     auth.require_write(visible_agreement(agreement_id).region_code)
 
 
-ERRORS = {"alt_responses": [401, 403, 404, 409, 412, 415, 422]}
 
-
-def _errors(view: Any) -> Any:
-    for status in ERRORS["alt_responses"]:
-        view = blp.alt_response(status, schema=ProblemSchema, description="problem+json")(view)
-    return view
 
 
 @blp.route("")
 class Agreements(MethodView):
     @blp.arguments(AgreementListQuery, location="query")
     @blp.response(200, AgreementPage)
-    @_errors
+    @with_problems
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List agreements, filtered, in signing order (cursor `after`)."""
         reg = registry()
@@ -104,7 +87,7 @@ class Agreements(MethodView):
 
     @blp.arguments(SignAgreement)
     @blp.response(201, AgreementOut)
-    @_errors
+    @with_problems
     def post(self, body: dict[str, Any]) -> Any:
         """Sign an MOU or a PKS (a PKS may name its parent MOU)."""
         auth.require_write(body["region_code"])
@@ -122,7 +105,7 @@ class Agreements(MethodView):
 class Agreement(MethodView):
     @blp.arguments(AgreementQuery, location="query")
     @blp.response(200, AgreementOut)
-    @_errors
+    @with_problems
     def get(self, args: dict[str, Any], agreement_id: UUID) -> Any:
         """One agreement as of a date (`on`), a record time (`known_at`) or a version."""
         agreement = visible_agreement(agreement_id, version=args["version"],
@@ -135,7 +118,7 @@ class Agreement(MethodView):
 class Amendments(MethodView):
     @blp.arguments(AmendAgreement)
     @blp.response(200, AgreementOut)
-    @_errors
+    @with_problems
     def post(self, body: dict[str, Any], agreement_id: UUID) -> Any:
         """Amend the term in force on `effective_on` (quota, contribution, title, sponsor)."""
         writable_agreement(agreement_id)
@@ -148,7 +131,7 @@ class Amendments(MethodView):
 class Renewals(MethodView):
     @blp.arguments(RenewAgreement)
     @blp.response(201, AgreementOut)
-    @_errors
+    @with_problems
     def post(self, body: dict[str, Any], agreement_id: UUID) -> Any:
         """Add a term after the last; enrolled workers continue with `carry_over`."""
         writable_agreement(agreement_id)
@@ -161,7 +144,7 @@ class Renewals(MethodView):
 class Termination(MethodView):
     @blp.arguments(TerminateAgreement)
     @blp.response(200, AgreementOut)
-    @_errors
+    @with_problems
     def post(self, body: dict[str, Any], agreement_id: UUID) -> Any:
         """Terminate: nothing is covered under the agreement after `ends_on`."""
         writable_agreement(agreement_id)

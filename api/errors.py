@@ -51,15 +51,18 @@ TITLES = {
 class ApiProblem(Exception):
     """Raised in views for an HTTP-level refusal (auth, media type, headers)."""
 
-    def __init__(self, code: str, detail: str, headers: dict[str, str] | None = None) -> None:
+    def __init__(self, code: str, detail: str, headers: dict[str, str] | None = None,
+                 errors: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
         self.headers = headers or {}
+        self.errors = errors
 
 
 def problem(code: str, detail: str, errors: dict[str, str] | None = None,
-            headers: dict[str, str] | None = None) -> Response:
+            headers: dict[str, str] | None = None,
+            extra: dict[str, Any] | None = None) -> Response:
     status = STATUS_OF_CODE[code]
     body: dict[str, Any] = {
         "type": f"https://registry.bpjs-rentan.id/problems/{code.replace('_', '-')}",
@@ -70,6 +73,7 @@ def problem(code: str, detail: str, errors: dict[str, str] | None = None,
     }
     if errors:
         body["errors"] = errors
+    body.update(extra or {})
     response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
@@ -121,4 +125,4 @@ def from_registry_error(error: RegistryError) -> Response:
 
 
 def from_api_problem(error: ApiProblem) -> Response:
-    return problem(error.code, error.detail, headers=error.headers)
+    return problem(error.code, error.detail, error.errors, headers=error.headers)

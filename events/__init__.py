@@ -11,8 +11,18 @@ from events.agreement import (
     AgreementSigned,
     AgreementTerminated,
     ChildQuotaAllocated,
+    QuotaSlotsReleased,
+    QuotaSlotsTaken,
 )
 from events.base import RegistryCreated, RegistryEvent
+from events.region import CoverageTargetSet, RegionRegistered
+from events.worker import (
+    EnrollmentCarriedOver,
+    EnrollmentVoided,
+    WorkerDisenrolled,
+    WorkerEnrolled,
+    WorkerRegistered,
+)
 
 __all__ = [
     "AgreementAmended",
@@ -20,6 +30,15 @@ __all__ = [
     "AgreementSigned",
     "AgreementTerminated",
     "ChildQuotaAllocated",
+    "CoverageTargetSet",
+    "EnrollmentCarriedOver",
+    "EnrollmentVoided",
+    "QuotaSlotsReleased",
+    "QuotaSlotsTaken",
+    "RegionRegistered",
     "RegistryCreated",
     "RegistryEvent",
+    "WorkerDisenrolled",
+    "WorkerEnrolled",
+    "WorkerRegistered",
 ]

@@ -80,3 +80,21 @@ class ChildQuotaAllocated(RegistryEvent):
     child_id: UUID
     child_agreement_number: str
     quota: int
+
+
+class QuotaSlotsTaken(RegistryEvent):
+    """`count` workers were enrolled into term `term_number` (one batch or one worker)."""
+
+    TOPIC = "QuotaSlotsTaken"
+
+    term_number: int
+    count: int
+
+
+class QuotaSlotsReleased(RegistryEvent):
+    """`count` slots of term `term_number` were freed by disenrollments or voids."""
+
+    TOPIC = "QuotaSlotsReleased"
+
+    term_number: int
+    count: int

@@ -13,6 +13,8 @@ from events import (
     AgreementSigned,
     AgreementTerminated,
     ChildQuotaAllocated,
+    QuotaSlotsReleased,
+    QuotaSlotsTaken,
 )
 from projections.base import Projection
 from registry.db import Cursor
@@ -118,6 +120,15 @@ class AgreementsProjection(Projection):
         doc = self._load(cur, e)
         doc["terminated_on"] = e.ends_on.isoformat()
         doc["termination_reason"] = e.reason
+        self._store(cur, doc)
+
+    @process.register(QuotaSlotsTaken)
+    @process.register(QuotaSlotsReleased)
+    def _slots(self, e: QuotaSlotsTaken | QuotaSlotsReleased, cur: Cursor,
+               position: int) -> None:
+        doc = self._load(cur, e)
+        sign = 1 if isinstance(e, QuotaSlotsTaken) else -1
+        doc["terms"][e.term_number - 1]["enrolled"] += sign * e.count
         self._store(cur, doc)
 
     @process.register(ChildQuotaAllocated)

@@ -14,6 +14,9 @@ from typing import Any
 
 from projections.agreements import AgreementsProjection
 from projections.base import Projection
+from projections.coverage import CoverageProjection
+from projections.coverage_queries import active_in_term
+from projections.targets import TargetsProjection
 from registry.db import Cursor, SqlStore
 
 log = logging.getLogger(__name__)
@@ -26,7 +29,7 @@ POSITIONS_DDL = """CREATE TABLE IF NOT EXISTS projection_positions (
 
 
 def all_projections() -> list[Projection]:
-    return [AgreementsProjection()]
+    return [AgreementsProjection(), CoverageProjection(), TargetsProjection()]
 
 
 class ProjectionRunner:
@@ -94,3 +97,15 @@ class ProjectionRunner:
             "SELECT position FROM projection_positions WHERE name = ?" + lock, (name,)
         ).fetchone()
         return int(row[0]) if row else 0
+
+
+class ProjectedRoster:
+    """The application's Roster, read from the coverage model once it is current."""
+
+    def __init__(self, runner: ProjectionRunner) -> None:
+        self.runner = runner
+
+    def active_in_term(self, agreement_id: Any, term_number: int) -> list[tuple[str, str]]:
+        self.runner.catch_up()
+        with self.runner.store.transaction() as cur:
+            return active_in_term(cur, str(agreement_id), term_number)

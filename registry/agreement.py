@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import singledispatchmethod
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
@@ -19,11 +19,15 @@ from events import (
     AgreementSigned,
     AgreementTerminated,
     ChildQuotaAllocated,
+    QuotaSlotsReleased,
+    QuotaSlotsTaken,
     RegistryEvent,
 )
 from registry import programs as vocab
 from registry import regions
 from registry.context import Context
+from registry.enrollment import Coverage
+from registry.ids import derived_id
 from registry.errors import (
     AgreementNotActive,
     InvalidTransition,
@@ -31,9 +35,6 @@ from registry.errors import (
     ValidationFailed,
 )
 from registry.term import Term, current_term_index, status_on
-
-NAMESPACE = uuid5(NAMESPACE_URL, "https://registry.bpjs-rentan.id/")
-
 
 def _require(condition: bool, field: str, message: str) -> None:
     if not condition:
@@ -80,7 +81,7 @@ class Agreement(Aggregate):
     @staticmethod
     def create_id(agreement_number: str) -> UUID:
         """Derived from the number, so a second signing of it cannot be saved."""
-        return uuid5(NAMESPACE, "agreement:" + agreement_number.strip().casefold())
+        return derived_id("agreement", agreement_number.strip().casefold())
 
     # Commands.
 
@@ -264,6 +265,49 @@ class Agreement(Aggregate):
             child_agreement_number=child.agreement_number, quota=quota,
         )
 
+    def coverage_for(self, starts_on: date | None, programs: list[str] | None,
+                     today: date) -> Coverage:
+        """What enrolling a worker now would cover: the term, period and programs."""
+        if self.terminated_on is not None:
+            raise AgreementNotActive(
+                f"agreement {self.agreement_number} was terminated on {self.terminated_on}")
+        if starts_on is None:
+            index = current_term_index(self.terms, today)
+            starts_on = max(self.terms[index].starts_on, today)
+            if starts_on > self.terms[index].ends_on:
+                raise AgreementNotActive(
+                    f"the current term of {self.agreement_number} ended on "
+                    f"{self.terms[index].ends_on}; name a starts_on inside a term")
+        else:
+            found = [i for i, t in enumerate(self.terms) if t.contains(starts_on)]
+            if not found:
+                raise AgreementNotActive(
+                    f"{starts_on} is outside every term of {self.agreement_number}")
+            index = found[0]
+        chosen = vocab.normalised(programs) if programs else list(self.programs)
+        foreign = [p for p in chosen if p not in self.programs]
+        _require(not foreign, "programs",
+                 f"{', '.join(foreign)} not bought by agreement {self.agreement_number}")
+        return Coverage(self.id, self.agreement_number, self.region_code, index + 1,
+                        chosen, starts_on, self.terms[index].ends_on)
+
+    def has_room(self, term_number: int, count: int) -> bool:
+        free = self.terms[term_number - 1].free_slots()
+        return free is None or count <= free
+
+    def take_slots(self, ctx: Context, term_number: int, count: int) -> None:
+        """Hold quota slots for `count` newly enrolled workers; never beyond the quota."""
+        if not self.has_room(term_number, count):
+            term = self.terms[term_number - 1]
+            raise QuotaExceeded(
+                f"term {term_number} of {self.agreement_number} has quota {term.quota} "
+                f"and {term.enrolled} enrolled")
+        self.trigger_event(QuotaSlotsTaken, **ctx.stamp(), term_number=term_number, count=count)
+
+    def release_slots(self, ctx: Context, term_number: int, count: int = 1) -> None:
+        self.trigger_event(QuotaSlotsReleased, **ctx.stamp(), term_number=term_number,
+                           count=count)
+
     def _check_not_terminated(self, on: date, error: type = InvalidTransition) -> None:
         if self.terminated_on is not None and on > self.terminated_on:
             raise error(
@@ -344,6 +388,16 @@ class Agreement(Aggregate):
     def _terminated(self, e: AgreementTerminated) -> None:
         self.terminated_on = e.ends_on
         self.termination_reason = e.reason
+
+    @when.register(QuotaSlotsTaken)
+    def _taken(self, e: QuotaSlotsTaken) -> None:
+        term = self.terms[e.term_number - 1]
+        self.terms[e.term_number - 1] = term.with_changes(enrolled=term.enrolled + e.count)
+
+    @when.register(QuotaSlotsReleased)
+    def _released(self, e: QuotaSlotsReleased) -> None:
+        term = self.terms[e.term_number - 1]
+        self.terms[e.term_number - 1] = term.with_changes(enrolled=term.enrolled - e.count)
 
     @when.register(ChildQuotaAllocated)
     def _allocated(self, e: ChildQuotaAllocated) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import reduce
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -22,6 +22,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from registry.agreement import Agreement
 from registry.config import Database
 from registry.context import Context
+from registry.enrolling import EnrollmentUseCases
 from registry.errors import (
     ConcurrentUpdate,
     DuplicateAgreementNumber,
@@ -30,26 +31,41 @@ from registry.errors import (
     ValidationFailed,
 )
 from registry.term import DateAsISO, TermAsDict
+from registry.worker import Worker
 
 SAVE_ATTEMPTS = 5
+T = TypeVar("T")
+Attempt = Callable[[], tuple[list[Aggregate], T]]
+
+
+class _Conflict(Exception):
+    """A read model and the aggregates disagreed mid-command: start again."""
 
 
 @dataclass(frozen=True)
 class Written:
-    """What a write produced: the aggregate as saved and the log position."""
+    """What a write produced: the agreement as saved and the log position."""
 
     agreement: Agreement
     position: int
 
 
-class RegistryApplication(Application):
-    """Signs, amends, renews and terminates agreements."""
+class Roster(Protocol):
+    """Who holds a slot in a term: read from a read model brought up to date."""
+
+    def active_in_term(self, agreement_id: UUID, term_number: int) -> list[tuple[str, str]]:
+        """(nik, enrollment_id) of every enrollment holding a slot in the term."""
+
+
+class RegistryApplication(EnrollmentUseCases, Application):
+    """Signs, amends, renews and terminates agreements; enrolls workers."""
 
     name = "registry"
-    snapshotting_intervals = {Agreement: 500}
+    snapshotting_intervals = {Agreement: 200, Worker: 50}
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, roster: Roster | None = None) -> None:
         self.database = database
+        self.roster = roster
         super().__init__(env=database.eventsourcing_env())
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -73,11 +89,11 @@ class RegistryApplication(Application):
             parent = self._parent(parent_id)
             agreement = Agreement.sign(ctx, parent=parent, **fields)
             if parent is None:
-                return [agreement]
+                return [agreement], agreement
             parent.allocate_to_child(ctx, agreement, agreement.current_quota() or 0)
-            return [agreement, parent]
+            return [agreement, parent], agreement
 
-        return self._write(attempt)
+        return self._written(attempt)
 
     def amend_agreement(
         self, ctx: Context, agreement_id: UUID, *, expected_version: int | None = None,
@@ -85,15 +101,29 @@ class RegistryApplication(Application):
     ) -> Written:
         """Change the term in force on `effective_on` (with a reason)."""
         return self._change(ctx, agreement_id, expected_version,
-                            lambda a: a.amend(ctx, **changes))
+                            lambda a: a.amend(ctx, **changes) or [])
 
     def renew_agreement(
         self, ctx: Context, agreement_id: UUID, *, expected_version: int | None = None,
         **terms: Any,
     ) -> Written:
-        """Add a term after the last one."""
-        return self._change(ctx, agreement_id, expected_version,
-                            lambda a: a.renew(ctx, **terms))
+        """Add a term after the last one; with `carry_over` enrolled workers continue."""
+
+        def renew(agreement: Agreement) -> list[Aggregate]:
+            agreement.renew(ctx, **terms)
+            term = agreement.terms[-1]
+            if not term.enrolled:
+                return []
+            assert self.roster is not None, "carry-over needs a roster"
+            holders = self.roster.active_in_term(agreement.id, len(agreement.terms) - 1)
+            if len(holders) != term.enrolled:
+                raise _Conflict  # the read model lags a write the agreement has seen
+            workers = [self.get_worker(nik) for nik, _ in holders]
+            for worker, (_, enrollment_id) in zip(workers, holders, strict=True):
+                worker.carry_over(ctx, enrollment_id, len(agreement.terms), term.ends_on)
+            return list(workers)
+
+        return self._change(ctx, agreement_id, expected_version, renew)
 
     def terminate_agreement(
         self, ctx: Context, agreement_id: UUID, *, expected_version: int | None = None,
@@ -101,7 +131,7 @@ class RegistryApplication(Application):
     ) -> Written:
         """End an agreement early; an MOU's allocation to it is released."""
         return self._change(ctx, agreement_id, expected_version,
-                            lambda a: a.terminate(ctx, ends_on=ends_on, reason=reason))
+                            lambda a: a.terminate(ctx, ends_on=ends_on, reason=reason) or [])
 
     # Reads of one stream (lists come from projections).
 
@@ -131,18 +161,24 @@ class RegistryApplication(Application):
 
     def _change(
         self, ctx: Context, agreement_id: UUID, expected_version: int | None,
-        command: Callable[[Agreement], None],
+        command: Callable[[Agreement], list[Aggregate]],
     ) -> Written:
-        def attempt() -> list[Aggregate]:
-            agreement = self._get(agreement_id)
-            if expected_version is not None and agreement.version != expected_version:
-                raise PreconditionFailed(
-                    f"If-Match names version {expected_version}, "
-                    f"but the agreement is at version {agreement.version}")
-            command(agreement)
-            return [agreement, *self._reallocate(ctx, agreement)]
+        """Run a command on one agreement (and whatever else it touches)."""
 
-        return self._write(attempt)
+        def attempt() -> tuple[list[Aggregate], Agreement]:
+            agreement = self.agreement_for_write(agreement_id, expected_version)
+            others = command(agreement)
+            return [agreement, *self._reallocate(ctx, agreement), *others], agreement
+
+        return self._written(attempt)
+
+    def agreement_for_write(self, agreement_id: UUID, expected_version: int | None) -> Agreement:
+        agreement = self._get(agreement_id)
+        if expected_version is not None and agreement.version != expected_version:
+            raise PreconditionFailed(
+                f"If-Match names version {expected_version}, "
+                f"but the agreement is at version {agreement.version}")
+        return agreement
 
     def _reallocate(self, ctx: Context, child: Agreement) -> list[Agreement]:
         """Keep a parent MOU's record of the quota its PKS takes up to date."""
@@ -155,16 +191,27 @@ class RegistryApplication(Application):
         parent.allocate_to_child(ctx, child, quota)
         return [parent]
 
-    def _write(self, attempt: Callable[[], list[Aggregate]]) -> Written:
+    def _written(self, attempt: Attempt[Agreement]) -> Written:
+        agreement, position = self.write(attempt)
+        return Written(agreement, position)
+
+    def write(self, attempt: Attempt[T]) -> tuple[T, int]:
+        """Run get -> command -> save, again from the start if another writer won.
+
+        Returns the attempt's value and the position of the last event saved
+        (the head of the log if the attempt saved nothing).
+        """
         for _ in range(SAVE_ATTEMPTS):
-            aggregates = attempt()
             try:
+                aggregates, value = attempt()
+                if not aggregates:
+                    return value, self.head_position()
                 recordings = self.save(*aggregates)
-            except IntegrityError:
+            except (IntegrityError, _Conflict):
                 continue  # another writer got there first: re-read and retry
-            return Written(aggregates[0], recordings[-1].notification.id)  # type: ignore[arg-type]
+            return value, recordings[-1].notification.id  # type: ignore[return-value]
         raise ConcurrentUpdate(
-            f"the agreement kept changing under concurrent writes; "
+            f"the records kept changing under concurrent writes; "
             f"gave up after {SAVE_ATTEMPTS} attempts, try again")
 
     def _get(self, agreement_id: UUID, version: int | None = None) -> Agreement:

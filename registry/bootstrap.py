@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from projections.runner import ProjectionRunner
+from projections.runner import ProjectedRoster, ProjectionRunner
 from registry.application import RegistryApplication
 from registry.config import Settings
 from registry.db import SqlStore, ensure_schema
@@ -27,9 +27,11 @@ class Registry:
     def open(cls, settings: Settings | None = None) -> Registry:
         settings = settings or Settings.from_env()
         ensure_schema(settings.database)
-        app = RegistryApplication(settings.database)
         store = SqlStore(settings.database)
-        registry = cls(settings, app, store, ProjectionRunner(app, store), TokenStore(store))
+        app = RegistryApplication(settings.database)
+        runner = ProjectionRunner(app, store)
+        app.roster = ProjectedRoster(runner)
+        registry = cls(settings, app, store, runner, TokenStore(store))
         registry.tokens.create_table()
         registry.projections.create_tables()
         return registry

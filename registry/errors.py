@@ -64,3 +64,15 @@ class PreconditionFailed(RegistryError):
     """`If-Match` named a version that is no longer the current one."""
 
     code = "precondition_failed"
+
+
+class AlreadyCovered(RegistryError):
+    """The NIK is already covered for one of these programs in an overlapping period."""
+
+    code = "already_covered"
+
+
+class WorkerDeceased(RegistryError):
+    """A DECEASED disenrollment forbids coverage after its `ends_on`."""
+
+    code = "worker_deceased"

@@ -44,6 +44,7 @@ def serve(host: str, port: int, workers: int, threads: int = 4) -> None:
             "graceful_timeout": 10,
             "loglevel": settings.log_level.lower(),
             "accesslog": "-",
+            "control_socket_disable": True,
         }).run()
     finally:
         projector.terminate()

@@ -1,0 +1,70 @@
+"""/api/v1/regions/{code}: coverage targets and regional coverage (UCJ)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api import auth, requests
+from api.common import registry, with_problems
+from api.errors import ApiProblem
+from api.schemas.workers import OnQuery, RegionCoverageOut, TargetIn, TargetOut
+from projections import coverage_queries, targets
+from registry import regions
+from registry.dates import today
+
+blp = Blueprint("regions", __name__, url_prefix="/api/v1/regions",
+                description="Regional coverage against Universal Coverage Jamsostek targets")
+
+
+def _region(code: str) -> str:
+    if not regions.is_region_code(code):
+        raise ApiProblem("not_found", f"{code!r} is not a region code such as 12 or 12.75")
+    auth.require_visible(code, f"region {code}")
+    return code
+
+
+def _target_view(code: str, year: int, workforce: int, percent: float,
+                 covered: int | None = None) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "region_code": code, "year": year, "workforce": workforce, "target_percent": percent,
+        "target_workers": round(workforce * percent / 100),
+    }
+    if covered is not None:
+        view["realised_percent"] = round(100 * covered / workforce, 2)
+    return view
+
+
+@blp.route("/<string:code>/targets/<int:year>")
+class Target(MethodView):
+    @blp.arguments(TargetIn)
+    @blp.response(200, TargetOut)
+    @with_problems
+    def put(self, body: dict[str, Any], code: str, year: int) -> dict[str, Any]:
+        """Set the region's coverage target for a year (CoverageTargetSet)."""
+        auth.require_write(_region(code))
+        _, position = registry().app.set_coverage_target(
+            requests.context(), code, year, body["workforce"], body["target_percent"])
+        return {**_target_view(code, year, body["workforce"], body["target_percent"]),
+                "position": position}
+
+
+@blp.route("/<string:code>/coverage")
+class RegionCoverage(MethodView):
+    @blp.arguments(OnQuery, location="query")
+    @blp.response(200, RegionCoverageOut)
+    @with_problems
+    def get(self, args: dict[str, Any], code: str) -> dict[str, Any]:
+        """Distinct workers covered on `on` in the region (a province covers its regencies)."""
+        on = args["on"] or today()
+        reg = registry()
+        reg.projections.catch_up()
+        with reg.store.transaction() as cur:
+            covered = coverage_queries.region_coverage(cur, _region(code), on)
+            goal = targets.target(cur, code, on.year)
+        target = (_target_view(code, on.year, *goal, covered=covered["covered_workers"])
+                  if goal else None)
+        return {"region_code": code, "on": on.isoformat(), "known_at": None, **covered,
+                "target": target}

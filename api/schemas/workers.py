@@ -1,0 +1,190 @@
+"""Request and response bodies of enrollments, workers and regions."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from api.schemas.common import PageArgs, Rupiah, Strict, Text, UtcTimestamp
+from api.schemas.agreements import ProgramField
+from registry.enrolling import MAX_BATCH_ROWS
+from registry.enrollment import REASON_CODES
+
+NIK = validate.Regexp(r"^\d{16}$", error="must be exactly 16 digits")
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+class WorkerIn(Strict):
+    nik = fields.String(required=True, validate=NIK)
+    name = Text(required=True)
+    birth_date = fields.Date(load_default=None, allow_none=True)
+    sex = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("M", "F")))
+    occupation = Text(required=True)
+    address = Text(load_default=None, allow_none=True, max_length=500)
+    programs = fields.List(ProgramField(), load_default=None, allow_none=True,
+                           validate=validate.Length(min=1, max=3))
+    starts_on = fields.Date(load_default=None, allow_none=True)
+
+
+class BatchIn(Strict):
+    workers = fields.List(fields.Raw(), required=True,
+                          validate=validate.Length(min=1, max=MAX_BATCH_ROWS))
+    atomic = fields.Boolean(load_default=True, truthy={True}, falsy={False})
+
+
+class DisenrollIn(Strict):
+    ends_on = fields.Date(required=True)
+    reason_code = fields.String(required=True, validate=validate.OneOf(REASON_CODES))
+    reason = Text(load_default=None, allow_none=True, max_length=2000)
+
+
+class VoidIn(Strict):
+    reason = Text(required=True, max_length=2000)
+
+
+class EnrollmentsQuery(PageArgs):
+    on = fields.Date(load_default=None)
+    known_at = UtcTimestamp(load_default=None)
+    status = fields.String(load_default=None,
+                           validate=validate.OneOf(("active", "ended", "voided", "pending")))
+
+
+class OnQuery(Strict):
+    on = fields.Date(load_default=None)
+    known_at = UtcTimestamp(load_default=None)
+
+
+class Month(fields.String):
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> tuple[int, int]:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        match = MONTH.match(text)
+        if not match:
+            raise ValidationError("must be a month, YYYY-MM")
+        return int(match.group(1)), int(match.group(2))
+
+
+class ContributionsQuery(Strict):
+    from_ = Month(required=True, data_key="from")
+    to = Month(required=True)
+    known_at = UtcTimestamp(load_default=None)
+
+    @validates_schema
+    def ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "from_" in data and "to" in data:
+            (y1, m1), (y2, m2) = data["from_"], data["to"]
+            months = (y2 - y1) * 12 + m2 - m1
+            if months < 0:
+                raise ValidationError("must not be before from", "to")
+            if months >= 120:
+                raise ValidationError("at most 120 months at a time", "to")
+
+
+class TargetIn(Strict):
+    workforce = fields.Integer(required=True, strict=True,
+                               validate=validate.Range(min=1, max=10**9))
+    target_percent = fields.Float(required=True, allow_nan=False,
+                                  validate=validate.Range(min=0, max=100, min_inclusive=False))
+
+
+class EnrollmentOut(Strict):
+    enrollment_id = fields.String()
+    agreement_id = fields.String()
+    agreement_number = fields.String()
+    region_code = fields.String()
+    nik = fields.String()
+    name = fields.String()
+    occupation = fields.String()
+    term_number = fields.Integer()
+    programs = fields.List(fields.String())
+    starts_on = fields.String()
+    ends_on = fields.String()
+    covered_until = fields.String()
+    status = fields.String()
+    reason_code = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    recorded_at = fields.String()
+    actor = fields.String()
+    position = fields.Integer()
+
+
+class EnrollmentPage(Strict):
+    items = fields.List(fields.Nested(EnrollmentOut))
+    next_after = fields.Integer(allow_none=True)
+
+
+class RowOut(Strict):
+    row = fields.Integer()
+    nik = fields.String(allow_none=True)
+    status = fields.String()
+    code = fields.String()
+    error = fields.String()
+
+
+class BatchOut(Strict):
+    enrolled = fields.Integer()
+    rejected = fields.Integer()
+    not_written = fields.Integer()
+    rows = fields.List(fields.Nested(RowOut))
+    position = fields.Integer(allow_none=True)
+
+
+class WorkerOut(Strict):
+    nik = fields.String()
+    name = fields.String()
+    birth_date = fields.String(allow_none=True)
+    sex = fields.String(allow_none=True)
+    occupation = fields.String()
+    address = fields.String(allow_none=True)
+    deceased_on = fields.String(allow_none=True)
+    coverages = fields.List(fields.Nested(EnrollmentOut))
+
+
+class CoverageOut(Strict):
+    nik = fields.String()
+    on = fields.String()
+    known_at = fields.String(allow_none=True)
+    covered = fields.Boolean()
+    programs = fields.List(fields.String())
+    coverages = fields.List(fields.Nested(EnrollmentOut))
+
+
+class MonthOut(Strict):
+    month = fields.String()
+    workers = fields.Integer()
+    monthly_contribution_idr = Rupiah()
+    amount_idr = Rupiah()
+
+
+class ContributionsOut(Strict):
+    agreement_id = fields.String()
+    months = fields.List(fields.Nested(MonthOut))
+    total_idr = fields.Integer()
+
+
+class TargetOut(Strict):
+    region_code = fields.String()
+    year = fields.Integer()
+    workforce = fields.Integer()
+    target_percent = fields.Float()
+    target_workers = fields.Integer()
+    realised_percent = fields.Float()
+    position = fields.Integer()
+
+
+class RegionAgreementOut(Strict):
+    agreement_id = fields.String()
+    agreement_number = fields.String()
+    region_code = fields.String()
+    covered_workers = fields.Integer()
+
+
+class RegionCoverageOut(Strict):
+    region_code = fields.String()
+    on = fields.String()
+    known_at = fields.String(allow_none=True)
+    covered_workers = fields.Integer()
+    by_program = fields.Dict(keys=fields.String(), values=fields.Integer())
+    agreements = fields.List(fields.Nested(RegionAgreementOut))
+    target = fields.Nested(TargetOut, allow_none=True)

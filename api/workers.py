@@ -1,0 +1,58 @@
+"""/api/v1/workers/{nik}: a worker's details and coverage on a date."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api import auth
+from api.common import registry, with_problems
+from api.schemas.workers import CoverageOut, OnQuery, WorkerOut
+from projections import coverage_queries
+from registry import nik as niks
+from registry.dates import today
+from registry.errors import NotFound
+
+blp = Blueprint("workers", __name__, url_prefix="/api/v1/workers",
+                description="Workers, by NIK, and whether they are covered")
+
+
+def visible_worker(nik: str, args: dict[str, Any]) -> dict[str, Any]:
+    reg = registry()
+    reg.projections.catch_up()
+    with reg.store.transaction() as cur:
+        found = coverage_queries.worker(cur, nik, args["on"] or today(), auth.principal().scopes)
+    if found is None:
+        raise NotFound(f"no worker with NIK {niks.mask(nik)}")
+    return found
+
+
+@blp.route("/<string:nik>")
+class Worker(MethodView):
+    @blp.arguments(OnQuery, location="query")
+    @blp.response(200, WorkerOut)
+    @with_problems
+    def get(self, args: dict[str, Any], nik: str) -> dict[str, Any]:
+        """The worker's details and every coverage, with its status on `on`."""
+        return visible_worker(nik, args)
+
+
+@blp.route("/<string:nik>/coverage")
+class Coverage(MethodView):
+    @blp.arguments(OnQuery, location="query")
+    @blp.response(200, CoverageOut)
+    @with_problems
+    def get(self, args: dict[str, Any], nik: str) -> dict[str, Any]:
+        """Was the worker covered on `on`, for which programs, under which agreements?"""
+        on = args["on"] or today()
+        try:
+            worker = visible_worker(nik, args)
+        except NotFound:
+            worker = {"coverages": []}
+        active = [c for c in worker["coverages"] if c["status"] == "active"]
+        programs = sorted({p for c in active for p in c["programs"]},
+                          key=("JKK", "JKM", "JHT").index)
+        return {"nik": nik, "on": on.isoformat(), "known_at": None, "covered": bool(active),
+                "programs": programs, "coverages": active}

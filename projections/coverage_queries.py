@@ -1,0 +1,111 @@
+"""Queries over the coverage read model."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from projections.agreements import region_clause
+from registry.db import Cursor
+from registry.programs import PROGRAMS
+
+ENROLLMENT_COLUMNS = (
+    "enrollment_id, seq, agreement_id, agreement_number, region_code, nik, name, occupation, "
+    "term_number, programs, starts_on, ends_on, covered_until, status, reason_code, reason, "
+    "recorded_at, actor")
+STATUS_ON = ("CASE WHEN status = 'voided' THEN 'voided' WHEN covered_until < ? THEN 'ended' "
+             "WHEN starts_on > ? THEN 'pending' ELSE 'active' END")
+
+
+def _enrollment(row: tuple[Any, ...], on: date) -> dict[str, Any]:
+    keys = [k.strip() for k in ENROLLMENT_COLUMNS.split(",")]
+    e = dict(zip(keys, row, strict=True))
+    e["programs"] = e["programs"].split(",")
+    if e["status"] != "voided":
+        iso = on.isoformat()
+        e["status"] = ("ended" if e["covered_until"] < iso else
+                       "pending" if e["starts_on"] > iso else "active")
+    e["recorded_at"] = e["recorded_at"].replace("+00:00", "Z")
+    e.pop("seq")
+    return e
+
+
+def agreement_enrollments(cur: Cursor, agreement_id: str, *, on: date, status: str | None,
+                          after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
+    where, params = "agreement_id = ? AND seq > ?", [agreement_id, after]
+    if status:
+        where += f" AND {STATUS_ON} = ?"
+        params += [on.isoformat(), on.isoformat(), status]
+    rows = cur.execute(
+        f"SELECT {ENROLLMENT_COLUMNS} FROM rm_enrollments WHERE {where} "  # noqa: S608
+        "ORDER BY seq LIMIT ?", (*params, limit + 1)).fetchall()
+    items = [_enrollment(r, on) for r in rows[:limit]]
+    return items, (rows[limit - 1][1] if len(rows) > limit else None)
+
+
+def enrollment(cur: Cursor, agreement_id: str, nik: str, on: date) -> dict[str, Any] | None:
+    """The worker's latest enrollment under the agreement, preferring one not voided."""
+    row = cur.execute(
+        f"SELECT {ENROLLMENT_COLUMNS} FROM rm_enrollments "  # noqa: S608
+        "WHERE agreement_id = ? AND nik = ? "
+        "ORDER BY CASE WHEN status = 'voided' THEN 0 ELSE 1 END DESC, seq DESC LIMIT 1",
+        (agreement_id, nik)).fetchone()
+    return _enrollment(row, on) if row else None
+
+
+def worker(cur: Cursor, nik: str, on: date,
+           scopes: list[str] | None) -> dict[str, Any] | None:
+    """The worker's details and every enrollment visible in the scopes."""
+    row = cur.execute("SELECT nik, name, birth_date, sex, occupation, address, deceased_on "
+                      "FROM rm_workers WHERE nik = ?", (nik,)).fetchone()
+    if row is None:
+        return None
+    where, params = "nik = ?", [nik]
+    if scopes is not None:
+        clause, scope_params = region_clause("region_code", scopes)
+        where += " AND " + clause
+        params += scope_params
+    rows = cur.execute(f"SELECT {ENROLLMENT_COLUMNS} FROM rm_enrollments "  # noqa: S608
+                       f"WHERE {where} ORDER BY seq", params).fetchall()
+    if scopes is not None and not rows:
+        return None
+    keys = ("nik", "name", "birth_date", "sex", "occupation", "address", "deceased_on")
+    return {**dict(zip(keys, row, strict=True)), "coverages": [_enrollment(r, on) for r in rows]}
+
+
+def active_in_term(cur: Cursor, agreement_id: str, term_number: int) -> list[tuple[str, str]]:
+    return [(r[0], r[1]) for r in cur.execute(
+        "SELECT nik, enrollment_id FROM rm_enrollments WHERE agreement_id = ? "
+        "AND term_number = ? AND status = 'active' ORDER BY seq",
+        (agreement_id, term_number)).fetchall()]
+
+
+def billable_workers(cur: Cursor, agreement_id: str, first_day: date, last_day: date) -> int:
+    """Workers whose coverage (not voided) under the agreement overlaps the period."""
+    row = cur.execute(
+        "SELECT COUNT(DISTINCT nik) FROM rm_enrollments WHERE agreement_id = ? "
+        "AND status != 'voided' AND starts_on <= ? AND covered_until >= ?",
+        (agreement_id, last_day.isoformat(), first_day.isoformat())).fetchone()
+    return int(row[0])
+
+
+def region_coverage(cur: Cursor, scope: str, on: date) -> dict[str, Any]:
+    """Distinct workers covered on `on` under agreements in the scope, by program."""
+    clause, params = region_clause("region_code", [scope])
+    covered = ("status != 'voided' AND starts_on <= ? AND covered_until >= ? AND " + clause)
+    day = on.isoformat()
+    counts = ", ".join(f"COUNT(DISTINCT CASE WHEN {p.lower()} = 1 THEN nik END)"
+                       for p in PROGRAMS)
+    row = cur.execute(f"SELECT COUNT(DISTINCT nik), {counts} FROM rm_enrollments "  # noqa: S608
+                      f"WHERE {covered}", (day, day, *params)).fetchone()
+    agreements = cur.execute(
+        "SELECT agreement_id, agreement_number, region_code, COUNT(DISTINCT nik) "  # noqa: S608
+        f"FROM rm_enrollments WHERE {covered} "
+        "GROUP BY agreement_id, agreement_number, region_code ORDER BY agreement_number",
+        (day, day, *params)).fetchall()
+    return {
+        "covered_workers": int(row[0]),
+        "by_program": {p: int(n) for p, n in zip(PROGRAMS, row[1:], strict=True)},
+        "agreements": [{"agreement_id": a[0], "agreement_number": a[1], "region_code": a[2],
+                        "covered_workers": int(a[3])} for a in agreements],
+    }

@@ -1,0 +1,217 @@
+"""Enrollment use cases: enroll (one or a batch), disenroll, void, set targets.
+
+A mixin of `RegistryApplication`. Every enrollment saves the agreement (its
+quota slots) and the workers (their coverage) in one `save()`, so quota and
+no-double-coverage hold under any number of concurrent writers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
+from registry import nik as niks
+from registry.context import Context
+from registry.dates import today
+from registry.enrollment import Details
+from registry.errors import NotFound, QuotaExceeded, RegistryError
+from registry.region import Region
+from registry.worker import Worker
+
+if TYPE_CHECKING:
+    from registry.agreement import Agreement
+
+MAX_BATCH_ROWS = 50_000
+
+
+@dataclass(frozen=True)
+class EnrollmentRequest:
+    """One worker to enroll; `row` numbers the data rows of a batch from 0."""
+
+    nik: str
+    details: Details
+    programs: list[str] | None = None
+    starts_on: date | None = None
+    row: int = 0
+
+
+@dataclass
+class RowResult:
+    row: int
+    nik: str | None
+    status: str  # enrolled, rejected, not_written
+    error: RegistryError | None = None
+    enrollment_id: str | None = None
+
+
+@dataclass
+class BatchOutcome:
+    results: list[RowResult]
+    written: bool
+    position: int | None = None
+    agreement_version: int | None = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+
+@dataclass
+class _Plan:
+    agreement: Agreement
+    workers: dict[str, Worker] = field(default_factory=dict)
+    touched: dict[str, Worker] = field(default_factory=dict)
+    slots: Counter[int] = field(default_factory=Counter)
+    results: list[RowResult] = field(default_factory=list)
+
+
+class EnrollmentUseCases:
+    """Mixed into RegistryApplication; relies on its `write`, `_get` and repository."""
+
+    repository: Any
+    write: Any
+    agreement_for_write: Any
+    _get: Any
+
+    def enroll_worker(self, ctx: Context, agreement_id: UUID, request: EnrollmentRequest,
+                      *, expected_version: int | None = None) -> tuple[Worker, str, int]:
+        """Enroll one worker; raises the rule it breaks. Returns worker, enrollment id, position."""
+        outcome, plan_workers = self._enroll(ctx, agreement_id, [request], atomic=True,
+                                             expected_version=expected_version)
+        result = outcome.results[0]
+        if result.error is not None:
+            raise result.error
+        assert outcome.position is not None
+        return plan_workers[request.nik], result.enrollment_id or "", outcome.position
+
+    def enroll_workers(self, ctx: Context, agreement_id: UUID,
+                       requests: list[EnrollmentRequest], *, atomic: bool = True,
+                       expected_version: int | None = None,
+                       dry_run: bool = False) -> BatchOutcome:
+        """Enroll many workers in one transaction; per-row results.
+
+        Atomic: every row is enrolled, or none is written. Otherwise the rows
+        that pass every rule are written and the rest are rejected. A dry run
+        checks every row and writes nothing.
+        """
+        outcome, _ = self._enroll(ctx, agreement_id, requests, atomic=atomic,
+                                  expected_version=expected_version, dry_run=dry_run)
+        return outcome
+
+    def _enroll(self, ctx: Context, agreement_id: UUID, requests: list[EnrollmentRequest],
+                *, atomic: bool, expected_version: int | None, dry_run: bool = False
+                ) -> tuple[BatchOutcome, dict[str, Worker]]:
+        def attempt() -> tuple[list[Aggregate], tuple[BatchOutcome, dict[str, Worker]]]:
+            plan = _Plan(self.agreement_for_write(agreement_id, expected_version))
+            plan.workers = self._existing_workers({r.nik for r in requests})
+            ended = self._termination_dates(plan.workers.values())
+            on = today()
+            for request in requests:
+                plan.results.append(self._plan_row(ctx, plan, request, ended, on))
+            rejected = any(r.status == "rejected" for r in plan.results)
+            if not plan.touched or (atomic and rejected) or dry_run:
+                if rejected or dry_run:
+                    for r in plan.results:
+                        if r.status == "enrolled":
+                            r.status, r.enrollment_id = "not_written", None
+                return [], (BatchOutcome(plan.results, written=False), plan.workers)
+            for term_number, count in sorted(plan.slots.items()):
+                plan.agreement.take_slots(ctx, term_number, count)
+            outcome = BatchOutcome(plan.results, written=True,
+                                   agreement_version=plan.agreement.version)
+            return [plan.agreement, *plan.touched.values()], (outcome, plan.workers)
+
+        (outcome, workers), position = self.write(attempt)
+        if outcome.written:
+            outcome.position = position
+        return outcome, workers
+
+    def _plan_row(self, ctx: Context, plan: _Plan, request: EnrollmentRequest,
+                  ended: dict[str, date | None], on: date) -> RowResult:
+        try:
+            niks.check(request.nik, request.details.birth_date, request.details.sex)
+            coverage = plan.agreement.coverage_for(request.starts_on, request.programs, on)
+            term = coverage.term_number
+            if not plan.agreement.has_room(term, plan.slots[term] + 1):
+                quota = plan.agreement.terms[term - 1].quota
+                raise QuotaExceeded(f"term {term} of {plan.agreement.agreement_number} "
+                                    f"is full (quota {quota})")
+            worker = plan.workers.get(request.nik) or Worker.register(
+                ctx, request.nik, request.details)
+            enrollment_id = worker.enroll(ctx, coverage, request.details, ended)
+        except RegistryError as error:
+            return RowResult(request.row, request.nik, "rejected", error)
+        plan.workers[request.nik] = plan.touched[request.nik] = worker
+        plan.slots[term] += 1
+        return RowResult(request.row, request.nik, "enrolled", enrollment_id=enrollment_id)
+
+    def disenroll_worker(self, ctx: Context, agreement_id: UUID, nik: str, *, ends_on: date,
+                         reason_code: str, reason: str | None = None) -> tuple[Worker, int]:
+        """End a worker's coverage under the agreement and free the quota slot."""
+
+        def attempt() -> tuple[list[Aggregate], Worker]:
+            agreement = self._get(agreement_id)
+            worker = self.get_worker(nik)
+            before = worker.disenroll(ctx, agreement_id, ends_on=ends_on,
+                                      reason_code=reason_code, reason=reason)
+            agreement.release_slots(ctx, before["term_number"])
+            return [worker, agreement], worker
+
+        return self.write(attempt)
+
+    def void_enrollment(self, ctx: Context, agreement_id: UUID, nik: str,
+                        reason: str) -> tuple[Worker, int]:
+        """Erase an enrollment recorded in error; it stays in the history."""
+
+        def attempt() -> tuple[list[Aggregate], Worker]:
+            agreement = self._get(agreement_id)
+            worker = self.get_worker(nik)
+            before = worker.void(ctx, agreement_id, reason)
+            if before["status"] != "active":
+                return [worker], worker  # its slot was freed when it ended
+            agreement.release_slots(ctx, before["term_number"])
+            return [worker, agreement], worker
+
+        return self.write(attempt)
+
+    def set_coverage_target(self, ctx: Context, region_code: str, year: int, workforce: int,
+                            target_percent: float) -> tuple[Region, int]:
+        """Set a region's UCJ target for a year (replacing an earlier one)."""
+
+        def attempt() -> tuple[list[Aggregate], Region]:
+            try:
+                region = self.repository.get(Region.create_id(region_code))
+            except AggregateNotFoundError:
+                region = Region.register(ctx, region_code)
+            region.set_target(ctx, year, workforce, target_percent)
+            return [region], region
+
+        return self.write(attempt)
+
+    # Reads of one stream.
+
+    def get_worker(self, nik: str) -> Worker:
+        try:
+            worker = self.repository.get(Worker.create_id(nik))
+        except AggregateNotFoundError:
+            raise NotFound(f"no worker with NIK {niks.mask(nik)}") from None
+        return worker
+
+    def _existing_workers(self, nik_set: set[str]) -> dict[str, Worker]:
+        found = {}
+        for nik in nik_set:
+            try:
+                found[nik] = self.repository.get(Worker.create_id(nik))
+            except AggregateNotFoundError:
+                continue
+        return found
+
+    def _termination_dates(self, workers: Any) -> dict[str, date | None]:
+        """When each agreement the workers are enrolled under was terminated, if ever."""
+        ids = {e["agreement_id"] for w in workers for e in w.live_enrollments()}
+        return {i: self._get(UUID(i)).terminated_on for i in ids}

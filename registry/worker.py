@@ -1,0 +1,181 @@
+"""The Worker aggregate: one NIK's enrollments, and the no-double-coverage rule."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date
+from functools import singledispatchmethod
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from events import (
+    EnrollmentCarriedOver,
+    EnrollmentVoided,
+    RegistryEvent,
+    WorkerDisenrolled,
+    WorkerEnrolled,
+    WorkerRegistered,
+)
+from registry.context import Context
+from registry.enrollment import REASON_CODES, Coverage, Details
+from registry.ids import derived_id
+from registry.errors import (
+    AlreadyCovered,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+    WorkerDeceased,
+)
+
+class Worker(Aggregate):
+    """A vulnerable worker, identified by NIK."""
+
+    TOPIC = "Worker"
+    Event = RegistryEvent
+    Created = WorkerRegistered
+
+    def __init__(self) -> None:
+        # enrollment_id -> plain dict (JSON-simple, so snapshots can carry it)
+        self.enrollments: dict[str, dict[str, Any]] = {}
+        self.deceased_on: date | None = None
+
+    @staticmethod
+    def create_id(nik: str) -> UUID:
+        return derived_id("worker", nik)
+
+    @classmethod
+    def register(cls, ctx: Context, nik: str, details: Details) -> Worker:
+        return cls._create(WorkerRegistered, id=cls.create_id(nik), **ctx.stamp(), nik=nik,
+                           name=details.name, birth_date=details.birth_date, sex=details.sex,
+                           occupation=details.occupation, address=details.address)
+
+    # Commands.
+
+    def enroll(self, ctx: Context, coverage: Coverage, details: Details,
+               terminated_on: Mapping[str, date | None] | None = None) -> str:
+        """Cover the worker; refuse overlap with any other enrollment's programs."""
+        if self.deceased_on is not None and coverage.ends_on > self.deceased_on:
+            raise WorkerDeceased(
+                f"the worker was disenrolled as deceased on {self.deceased_on}; "
+                "no coverage after that day")
+        for other in self.live_enrollments():
+            ends_on = other["ends_on"]
+            ended = (terminated_on or {}).get(other["agreement_id"])
+            if ended is not None:
+                ends_on = min(ends_on, ended)
+            shared = set(other["programs"]) & set(coverage.programs)
+            if shared and other["starts_on"] <= coverage.ends_on and coverage.starts_on <= ends_on:
+                raise AlreadyCovered(
+                    f"already covered for {', '.join(sorted(shared))} from "
+                    f"{other['starts_on']} to {ends_on} under agreement "
+                    f"{other['agreement_number']}")
+        enrollment_id = uuid.uuid4().hex
+        self.trigger_event(
+            WorkerEnrolled, **ctx.stamp(), enrollment_id=enrollment_id,
+            agreement_id=coverage.agreement_id, agreement_number=coverage.agreement_number,
+            region_code=coverage.region_code, term_number=coverage.term_number,
+            programs=list(coverage.programs), starts_on=coverage.starts_on,
+            ends_on=coverage.ends_on, name=details.name, birth_date=details.birth_date,
+            sex=details.sex, occupation=details.occupation, address=details.address)
+        return enrollment_id
+
+    def carry_over(self, ctx: Context, enrollment_id: str, term_number: int,
+                   ends_on: date) -> None:
+        enrollment = self.enrollments[enrollment_id]
+        self.trigger_event(EnrollmentCarriedOver, **ctx.stamp(), enrollment_id=enrollment_id,
+                           agreement_id=UUID(enrollment["agreement_id"]),
+                           term_number=term_number, ends_on=ends_on)
+
+    def disenroll(self, ctx: Context, agreement_id: UUID, *, ends_on: date,
+                  reason_code: str, reason: str | None = None) -> dict[str, Any]:
+        """End coverage on `ends_on`; returns the enrollment as it was (its slot is freed)."""
+        if reason_code not in REASON_CODES:
+            raise ValidationFailed(f"reason_code: must be one of {', '.join(REASON_CODES)}",
+                                   {"reason_code": "unknown reason code"})
+        enrollment = dict(self.enrollment_under(agreement_id))
+        if enrollment["status"] != "active":
+            raise InvalidTransition(f"the enrollment is already {enrollment['status']}")
+        if not enrollment["starts_on"] <= ends_on <= enrollment["ends_on"]:
+            raise ValidationFailed(
+                f"ends_on: must fall within the coverage, {enrollment['starts_on']} to "
+                f"{enrollment['ends_on']}; to erase an enrollment made in error, void it",
+                {"ends_on": "outside the enrollment's coverage"})
+        self.trigger_event(WorkerDisenrolled, **ctx.stamp(),
+                           enrollment_id=enrollment["enrollment_id"],
+                           agreement_id=agreement_id, ends_on=ends_on,
+                           reason_code=reason_code, reason=reason)
+        return enrollment
+
+    def void(self, ctx: Context, agreement_id: UUID, reason: str) -> dict[str, Any]:
+        """Erase an enrollment recorded in error; returns it as it was before."""
+        if not reason.strip():
+            raise ValidationFailed("reason: must not be blank", {"reason": "must not be blank"})
+        enrollment = dict(self.enrollment_under(agreement_id))
+        self.trigger_event(EnrollmentVoided, **ctx.stamp(),
+                           enrollment_id=enrollment["enrollment_id"],
+                           agreement_id=agreement_id, reason=reason)
+        return enrollment
+
+    # Queries.
+
+    def live_enrollments(self) -> list[dict[str, Any]]:
+        return [e for e in self.enrollments.values() if e["status"] != "voided"]
+
+    def enrollment_under(self, agreement_id: UUID) -> dict[str, Any]:
+        """The latest enrollment under the agreement that was not voided."""
+        found = [e for e in self.live_enrollments() if e["agreement_id"] == str(agreement_id)]
+        if not found:
+            raise NotFound(f"the worker has no enrollment under agreement {agreement_id}")
+        return found[-1]
+
+    # State changes, applied on every replay.
+
+    @singledispatchmethod
+    def when(self, event: Any) -> None:
+        raise NotImplementedError(type(event).__name__)
+
+    @when.register(WorkerRegistered)
+    def _registered(self, e: WorkerRegistered) -> None:
+        self.nik = e.nik
+        self._details(e)
+
+    def _details(self, e: WorkerRegistered | WorkerEnrolled) -> None:
+        self.name = e.name
+        self.occupation = e.occupation
+        self.birth_date = e.birth_date if e.birth_date is not None else getattr(
+            self, "birth_date", None)
+        self.sex = e.sex if e.sex is not None else getattr(self, "sex", None)
+        self.address = e.address if e.address is not None else getattr(self, "address", None)
+
+    @when.register(WorkerEnrolled)
+    def _enrolled(self, e: WorkerEnrolled) -> None:
+        self._details(e)
+        self.enrollments[e.enrollment_id] = {
+            "enrollment_id": e.enrollment_id,
+            "agreement_id": str(e.agreement_id),
+            "agreement_number": e.agreement_number,
+            "region_code": e.region_code,
+            "term_number": e.term_number,
+            "programs": list(e.programs),
+            "starts_on": e.starts_on,
+            "ends_on": e.ends_on,
+            "status": "active",
+        }
+
+    @when.register(EnrollmentCarriedOver)
+    def _carried_over(self, e: EnrollmentCarriedOver) -> None:
+        self.enrollments[e.enrollment_id].update(term_number=e.term_number, ends_on=e.ends_on)
+
+    @when.register(WorkerDisenrolled)
+    def _disenrolled(self, e: WorkerDisenrolled) -> None:
+        self.enrollments[e.enrollment_id].update(status="ended", ends_on=e.ends_on,
+                                                 reason_code=e.reason_code)
+        if e.reason_code == "DECEASED":
+            self.deceased_on = e.ends_on
+
+    @when.register(EnrollmentVoided)
+    def _voided(self, e: EnrollmentVoided) -> None:
+        self.enrollments[e.enrollment_id]["status"] = "voided"
