@@ -8,7 +8,7 @@ from uuid import UUID
 
 from flask import url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from api.blueprint import Blueprint
 
 from api import auth, requests
 from api.errors import ApiProblem

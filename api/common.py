@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from flask import current_app
-from flask_smorest import Blueprint
+from api.blueprint import Blueprint
 
 from api import auth
 from api.schemas.common import ProblemSchema

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import csv
-import io
+import json
 from typing import Any
 from uuid import UUID
 
 from flask import request, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from api.blueprint import Blueprint, parse_json_body
 from marshmallow import ValidationError
 
 from api import auth, requests
 from api.common import registry, visible_agreement, with_problems
+from api.batch_rows import CSV_HEADER, BadBatch, csv_rows, row_json, to_request, validated
 from api.errors import ApiProblem, flatten, problem
 from api.schemas.workers import (
     BatchIn,
@@ -31,17 +31,12 @@ from api.schemas.workers import (
 from projections import coverage_queries
 from registry.contributions import contributions
 from registry.dates import today
-from registry.enrolling import MAX_BATCH_ROWS, BatchOutcome, EnrollmentRequest, RowResult
-from registry.enrollment import Details
-from registry.errors import NotFound, ValidationFailed
+from registry.enrolling import BatchOutcome, RowResult
+from registry.errors import NotFound
 from registry.worker import Worker
 
 blp = Blueprint("enrollments", __name__, url_prefix="/api/v1/agreements",
                 description="Workers enrolled under an agreement")
-
-CSV_HEADER = ("nik", "name", "birth_date", "sex", "occupation", "address", "starts_on")
-_worker_in = WorkerIn()
-
 
 def enrollment_view(worker: Worker, enrollment_id: str, position: int | None = None) -> dict:
     e = worker.enrollments[enrollment_id]
@@ -57,13 +52,6 @@ def enrollment_view(worker: Worker, enrollment_id: str, position: int | None = N
     if position is not None:
         body["position"] = position
     return body
-
-
-def to_request(row: int, data: dict[str, Any]) -> EnrollmentRequest:
-    details = Details(name=data["name"], occupation=data["occupation"],
-                      birth_date=data["birth_date"], sex=data["sex"], address=data["address"])
-    return EnrollmentRequest(nik=data["nik"], details=details, programs=data["programs"],
-                             starts_on=data["starts_on"], row=row)
 
 
 def writable(agreement_id: UUID) -> None:
@@ -109,82 +97,40 @@ class Batch(MethodView):
     @blp.response(201, BatchOut)
     @with_problems
     def post(self, agreement_id: UUID) -> Any:
-        """Enroll up to 50,000 workers from JSON or CSV; atomic unless `"atomic": false`."""
+        """Enroll up to 50,000 workers from JSON or CSV; atomic unless `"atomic": false`.
+
+        CSV takes `?atomic=false` instead.
+        """
         writable(agreement_id)
         rows, atomic = _batch_rows()
-        valid, results = [], []
-        for index, data in enumerate(rows):
-            try:
-                valid.append(to_request(index, _worker_in.load(data)))
-            except ValidationError as e:
-                nik = data.get("nik") if isinstance(data, dict) else None
-                results.append(RowResult(index, nik if isinstance(nik, str) else None,
-                                         "rejected", _shape_error(e)))
+        valid, shape_rejects = validated(rows)
         outcome = registry().app.enroll_workers(
             requests.context(), agreement_id, valid, atomic=atomic,
-            expected_version=requests.expected_version(), dry_run=atomic and bool(results))
-        return _batch_answer(outcome, results)
+            expected_version=requests.expected_version(),
+            dry_run=atomic and bool(shape_rejects))
+        return _batch_answer(outcome, shape_rejects)
 
 
 def _batch_rows() -> tuple[list[Any], bool]:
-    if request.mimetype == "text/csv":
-        return _csv_rows(), request.args.get("atomic", "true") != "false"
     try:
-        body = BatchIn().load(request.get_json())
-    except ValidationError as e:
-        errors = flatten(e.messages)
-        raise _Invalid(errors) from None
-    return body["workers"], body["atomic"]
-
-
-def _csv_rows() -> list[dict[str, str]]:
-    try:
-        text = request.get_data().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise _Invalid({"body": "the CSV must be UTF-8"}) from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = tuple(reader.fieldnames or ())
-    unknown = [h for h in header if h not in CSV_HEADER]
-    missing = [h for h in ("nik", "name", "occupation") if h not in header]
-    if unknown or missing:
-        raise _Invalid({"header": f"expected {','.join(CSV_HEADER)}; "
-                                  f"unknown {unknown or 'none'}, missing {missing or 'none'}"})
-    rows = []
-    for record in reader:
-        if None in record:
-            raise _Invalid({f"rows.{len(rows)}": "more cells than the header has columns"})
-        rows.append({k: v.strip() for k, v in record.items() if v is not None and v.strip()})
-        if len(rows) > MAX_BATCH_ROWS:
-            raise _Invalid({"body": f"at most {MAX_BATCH_ROWS} rows in one batch"})
-    if not rows:
-        raise _Invalid({"body": "the CSV has no data rows"})
-    return rows
-
-
-class _Invalid(ApiProblem):
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("validation_failed", "; ".join(f"{k}: {v}" for k, v in errors.items()),
-                         errors=errors)
-
-
-def _shape_error(error: ValidationError) -> ValidationFailed:
-    messages = flatten(error.messages)
-    return ValidationFailed("; ".join(f"{k}: {v}" for k, v in messages.items()), messages)
-
-
-def _row_json(result: RowResult) -> dict[str, Any]:
-    row: dict[str, Any] = {"row": result.row, "nik": result.nik, "status": result.status}
-    if result.error is not None:
-        row["code"] = result.error.code
-        row["error"] = result.error.detail
-    return row
+        if request.mimetype == "text/csv":
+            return csv_rows(request.get_data()), request.args.get("atomic") != "false"
+        try:
+            body = BatchIn().load(parse_json_body(request.get_data()))
+        except json.JSONDecodeError:
+            raise ApiProblem("malformed_request", "the body is not valid JSON") from None
+        except ValidationError as e:
+            raise BadBatch(flatten(e.messages)) from None
+        return body["workers"], body["atomic"]
+    except BadBatch as e:
+        raise ApiProblem("validation_failed", str(e), errors=e.errors) from None
 
 
 def _batch_answer(outcome: BatchOutcome, shape_rejects: list[RowResult]) -> Any:
     results = sorted([*outcome.results, *shape_rejects], key=lambda r: r.row)
     counts = {s: sum(1 for r in results if r.status == s)
               for s in ("enrolled", "rejected", "not_written")}
-    rows = [_row_json(r) for r in results]
+    rows = [row_json(r) for r in results]
     if not outcome.written:
         errors = {f"rows.{r.row}": f"{r.error.code}: {r.error.detail}"
                   for r in results if r.error is not None}

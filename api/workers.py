@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
+from api.blueprint import Blueprint
 
 from api import auth
 from api.common import registry, with_problems

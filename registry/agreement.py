@@ -213,9 +213,11 @@ class Agreement(Aggregate):
             raise InvalidTransition(
                 f"agreement {self.agreement_number} was terminated on {self.terminated_on}")
         last = self.terms[-1]
-        starts_on = starts_on or last.ends_on + timedelta(days=1)
-        _require(starts_on > last.ends_on, "starts_on",
+        if starts_on is None and last.ends_on < date.max:
+            starts_on = last.ends_on + timedelta(days=1)
+        _require(starts_on is not None and starts_on > last.ends_on, "starts_on",
                  f"must be after the current last term, which ends on {last.ends_on}")
+        assert starts_on is not None
         _check_period(starts_on, ends_on)
         _check_quota(quota)
         _check_contribution(monthly_contribution_idr)

@@ -8,6 +8,8 @@ that loses a race is retried from the start a few times, then refused with
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -33,7 +35,7 @@ from registry.errors import (
 from registry.term import DateAsISO, TermAsDict
 from registry.worker import Worker
 
-SAVE_ATTEMPTS = 5
+SAVE_ATTEMPTS = 12
 T = TypeVar("T")
 Attempt = Callable[[], tuple[list[Aggregate], T]]
 
@@ -201,14 +203,16 @@ class RegistryApplication(EnrollmentUseCases, Application):
         Returns the attempt's value and the position of the last event saved
         (the head of the log if the attempt saved nothing).
         """
-        for _ in range(SAVE_ATTEMPTS):
+        for attempt_number in range(SAVE_ATTEMPTS):
             try:
                 aggregates, value = attempt()
                 if not aggregates:
                     return value, self.head_position()
                 recordings = self.save(*aggregates)
             except (IntegrityError, _Conflict):
-                continue  # another writer got there first: re-read and retry
+                # Another writer got there first: back off a little, re-read, retry.
+                time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt_number, 6)))  # noqa: S311
+                continue
             return value, recordings[-1].notification.id  # type: ignore[return-value]
         raise ConcurrentUpdate(
             f"the records kept changing under concurrent writes; "

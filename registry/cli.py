@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -97,3 +98,38 @@ def tokens_revoke(name: str) -> None:
         if not registry.tokens.revoke(name):
             raise click.ClickException(f"no active token named {name!r}")
     click.echo(f"revoked {name}")
+
+
+@main.command()
+def demo() -> None:
+    """Load the seed scenarios with generated workers; print an admin token."""
+    from registry import demo as scenarios
+
+    with opened() as registry:
+        if scenarios.already_loaded(registry.app):
+            click.echo("the demo is already loaded here; creating a fresh admin token", err=True)
+        else:
+            with click.progressbar(length=9900, label="loading the seed scenarios",
+                                   file=sys.stderr) as bar:
+                scenarios.load(registry.app, lambda _step, n: bar.update(n))
+            registry.projections.catch_up()
+        name = f"demo-admin-{secrets.token_hex(3)}"
+        token = registry.tokens.create(name, "admin", [])
+    click.echo(DEMO_HINTS.format(port=8000), err=True)
+    click.echo(token)
+
+
+DEMO_HINTS = """
+Loaded: Kota Binjai MOU (5,000 workers), Kota Medan MOU with 4 OPD PKS,
+Kabupaten Labuhanbatu Selatan PKS (2,000 workers, Oct-Dec 2022, renewed for 2023),
+Kota Serang PKS (election and mosque officers). Start the API (registry serve), then:
+
+  TOKEN=<the last line below>
+  curl -s -H "Authorization: Bearer $TOKEN" "localhost:{port}/api/v1/agreements?region_code=12"
+  curl -s -H "Authorization: Bearer $TOKEN" "localhost:{port}/api/v1/regions/12.75/coverage?on=2026-01-15"
+  # Labuhanbatu Selatan: what the regency owed for Oct-Dec 2022 (Rp 100,800,000)
+  ID=$(curl -s -H "Authorization: Bearer $TOKEN" "localhost:{port}/api/v1/agreements?region_code=12.22" \\
+       | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
+  curl -s -H "Authorization: Bearer $TOKEN" "localhost:{port}/api/v1/agreements/$ID/contributions?from=2022-10&to=2022-12"
+
+Admin token (shown once):"""

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import re
 
-_REGION = re.compile(r"^\d{2}(\.\d{2})?$")
+_REGION = re.compile(r"[0-9]{2}(\.[0-9]{2})?")
 
 
 def is_region_code(code: str) -> bool:
-    return bool(_REGION.match(code))
+    return bool(_REGION.fullmatch(code))
 
 
 def contains(scope: str, region_code: str) -> bool:

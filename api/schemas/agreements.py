@@ -5,6 +5,8 @@ from __future__ import annotations
 from marshmallow import fields, validate, validates_schema, ValidationError
 
 from api.schemas.common import (
+    Day,
+    StrictBoolean,
     Count,
     PageArgs,
     RegionCode,
@@ -39,13 +41,13 @@ class SignAgreement(Strict):
     region_name = Text(required=True)
     sponsor = Text(required=True)
     bpjs_office = Text(required=True)
-    signed_on = fields.Date(required=True)
+    signed_on = Day(required=True)
     signatories = fields.List(fields.Nested(Signatory), load_default=list,
                               validate=validate.Length(max=50))
     funding_source = fields.String(required=True, validate=validate.OneOf(FUNDING_SOURCES))
     programs = fields.List(ProgramField(), required=True, validate=validate.Length(min=1, max=3))
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(required=True)
+    starts_on = Day(required=True)
+    ends_on = Day(required=True)
     quota = Count(load_default=None, allow_none=True)
     monthly_contribution_idr = Rupiah(load_default=None, allow_none=True)
 
@@ -58,7 +60,7 @@ class SignAgreement(Strict):
 
 
 class AmendAgreement(Strict):
-    effective_on = fields.Date(required=True)
+    effective_on = Day(required=True)
     reason = Text(required=True, max_length=2000)
     quota = Count(load_default=None, allow_none=True)
     monthly_contribution_idr = Rupiah(load_default=None, allow_none=True)
@@ -74,11 +76,11 @@ class AmendAgreement(Strict):
 
 
 class RenewAgreement(Strict):
-    ends_on = fields.Date(required=True)
-    starts_on = fields.Date(load_default=None, allow_none=True)
+    ends_on = Day(required=True)
+    starts_on = Day(load_default=None, allow_none=True)
     quota = Count(load_default=None, allow_none=True)
     monthly_contribution_idr = Rupiah(load_default=None, allow_none=True)
-    carry_over = fields.Boolean(load_default=True, truthy={True}, falsy={False})
+    carry_over = StrictBoolean(load_default=True)
     reason = Text(load_default=None, allow_none=True, max_length=2000)
 
     @validates_schema
@@ -88,12 +90,12 @@ class RenewAgreement(Strict):
 
 
 class TerminateAgreement(Strict):
-    ends_on = fields.Date(required=True)
+    ends_on = Day(required=True)
     reason = Text(required=True, max_length=2000)
 
 
 class AgreementQuery(Strict):
-    on = fields.Date(load_default=None)
+    on = Day(load_default=None)
     known_at = UtcTimestamp(load_default=None)
     version = Count(strict=False, load_default=None)
 
@@ -103,7 +105,7 @@ class AgreementListQuery(PageArgs):
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
     parent_id = fields.UUID(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
-    on = fields.Date(load_default=None)
+    on = Day(load_default=None)
 
 
 class TermOut(Strict):

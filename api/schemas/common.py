@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
@@ -11,7 +11,10 @@ from marshmallow import Schema, ValidationError, fields, validate
 from registry import regions
 
 MAX_INT = 2**31 - 1
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 controls but tab, newline and carriage return; lone surrogates.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
 
 
 class Strict(Schema):
@@ -50,7 +53,32 @@ class UtcTimestamp(fields.DateTime):
         moment = super()._deserialize(value, attr, data, **kwargs)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=UTC)
-        return moment.astimezone(UTC)
+        try:
+            moment = moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("out of range") from None
+        if not EARLIEST.year <= moment.year <= LATEST.year:
+            raise ValidationError(f"must fall between {EARLIEST.year} and {LATEST.year}")
+        return moment
+
+
+class Day(fields.Date):
+    """An ISO date between 1900 and 2199: business dates, with room for date arithmetic."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> date:
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST <= day <= LATEST:
+            raise ValidationError(f"must fall between {EARLIEST} and {LATEST}")
+        return day
+
+
+class StrictBoolean(fields.Boolean):
+    """JSON true or false only; not 1, 0 or "true"."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValidationError("Not a valid boolean.")
+        return value
 
 
 def Count(*, strict: bool = True, **kwargs: Any) -> fields.Integer:  # noqa: N802

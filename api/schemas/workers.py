@@ -7,35 +7,35 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from api.schemas.common import PageArgs, Rupiah, Strict, Text, UtcTimestamp
+from api.schemas.common import Day, PageArgs, Rupiah, StrictBoolean, Strict, Text, UtcTimestamp
 from api.schemas.agreements import ProgramField
 from registry.enrolling import MAX_BATCH_ROWS
 from registry.enrollment import REASON_CODES
 
-NIK = validate.Regexp(r"^\d{16}$", error="must be exactly 16 digits")
+NIK = validate.Regexp(r"^[0-9]{16}\Z", error="must be exactly 16 digits")
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 class WorkerIn(Strict):
     nik = fields.String(required=True, validate=NIK)
     name = Text(required=True)
-    birth_date = fields.Date(load_default=None, allow_none=True)
+    birth_date = Day(load_default=None, allow_none=True)
     sex = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("M", "F")))
     occupation = Text(required=True)
     address = Text(load_default=None, allow_none=True, max_length=500)
     programs = fields.List(ProgramField(), load_default=None, allow_none=True,
                            validate=validate.Length(min=1, max=3))
-    starts_on = fields.Date(load_default=None, allow_none=True)
+    starts_on = Day(load_default=None, allow_none=True)
 
 
 class BatchIn(Strict):
     workers = fields.List(fields.Raw(), required=True,
                           validate=validate.Length(min=1, max=MAX_BATCH_ROWS))
-    atomic = fields.Boolean(load_default=True, truthy={True}, falsy={False})
+    atomic = StrictBoolean(load_default=True)
 
 
 class DisenrollIn(Strict):
-    ends_on = fields.Date(required=True)
+    ends_on = Day(required=True)
     reason_code = fields.String(required=True, validate=validate.OneOf(REASON_CODES))
     reason = Text(load_default=None, allow_none=True, max_length=2000)
 
@@ -45,14 +45,14 @@ class VoidIn(Strict):
 
 
 class EnrollmentsQuery(PageArgs):
-    on = fields.Date(load_default=None)
+    on = Day(load_default=None)
     known_at = UtcTimestamp(load_default=None)
     status = fields.String(load_default=None,
                            validate=validate.OneOf(("active", "ended", "voided", "pending")))
 
 
 class OnQuery(Strict):
-    on = fields.Date(load_default=None)
+    on = Day(load_default=None)
     known_at = UtcTimestamp(load_default=None)
 
 

@@ -1,0 +1,202 @@
+"""Enrollment stories at scale, on SQLite and PostgreSQL: Labuhanbatu Selatan's
+2,000 workers and their 2023 renewal, contributions, regional coverage (UCJ),
+and concurrent enrollment for the last free slots.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from projections import coverage_queries, targets
+from registry.contributions import contributions
+from registry.errors import QuotaExceeded, RegistryError
+from tests.integration.test_enrollment_rules import (
+    CTX,
+    DEC31,
+    NOV15,
+    OCT1,
+    coverages,
+    enroll,
+    held,
+    nik,
+    sign,
+    statuses,
+    worker,
+)
+
+MARCH_2023 = date(2023, 3, 1)
+
+
+def owed(registry: Any, agreement_id: UUID, first: tuple[int, int],
+         last: tuple[int, int]) -> dict[str, Any]:
+    """Contributions from the agreement's terms and the coverage model's billable workers."""
+    agreement = registry.app.get_agreement(agreement_id)
+    registry.projections.catch_up()
+    with registry.store.transaction() as cur:
+        return contributions(agreement.terms, first, last,
+                             lambda start, end: coverage_queries.billable_workers(
+                                 cur, str(agreement_id), start, end))
+
+
+def enroll_labusel_workers(registry: Any) -> tuple[UUID, list[str]]:
+    """Sign the PKS (quota 2,000, JKK + JKM, Oct-Dec 2022) and enroll 2,000 workers at once."""
+    pks = sign(registry)
+    batch = [worker(i, row=i) for i in range(2000)]
+    outcome = registry.app.enroll_workers(CTX, pks, batch, atomic=True)
+    assert outcome.written is True, [r.error for r in outcome.results if r.error][:3]
+    assert outcome.count("enrolled") == 2000
+    return pks, [r.nik for r in batch]
+
+
+def test_labuhanbatu_selatan_covers_2000_workers_and_carries_them_into_2023(registry):
+    # Sign; enroll 2,000 workers from every village in one atomic batch.
+    pks, workers = enroll_labusel_workers(registry)
+    assert held(registry, pks) == 2000
+    assert len(set(workers)) == 2000
+    # Fail to exceed quota.
+    with pytest.raises(QuotaExceeded):
+        enroll(registry, pks, 2000)
+    # October to December 2022: 3 x 2,000 x Rp 16,800 = Rp 100,800,000.
+    bill = owed(registry, pks, (2022, 10), (2022, 12))
+    assert bill["months"] == [
+        {"month": m, "workers": 2000, "monthly_contribution_idr": 16_800,
+         "amount_idr": 33_600_000} for m in ("2022-10", "2022-11", "2022-12")]
+    assert bill["total_idr"] == 100_800_000
+    # Fail to renew with a quota the 2,000 carried-over workers do not fit in.
+    with pytest.raises(QuotaExceeded):
+        registry.app.renew_agreement(CTX, pks, ends_on=date(2023, 12, 31), quota=1999)
+    assert len(registry.app.get_agreement(pks).terms) == 1
+    # Renew for 2023 with carry-over: all 2,000 stay covered.
+    renewed = registry.app.renew_agreement(CTX, pks, ends_on=date(2023, 12, 31),
+                                           carry_over=True, reason="janji 2023")
+    assert [(t.starts_on, t.quota, t.enrolled) for t in renewed.agreement.terms] == [
+        (OCT1, 2000, 2000), (date(2023, 1, 1), 2000, 2000)]
+    [coverage] = coverages(registry, workers[1234], MARCH_2023)
+    assert (coverage["status"], coverage["term_number"], coverage["ends_on"]) == (
+        "active", 2, "2023-12-31")
+    with registry.store.transaction() as cur:
+        region = coverage_queries.region_coverage(cur, "12.22", MARCH_2023)
+        active, _ = coverage_queries.agreement_enrollments(
+            cur, str(pks), on=MARCH_2023, status="active", after=0, limit=500)
+    assert region["covered_workers"] == 2000
+    assert region["by_program"] == {"JKK": 2000, "JKM": 2000, "JHT": 0}
+    assert len(active) == 500
+    assert owed(registry, pks, (2023, 1), (2023, 1))["total_idr"] == 33_600_000
+    # The renewed term is full too.
+    with pytest.raises(QuotaExceeded):
+        enroll(registry, pks, 2000, starts_on=MARCH_2023)
+
+
+def test_a_renewal_without_carry_over_leaves_the_2022_workers_uncovered_in_2023(registry):
+    pks, workers = enroll_labusel_workers(registry)
+    # Renew for 2023 with a smaller quota and no carry-over.
+    renewed = registry.app.renew_agreement(CTX, pks, ends_on=date(2023, 12, 31), quota=1500,
+                                           carry_over=False)
+    assert [(t.quota, t.enrolled) for t in renewed.agreement.terms] == [(2000, 2000), (1500, 0)]
+    assert statuses(registry, workers[0], MARCH_2023) == ["ended"]
+    assert statuses(registry, workers[0], DEC31) == ["active"]
+    with registry.store.transaction() as cur:
+        assert coverage_queries.region_coverage(cur, "12", MARCH_2023)["covered_workers"] == 0
+    assert owed(registry, pks, (2022, 12), (2023, 1))["months"][1]["workers"] == 0
+    # A 2022 worker may be enrolled afresh into the 2023 term.
+    enroll(registry, pks, 0, starts_on=date(2023, 1, 1))
+    assert held(registry, pks, term=2) == 1
+    assert statuses(registry, workers[0], MARCH_2023) == ["ended", "active"]
+
+
+def test_contributions_count_a_worker_disenrolled_mid_month_in_that_month(registry):
+    pks = sign(registry, quota=10)
+    staying, leaving, late = enroll(registry, pks, 1), enroll(registry, pks, 2), enroll(
+        registry, pks, 3, starts_on=date(2022, 11, 30))
+    # Disenroll one on 15 November; a third starts on the last day of November.
+    registry.app.disenroll_worker(CTX, pks, leaving, ends_on=NOV15, reason_code="MOVED_AWAY")
+    bill = owed(registry, pks, (2022, 9), (2023, 1))
+    assert [(m["month"], m["workers"], m["amount_idr"]) for m in bill["months"]] == [
+        ("2022-09", 0, 0), ("2022-10", 2, 33_600), ("2022-11", 3, 50_400),
+        ("2022-12", 2, 33_600), ("2023-01", 0, 0)]
+    assert bill["total_idr"] == 117_600
+    assert staying != late
+
+
+def test_regional_coverage_of_a_province_counts_distinct_workers_by_program(registry):
+    # Sign in Labuhanbatu Selatan (12.22), Medan (12.71, JHT only) and Serang (36.73).
+    labusel = sign(registry)
+    medan = sign(registry, agreement_number="PKS-MEDAN-JHT", region_code="12.71",
+                 region_name="Kota Medan", programs=["JHT"], quota=50)
+    serang = sign(registry, agreement_number="PKS-SERANG", region_code="36.73",
+                  region_name="Kota Serang", quota=50)
+    # One worker covered twice (JKK + JKM in 12.22, JHT in 12.71), one JKK only,
+    # one voided, one ended before the day asked, one in Serang.
+    both = enroll(registry, labusel, 1)
+    enroll(registry, medan, 1)
+    enroll(registry, labusel, 2, programs=["JKK"])
+    voided = enroll(registry, labusel, 3)
+    registry.app.void_enrollment(CTX, labusel, voided, "salah input")
+    ended = enroll(registry, labusel, 4)
+    registry.app.disenroll_worker(CTX, labusel, ended, ends_on=date(2022, 10, 31),
+                                  reason_code="VOLUNTARY")
+    enroll(registry, serang, 5, nik=nik(5, region="36.73"))
+    registry.app.set_coverage_target(CTX, "12", 2022, 400, 30.0)
+    registry.app.set_coverage_target(CTX, "12", 2022, 200, 25.0)  # replaces the first
+    registry.projections.catch_up()
+    with registry.store.transaction() as cur:
+        province = coverage_queries.region_coverage(cur, "12", NOV15)
+        regency = coverage_queries.region_coverage(cur, "12.22", NOV15)
+        october = coverage_queries.region_coverage(cur, "12", date(2022, 10, 20))
+        banten = coverage_queries.region_coverage(cur, "36", NOV15)
+        goal = targets.target(cur, "12", 2022)
+        no_goal = targets.target(cur, "12.22", 2022)
+    assert province["covered_workers"] == 2
+    assert province["by_program"] == {"JKK": 2, "JKM": 1, "JHT": 1}
+    assert [(a["agreement_id"], a["covered_workers"]) for a in province["agreements"]] == [
+        (str(medan), 1), (str(labusel), 2)]
+    assert regency["covered_workers"] == 2
+    assert regency["by_program"] == {"JKK": 2, "JKM": 1, "JHT": 0}
+    assert october["covered_workers"] == 3
+    assert banten["covered_workers"] == 1
+    assert (goal, no_goal) == ((200, 25.0), None)
+    assert both in {c["nik"] for c in coverages(registry, both, NOV15)}
+
+
+def test_twenty_concurrent_enrollments_for_five_free_slots_enroll_exactly_five(registry):
+    # Sign a PKS for fifteen; fill ten of the slots.
+    pks = sign(registry, quota=15)
+    first = registry.app.enroll_workers(CTX, pks, [worker(i, row=i) for i in range(10)])
+    assert first.written
+    # Twenty threads race for the last five.
+    gate = threading.Barrier(20)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def race(i: int) -> None:
+        gate.wait()
+        try:
+            registry.app.enroll_worker(CTX, pks, worker(100 + i))
+            outcome = "enrolled"
+        except RegistryError as error:
+            outcome = error.code
+        except Exception as error:  # noqa: BLE001 - reported in the assertion below
+            outcome = f"{type(error).__name__}: {error}"
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=race, args=(i,)) for i in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert Counter(outcomes) == {"enrolled": 5, "quota_exceeded": 15}
+    # The aggregate and the read model agree: fifteen held, fifteen active.
+    assert held(registry, pks) == 15
+    registry.projections.catch_up()
+    with registry.store.transaction() as cur:
+        active, _ = coverage_queries.agreement_enrollments(
+            cur, str(pks), on=NOV15, status="active", after=0, limit=100)
+    assert len(active) == 15
+    assert len({e["nik"] for e in active}) == 15
