@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 
 from flask import Response, g, request
 
 from api.errors import ApiProblem
 from registry.context import Context, new_request_id
 
+access_log = logging.getLogger("registry.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:@/+=-]{1,128}$")
 BODY_METHODS = ("POST", "PUT", "PATCH")
 CSV_ENDPOINT_SUFFIXES = ("/enrollments/batch",)
@@ -16,6 +19,7 @@ CSV_ENDPOINT_SUFFIXES = ("/enrollments/batch",)
 
 def assign_request_id() -> None:
     """before_request: the client's X-Request-ID if sane, else a new one."""
+    g.started = time.perf_counter()
     given = request.headers.get("X-Request-ID", "")
     g.request_id = given if _REQUEST_ID.match(given) else new_request_id()
 
@@ -37,7 +41,19 @@ def check_body() -> None:
 
 
 def finish(response: Response) -> Response:
+    """after_request: echo the request id; log the request (route, never the path)."""
     response.headers["X-Request-ID"] = g.get("request_id", "")
+    principal = g.get("principal")
+    access_log.info("request", extra={"fields": {
+        "request_id": g.get("request_id"),
+        "actor": principal.name if principal else None,
+        "method": request.method,
+        # The URL rule, not the path: paths carry NIKs.
+        "route": request.url_rule.rule if request.url_rule else "(no route)",
+        "status": response.status_code,
+        "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter()))
+                             * 1000, 1),
+    }})
     return response
 
 

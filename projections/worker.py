@@ -46,5 +46,7 @@ def run(poll_seconds: float = POLL_SECONDS) -> None:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=os.environ.get("REGISTRY_LOG_LEVEL", "INFO"))
+    from registry import logs
+
+    logs.configure(os.environ.get("REGISTRY_LOG_LEVEL", "INFO").upper())
     run()

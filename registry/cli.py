@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import csv
+import getpass
 import logging
 import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from uuid import UUID
 
 import click
 
 from registry.bootstrap import Registry
 from registry.config import ConfigurationError, Settings
+from registry.context import Context
+from registry.enrolling import RowResult
 from registry.errors import RegistryError
 from registry.tokens import ROLES
 
@@ -133,3 +139,56 @@ Kota Serang PKS (election and mosque officers). Start the API (registry serve), 
   curl -s -H "Authorization: Bearer $TOKEN" "localhost:{port}/api/v1/agreements/$ID/contributions?from=2022-10&to=2022-12"
 
 Admin token (shown once):"""
+
+
+@main.command()
+@click.argument("agreement_id", type=click.UUID)
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--actor", default=lambda: f"cli:{getpass.getuser()}", show_default="cli:$USER",
+              help="Recorded as the actor on every event.")
+@click.option("--chunk", default=1000, show_default=True, type=click.IntRange(1, 50_000),
+              help="Rows written per transaction.")
+def enroll(agreement_id: UUID, csv_file: Path, actor: str, chunk: int) -> None:
+    """Enroll the workers of CSV_FILE (nik,name,birth_date,sex,occupation,address,starts_on).
+
+    Rows that break a rule are skipped and written, with the reason, to
+    FILE.rejected.csv next to the input; the exit code is 1 if any row was.
+    """
+    from api.batch_rows import BadBatch, csv_rows, validated
+
+    try:
+        rows = csv_rows(csv_file.read_bytes())
+    except BadBatch as e:
+        raise click.ClickException(f"{csv_file}: {e}") from None
+    ctx = Context(actor=actor)
+    rejected: list[RowResult] = []
+    enrolled = 0
+    with opened() as registry:
+        registry.app.get_agreement(agreement_id)
+        with click.progressbar(length=len(rows), label=f"enrolling {len(rows)} rows",
+                               file=sys.stderr) as bar:
+            for start in range(0, len(rows), chunk):
+                valid, shape_rejects = validated(rows[start:start + chunk], first_row=start)
+                outcome = registry.app.enroll_workers(ctx, agreement_id, valid, atomic=False)
+                enrolled += outcome.count("enrolled")
+                rejected += shape_rejects + [r for r in outcome.results if r.status == "rejected"]
+                bar.update(min(chunk, len(rows) - start))
+    click.echo(f"enrolled {enrolled}, rejected {len(rejected)} of {len(rows)} rows")
+    if rejected:
+        report = csv_file.with_name(csv_file.stem + ".rejected.csv")
+        _write_rejected(report, rows, rejected)
+        click.echo(f"rejected rows, with the reason, are in {report}", err=True)
+        sys.exit(1)
+
+
+def _write_rejected(report: Path, rows: list[dict[str, str]], rejected: list[RowResult]) -> None:
+    from api.batch_rows import CSV_HEADER
+
+    with report.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(["row", *CSV_HEADER, "code", "error"])
+        for result in sorted(rejected, key=lambda r: r.row):
+            row = rows[result.row]
+            error = result.error
+            writer.writerow([result.row, *(row.get(c, "") for c in CSV_HEADER),
+                             error.code if error else "", error.detail if error else ""])

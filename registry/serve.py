@@ -23,6 +23,9 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Any:
         # Runs in each worker after fork: connections are never shared.
+        from registry import logs
+
+        logs.configure(Settings.from_env().log_level)
         from wsgi import app
 
         return app
@@ -43,7 +46,8 @@ def serve(host: str, port: int, workers: int, threads: int = 4) -> None:
             "timeout": 120,
             "graceful_timeout": 10,
             "loglevel": settings.log_level.lower(),
-            "accesslog": "-",
+            # Our own JSON access log (api/requests.py) masks NIKs; gunicorn's would not.
+            "accesslog": None,
             "control_socket_disable": True,
         }).run()
     finally:

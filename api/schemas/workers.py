@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from api.schemas.common import Day, PageArgs, Rupiah, StrictBoolean, Strict, Text, UtcTimestamp
+from api.schemas.common import Day, PageArgs, Rupiah, StrictBoolean, Strict, Text
 from api.schemas.agreements import ProgramField
 from registry.enrolling import MAX_BATCH_ROWS
 from registry.enrollment import REASON_CODES
@@ -46,14 +46,12 @@ class VoidIn(Strict):
 
 class EnrollmentsQuery(PageArgs):
     on = Day(load_default=None)
-    known_at = UtcTimestamp(load_default=None)
     status = fields.String(load_default=None,
                            validate=validate.OneOf(("active", "ended", "voided", "pending")))
 
 
 class OnQuery(Strict):
     on = Day(load_default=None)
-    known_at = UtcTimestamp(load_default=None)
 
 
 class Month(fields.String):
@@ -68,7 +66,6 @@ class Month(fields.String):
 class ContributionsQuery(Strict):
     from_ = Month(required=True, data_key="from")
     to = Month(required=True)
-    known_at = UtcTimestamp(load_default=None)
 
     @validates_schema
     def ordered(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -15,12 +15,21 @@ import pytest
 
 from projections import coverage_queries, targets
 from registry.contributions import contributions
-from registry.errors import QuotaExceeded, RegistryError
+from registry.dates import today
+from registry.errors import (
+    AgreementNotActive,
+    AlreadyCovered,
+    InvalidTransition,
+    QuotaExceeded,
+    RegistryError,
+    WorkerDeceased,
+)
 from tests.integration.test_enrollment_rules import (
     CTX,
     DEC31,
     NOV15,
     OCT1,
+    billable,
     coverages,
     enroll,
     held,
@@ -155,7 +164,7 @@ def test_regional_coverage_of_a_province_counts_distinct_workers_by_program(regi
     assert province["covered_workers"] == 2
     assert province["by_program"] == {"JKK": 2, "JKM": 1, "JHT": 1}
     assert [(a["agreement_id"], a["covered_workers"]) for a in province["agreements"]] == [
-        (str(medan), 1), (str(labusel), 2)]
+        (str(labusel), 2), (str(medan), 1)]  # by agreement_number
     assert regency["covered_workers"] == 2
     assert regency["by_program"] == {"JKK": 2, "JKM": 1, "JHT": 0}
     assert october["covered_workers"] == 3
@@ -200,3 +209,139 @@ def test_twenty_concurrent_enrollments_for_five_free_slots_enroll_exactly_five(r
             cur, str(pks), on=NOV15, status="active", after=0, limit=100)
     assert len(active) == 15
     assert len({e["nik"] for e in active}) == 15
+
+
+# Termination.
+
+def test_enrollment_into_a_terminated_agreement_is_refused(registry):
+    pks = sign(registry)
+    registry.app.terminate_agreement(CTX, pks, ends_on=NOV15, reason="APBD dipotong")
+    with pytest.raises(AgreementNotActive):
+        enroll(registry, pks, 1)
+    with pytest.raises(AgreementNotActive):
+        enroll(registry, pks, 2, starts_on=date(2022, 11, 1))
+    assert held(registry, pks) == 0
+
+
+def test_enrollment_outside_every_term_is_refused(registry):
+    pks = sign(registry)
+    with pytest.raises(AgreementNotActive):
+        enroll(registry, pks, 1, starts_on=date(2023, 1, 1))
+    # Without starts_on the enrollment starts today, long after this term ended.
+    with pytest.raises(AgreementNotActive):
+        enroll(registry, pks, 1, starts_on=None)
+
+
+def test_without_starts_on_coverage_starts_today_inside_the_current_term(registry):
+    pks = sign(registry, agreement_number="PKS-OPEN", starts_on=date(2020, 1, 1),
+               ends_on=date(2099, 12, 31), signed_on=date(2020, 1, 1))
+    number = enroll(registry, pks, 1, starts_on=None)
+    [coverage] = coverages(registry, number, today())
+    assert (coverage["starts_on"], coverage["ends_on"]) == (today().isoformat(), "2099-12-31")
+
+
+def test_coverage_under_a_terminated_agreement_ends_on_the_termination_day(registry):
+    pks = sign(registry)
+    other = sign(registry, agreement_number="PKS-LABUSEL-DESA-2022")
+    number = enroll(registry, pks, 1)
+    # Terminate in mid-November.
+    registry.app.terminate_agreement(CTX, pks, ends_on=NOV15, reason="APBD dipotong")
+    [coverage] = coverages(registry, number, NOV15)
+    assert (coverage["status"], coverage["covered_until"]) == ("active", "2022-11-15")
+    assert statuses(registry, number, date(2022, 11, 16)) == ["ended"]
+    assert billable(registry, pks, date(2022, 12, 1), DEC31) == 0
+    assert billable(registry, pks, date(2022, 11, 1), date(2022, 11, 30)) == 1
+    # Another agreement may cover the worker from the next day, not before.
+    with pytest.raises(AlreadyCovered):
+        enroll(registry, other, 1, starts_on=NOV15)
+    enroll(registry, other, 1, starts_on=date(2022, 11, 16))
+    # The terminated agreement cannot be renewed.
+    with pytest.raises(InvalidTransition):
+        registry.app.renew_agreement(CTX, pks, ends_on=date(2023, 12, 31))
+
+
+# Death.
+
+def test_after_a_deceased_disenrollment_no_coverage_after_that_day(registry):
+    pks = sign(registry)
+    number = enroll(registry, pks, 1)
+    registry.app.disenroll_worker(CTX, pks, number, ends_on=date(2022, 11, 10),
+                                  reason_code="DECEASED", reason="kecelakaan kerja")
+    # Fail to cover the dead under another agreement, or the same one again.
+    later = sign(registry, agreement_number="PKS-LABUSEL-2023", starts_on=date(2023, 1, 1),
+                 ends_on=date(2023, 12, 31), signed_on=date(2022, 12, 20))
+    with pytest.raises(WorkerDeceased):
+        enroll(registry, later, 1, starts_on=date(2023, 1, 1))
+    with pytest.raises(WorkerDeceased):
+        enroll(registry, pks, 1, starts_on=date(2022, 12, 1))
+    jht_after = sign(registry, agreement_number="PKS-JHT-NOV", programs=["JHT"], quota=5,
+                     starts_on=date(2022, 11, 11), ends_on=DEC31)
+    with pytest.raises(WorkerDeceased):
+        enroll(registry, jht_after, 1, starts_on=date(2022, 11, 11))
+    # Coverage ending on the day of death is fine.
+    jht_before = sign(registry, agreement_number="PKS-JHT-OCT", programs=["JHT"], quota=5,
+                      starts_on=OCT1, ends_on=date(2022, 11, 10))
+    enroll(registry, jht_before, 1)
+    registry.projections.catch_up()
+    with registry.store.transaction() as cur:
+        found = coverage_queries.worker(cur, number, NOV15, None)
+    assert found is not None and found["deceased_on"] == "2022-11-10"
+    assert [c["agreement_id"] for c in found["coverages"]] == [str(pks), str(jht_before)]
+
+
+def test_a_disenrollment_for_another_reason_allows_later_coverage(registry):
+    pks = sign(registry)
+    number = enroll(registry, pks, 1)
+    registry.app.disenroll_worker(CTX, pks, number, ends_on=date(2022, 11, 10),
+                                  reason_code="BECAME_WAGE_EARNER")
+    enroll(registry, pks, 1, starts_on=date(2022, 12, 1))
+    assert statuses(registry, number, date(2022, 12, 5)) == ["ended", "active"]
+
+
+# Carry-over and the rules it must keep.
+
+def test_a_carry_over_never_covers_a_worker_twice_for_the_same_program(registry):
+    # A worker covered in 2022 by one agreement and in 2023 by another.
+    pks = sign(registry)
+    number = enroll(registry, pks, 1)
+    village = sign(registry, agreement_number="PKS-DESA-2023", funding_source="APBDES",
+                   starts_on=date(2023, 1, 1), ends_on=date(2023, 12, 31), quota=10)
+    enroll(registry, village, 1, starts_on=date(2023, 1, 1))
+    # Renew the first for 2023 with carry-over: refused, or the worker is not carried.
+    try:
+        registry.app.renew_agreement(CTX, pks, ends_on=date(2023, 12, 31))
+    except RegistryError as error:
+        assert error.code == "already_covered"
+    active = [c for c in coverages(registry, number, MARCH_2023) if c["status"] == "active"]
+    jkk = [c["agreement_id"] for c in active if "JKK" in c["programs"]]
+    print(coverages(registry, number, MARCH_2023), village, pks)
+    assert jkk == [str(village)]
+
+
+def test_a_carry_over_never_covers_a_deceased_worker_after_death(registry):
+    # A worker covered for JKK + JKM by one agreement and JHT by another.
+    pks = sign(registry)
+    number = enroll(registry, pks, 1)
+    savings = sign(registry, agreement_number="PKS-JHT-2022", programs=["JHT"], quota=10)
+    enroll(registry, savings, 1)
+    # Death is recorded under the first.
+    registry.app.disenroll_worker(CTX, pks, number, ends_on=date(2022, 11, 10),
+                                  reason_code="DECEASED")
+    # Renewing the second with carry-over must not cover the dead in 2023.
+    try:
+        registry.app.renew_agreement(CTX, savings, ends_on=date(2023, 12, 31))
+    except RegistryError as error:
+        assert error.code == "worker_deceased"
+    assert "active" not in statuses(registry, number, MARCH_2023)
+
+
+def test_an_enrollment_that_starts_after_its_agreements_termination_blocks_nothing(registry):
+    # Enroll from December; the agreement is terminated in November, before it began.
+    pks = sign(registry)
+    number = enroll(registry, pks, 1, starts_on=date(2022, 12, 1))
+    registry.app.terminate_agreement(CTX, pks, ends_on=NOV15, reason="APBD dipotong")
+    # It never covered a day, so another agreement may cover November.
+    other = sign(registry, agreement_number="PKS-LABUSEL-DESA-2022")
+    enroll(registry, other, 1, starts_on=date(2022, 11, 1))
+    assert billable(registry, pks, date(2022, 10, 1), DEC31) == 0
+    assert statuses(registry, number, date(2022, 11, 5)) == ["ended", "active"]
