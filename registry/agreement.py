@@ -32,28 +32,15 @@ from registry.errors import (
     AgreementNotActive,
     InvalidTransition,
     QuotaExceeded,
-    ValidationFailed,
+)
+from registry.rules import (
+    check_contribution,
+    check_period,
+    check_programs,
+    check_quota,
+    require,
 )
 from registry.term import Term, current_term_index, status_on
-
-def _require(condition: bool, field: str, message: str) -> None:
-    if not condition:
-        raise ValidationFailed(f"{field}: {message}", {field: message})
-
-
-def _check_period(starts_on: date, ends_on: date) -> None:
-    _require(ends_on >= starts_on, "ends_on", "must not be before starts_on")
-
-
-def _check_quota(quota: int | None) -> None:
-    if quota is not None:
-        _require(quota >= 1, "quota", "must be at least 1")
-
-
-def _check_contribution(amount: int | None) -> None:
-    if amount is not None:
-        _require(amount >= 0, "monthly_contribution_idr", "must not be negative")
-
 
 def term_document(term: Term) -> dict[str, Any]:
     return {
@@ -109,22 +96,22 @@ class Agreement(Aggregate):
     ) -> Agreement:
         """Sign an MOU or a PKS. A PKS needs a quota; its parent must be an MOU."""
         agreement_number = agreement_number.strip()
-        _require(bool(agreement_number), "agreement_number", "must not be blank")
-        _require(kind in vocab.KINDS, "kind", f"must be one of {', '.join(vocab.KINDS)}")
-        _require(regions.is_region_code(region_code), "region_code",
+        require(bool(agreement_number), "agreement_number", "must not be blank")
+        require(kind in vocab.KINDS, "kind", f"must be one of {', '.join(vocab.KINDS)}")
+        require(regions.is_region_code(region_code), "region_code",
                  'must be a Kemendagri code such as "12" or "12.75"')
-        _require(funding_source in vocab.FUNDING_SOURCES, "funding_source",
+        require(funding_source in vocab.FUNDING_SOURCES, "funding_source",
                  f"must be one of {', '.join(vocab.FUNDING_SOURCES)}")
-        cls._check_programs(programs)
-        _check_period(starts_on, ends_on)
-        _check_quota(quota)
-        _check_contribution(monthly_contribution_idr)
+        check_programs(programs)
+        check_period(starts_on, ends_on)
+        check_quota(quota)
+        check_contribution(monthly_contribution_idr)
         if kind == "PKS":
-            _require(quota is not None, "quota", "is required for a PKS")
+            require(quota is not None, "quota", "is required for a PKS")
         if parent is not None:
-            _require(kind == "PKS", "parent_id", "only a PKS can have a parent")
-            _require(parent.kind == "MOU", "parent_id", "the parent must be an MOU")
-            _require(regions.contains(parent.region_code, region_code), "parent_id",
+            require(kind == "PKS", "parent_id", "only a PKS can have a parent")
+            require(parent.kind == "MOU", "parent_id", "the parent must be an MOU")
+            require(regions.contains(parent.region_code, region_code), "parent_id",
                      f"the parent's region {parent.region_code} does not contain "
                      f"{region_code}")
         programs = vocab.normalised(programs)
@@ -152,16 +139,6 @@ class Agreement(Aggregate):
             monthly_contribution_idr=monthly_contribution_idr,
         )
 
-    @staticmethod
-    def _check_programs(programs: list[str]) -> None:
-        _require(bool(programs), "programs", "must name at least one program")
-        refused = [p for p in programs if p in vocab.WAGE_EARNER_ONLY_PROGRAMS]
-        _require(not refused, "programs",
-                 f"{', '.join(refused)} exist only for wage earners")
-        unknown = [p for p in programs if p not in vocab.PROGRAMS]
-        _require(not unknown, "programs", f"unknown program {', '.join(unknown)}; "
-                 f"choose from {', '.join(vocab.PROGRAMS)}")
-
     def amend(
         self,
         ctx: Context,
@@ -174,9 +151,9 @@ class Agreement(Aggregate):
         sponsor: str | None = None,
     ) -> None:
         """Change the term in force on `effective_on`; the reason is kept."""
-        _require(bool(reason.strip()), "reason", "must not be blank")
-        _check_quota(quota)
-        _check_contribution(monthly_contribution_idr)
+        require(bool(reason.strip()), "reason", "must not be blank")
+        check_quota(quota)
+        check_contribution(monthly_contribution_idr)
         self._check_not_terminated(effective_on)
         index = next((i for i, t in enumerate(self.terms) if t.contains(effective_on)), None)
         if index is None:
@@ -207,22 +184,23 @@ class Agreement(Aggregate):
         monthly_contribution_idr: int | None = None,
         carry_over: bool = True,
         reason: str | None = None,
+        carried: int | None = None,
     ) -> None:
-        """Add a term after the last; enrolled workers continue with `carry_over`."""
+        """Add a term after the last; enrolled workers continue with `carry_over`.
+
+        `carried` is how many of the last term's workers may continue (default:
+        all); the application leaves out those who died or are covered elsewhere.
+        """
         if self.terminated_on is not None:
             raise InvalidTransition(
                 f"agreement {self.agreement_number} was terminated on {self.terminated_on}")
         last = self.terms[-1]
-        if starts_on is None and last.ends_on < date.max:
-            starts_on = last.ends_on + timedelta(days=1)
-        _require(starts_on is not None and starts_on > last.ends_on, "starts_on",
-                 f"must be after the current last term, which ends on {last.ends_on}")
-        assert starts_on is not None
-        _check_period(starts_on, ends_on)
-        _check_quota(quota)
-        _check_contribution(monthly_contribution_idr)
+        starts_on = self.next_term_start(starts_on)
+        check_period(starts_on, ends_on)
+        check_quota(quota)
+        check_contribution(monthly_contribution_idr)
         quota = quota if quota is not None else last.quota
-        carried_over = last.enrolled if carry_over else 0
+        carried_over = (last.enrolled if carried is None else carried) if carry_over else 0
         if quota is not None and carried_over > quota:
             raise QuotaExceeded(
                 f"{carried_over} workers would carry over into a term with quota {quota}")
@@ -238,16 +216,26 @@ class Agreement(Aggregate):
             carry_over=carry_over, carried_over=carried_over, reason=reason,
         )
 
+    def next_term_start(self, starts_on: date | None = None) -> date:
+        """When a renewal's term starts: the day after the last term, or later."""
+        last = self.terms[-1]
+        if starts_on is None and last.ends_on < date.max:
+            starts_on = last.ends_on + timedelta(days=1)
+        require(starts_on is not None and starts_on > last.ends_on, "starts_on",
+                f"must be after the current last term, which ends on {last.ends_on}")
+        assert starts_on is not None
+        return starts_on
+
     def terminate(self, ctx: Context, *, ends_on: date, reason: str) -> None:
         """End the agreement early: nothing is covered under it after `ends_on`."""
-        _require(bool(reason.strip()), "reason", "must not be blank")
+        require(bool(reason.strip()), "reason", "must not be blank")
         if self.terminated_on is not None:
             raise InvalidTransition(
                 f"agreement {self.agreement_number} was already terminated "
                 f"on {self.terminated_on}")
-        _require(ends_on >= self.signed_on, "ends_on",
+        require(ends_on >= self.signed_on, "ends_on",
                  f"must not be before the signing date {self.signed_on}")
-        _require(ends_on <= self.terms[-1].ends_on, "ends_on",
+        require(ends_on <= self.terms[-1].ends_on, "ends_on",
                  f"must not be after the last term's end {self.terms[-1].ends_on}")
         self.trigger_event(AgreementTerminated, **ctx.stamp(), ends_on=ends_on, reason=reason)
 
@@ -288,7 +276,7 @@ class Agreement(Aggregate):
             index = found[0]
         chosen = vocab.normalised(programs) if programs else list(self.programs)
         foreign = [p for p in chosen if p not in self.programs]
-        _require(not foreign, "programs",
+        require(not foreign, "programs",
                  f"{', '.join(foreign)} not bought by agreement {self.agreement_number}")
         return Coverage(self.id, self.agreement_number, self.region_code, index + 1,
                         chosen, starts_on, self.terms[index].ends_on)

@@ -102,8 +102,12 @@ class RegistryApplication(EnrollmentUseCases, Application):
         **changes: Any,
     ) -> Written:
         """Change the term in force on `effective_on` (with a reason)."""
-        return self._change(ctx, agreement_id, expected_version,
-                            lambda a: a.amend(ctx, **changes) or [])
+
+        def amend(agreement: Agreement) -> list[Aggregate]:
+            agreement.amend(ctx, **changes)
+            return []
+
+        return self._change(ctx, agreement_id, expected_version, amend)
 
     def renew_agreement(
         self, ctx: Context, agreement_id: UUID, *, expected_version: int | None = None,
@@ -112,18 +116,13 @@ class RegistryApplication(EnrollmentUseCases, Application):
         """Add a term after the last one; with `carry_over` enrolled workers continue."""
 
         def renew(agreement: Agreement) -> list[Aggregate]:
-            agreement.renew(ctx, **terms)
+            continuing = self._continuing(agreement, terms)
+            agreement.renew(ctx, **terms, carried=len(continuing))
             term = agreement.terms[-1]
-            if not term.enrolled:
-                return []
-            assert self.roster is not None, "carry-over needs a roster"
-            holders = self.roster.active_in_term(agreement.id, len(agreement.terms) - 1)
-            if len(holders) != term.enrolled:
-                raise _Conflict  # the read model lags a write the agreement has seen
-            workers = [self.get_worker(nik) for nik, _ in holders]
-            for worker, (_, enrollment_id) in zip(workers, holders, strict=True):
-                worker.carry_over(ctx, enrollment_id, len(agreement.terms), term.ends_on)
-            return list(workers)
+            for worker, enrollment_id in continuing:
+                worker.carry_over(ctx, enrollment_id, len(agreement.terms), term.starts_on,
+                                  term.ends_on)
+            return [worker for worker, _ in continuing]
 
         return self._change(ctx, agreement_id, expected_version, renew)
 
@@ -132,8 +131,12 @@ class RegistryApplication(EnrollmentUseCases, Application):
         ends_on: date, reason: str,
     ) -> Written:
         """End an agreement early; an MOU's allocation to it is released."""
-        return self._change(ctx, agreement_id, expected_version,
-                            lambda a: a.terminate(ctx, ends_on=ends_on, reason=reason) or [])
+
+        def terminate(agreement: Agreement) -> list[Aggregate]:
+            agreement.terminate(ctx, ends_on=ends_on, reason=reason)
+            return []
+
+        return self._change(ctx, agreement_id, expected_version, terminate)
 
     # Reads of one stream (lists come from projections).
 
@@ -181,6 +184,23 @@ class RegistryApplication(EnrollmentUseCases, Application):
                 f"If-Match names version {expected_version}, "
                 f"but the agreement is at version {agreement.version}")
         return agreement
+
+    def _continuing(self, agreement: Agreement,
+                    terms: dict[str, Any]) -> list[tuple[Worker, str]]:
+        """The last term's workers a renewal carries over: not the dead, not the
+        ones another agreement covers for the same programs in the new term."""
+        last = agreement.terms[-1]
+        if not terms.get("carry_over", True) or not last.enrolled:
+            return []
+        starts_on = agreement.next_term_start(terms.get("starts_on"))
+        assert self.roster is not None, "carry-over needs a roster"
+        holders = self.roster.active_in_term(agreement.id, len(agreement.terms))
+        if len(holders) != last.enrolled:
+            raise _Conflict  # the read model lags a write the agreement has seen
+        workers = [self.get_worker(nik) for nik, _ in holders]
+        ended = self._termination_dates(workers)
+        return [(w, enrollment_id) for w, (_, enrollment_id) in zip(workers, holders, strict=True)
+                if w.can_continue(enrollment_id, starts_on, terms["ends_on"], ended)]
 
     def _reallocate(self, ctx: Context, child: Agreement) -> list[Agreement]:
         """Keep a parent MOU's record of the quota its PKS takes up to date."""

@@ -155,14 +155,33 @@ class EnrollmentUseCases:
         """End a worker's coverage under the agreement and free the quota slot."""
 
         def attempt() -> tuple[list[Aggregate], Worker]:
-            agreement = self._get(agreement_id)
+            agreements = {agreement_id: self._get(agreement_id)}
             worker = self.get_worker(nik)
             before = worker.disenroll(ctx, agreement_id, ends_on=ends_on,
                                       reason_code=reason_code, reason=reason)
-            agreement.release_slots(ctx, before["term_number"])
-            return [worker, agreement], worker
+            agreements[agreement_id].release_slots(ctx, before["term_number"])
+            if reason_code == "DECEASED":
+                self._end_after_death(ctx, worker, ends_on, before, agreements)
+            return [worker, *agreements.values()], worker
 
         return self.write(attempt)
+
+    def _end_after_death(self, ctx: Context, worker: Worker, died_on: date,
+                         recorded_under: dict[str, Any], agreements: dict[UUID, Any]) -> None:
+        """No agreement pays for the dead: end every other coverage on the day of death."""
+        why = (f"deceased on {died_on}, as recorded under agreement "
+               f"{recorded_under['agreement_number']}")
+        for other in worker.outlived_enrollments(died_on):
+            other_id = UUID(other["agreement_id"])
+            if other["starts_on"] <= died_on:
+                worker.end(ctx, other["enrollment_id"], ends_on=died_on,
+                           reason_code="DECEASED", reason=why)
+            else:
+                worker.void_enrollment(ctx, other["enrollment_id"],
+                                       f"{why}, before this coverage began")
+            if other_id not in agreements:
+                agreements[other_id] = self._get(other_id)
+            agreements[other_id].release_slots(ctx, other["term_number"])
 
     def void_enrollment(self, ctx: Context, agreement_id: UUID, nik: str,
                         reason: str) -> tuple[Worker, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from functools import singledispatchmethod
 from typing import Any
 from uuid import UUID
@@ -57,21 +57,8 @@ class Worker(Aggregate):
     def enroll(self, ctx: Context, coverage: Coverage, details: Details,
                terminated_on: Mapping[str, date | None] | None = None) -> str:
         """Cover the worker; refuse overlap with any other enrollment's programs."""
-        if self.deceased_on is not None and coverage.ends_on > self.deceased_on:
-            raise WorkerDeceased(
-                f"the worker was disenrolled as deceased on {self.deceased_on}; "
-                "no coverage after that day")
-        for other in self.live_enrollments():
-            ends_on = other["ends_on"]
-            ended = (terminated_on or {}).get(other["agreement_id"])
-            if ended is not None:
-                ends_on = min(ends_on, ended)
-            shared = set(other["programs"]) & set(coverage.programs)
-            if shared and other["starts_on"] <= coverage.ends_on and coverage.starts_on <= ends_on:
-                raise AlreadyCovered(
-                    f"already covered for {', '.join(sorted(shared))} from "
-                    f"{other['starts_on']} to {ends_on} under agreement "
-                    f"{other['agreement_number']}")
+        self._check_can_cover(coverage.starts_on, coverage.ends_on, coverage.programs,
+                              terminated_on or {})
         enrollment_id = uuid.uuid4().hex
         self.trigger_event(
             WorkerEnrolled, **ctx.stamp(), enrollment_id=enrollment_id,
@@ -82,20 +69,55 @@ class Worker(Aggregate):
             sex=details.sex, occupation=details.occupation, address=details.address)
         return enrollment_id
 
-    def carry_over(self, ctx: Context, enrollment_id: str, term_number: int,
-                   ends_on: date) -> None:
+    def can_continue(self, enrollment_id: str, starts_on: date, until: date,
+                     terminated_on: Mapping[str, date | None]) -> bool:
+        """Whether a renewal may cover this enrollment's worker from `starts_on` to `until`.
+
+        Not past a recorded death, and not over another enrollment that covers
+        the same programs in those days.
+        """
         enrollment = self.enrollments[enrollment_id]
-        self.trigger_event(EnrollmentCarriedOver, **ctx.stamp(), enrollment_id=enrollment_id,
-                           agreement_id=UUID(enrollment["agreement_id"]),
-                           term_number=term_number, ends_on=ends_on)
+        try:
+            self._check_can_cover(starts_on, until, enrollment["programs"], terminated_on,
+                                  enrollment_id)
+        except (AlreadyCovered, WorkerDeceased):
+            return False
+        return True
+
+    def carry_over(self, ctx: Context, enrollment_id: str, term_number: int,
+                   starts_on: date, ends_on: date) -> None:
+        """Continue the enrollment into a renewal's term.
+
+        A term that follows without a gap extends the enrollment; after a gap
+        the worker is enrolled anew from the term's start, so that no coverage
+        is ever recorded for the days between terms.
+        """
+        old = self.enrollments[enrollment_id]
+        if starts_on == old["ends_on"] + timedelta(days=1):
+            self.trigger_event(EnrollmentCarriedOver, **ctx.stamp(),
+                               enrollment_id=enrollment_id,
+                               agreement_id=UUID(old["agreement_id"]),
+                               term_number=term_number, ends_on=ends_on)
+            return
+        coverage = Coverage(UUID(old["agreement_id"]), old["agreement_number"],
+                            old["region_code"], term_number, old["programs"], starts_on, ends_on)
+        details = Details(self.name, self.occupation, self.birth_date, self.sex, self.address)
+        self.enroll(ctx, coverage, details)
 
     def disenroll(self, ctx: Context, agreement_id: UUID, *, ends_on: date,
                   reason_code: str, reason: str | None = None) -> dict[str, Any]:
         """End coverage on `ends_on`; returns the enrollment as it was (its slot is freed)."""
+        enrollment = self.enrollment_under(agreement_id)
+        return self.end(ctx, enrollment["enrollment_id"], ends_on=ends_on,
+                        reason_code=reason_code, reason=reason)
+
+    def end(self, ctx: Context, enrollment_id: str, *, ends_on: date, reason_code: str,
+            reason: str | None = None) -> dict[str, Any]:
+        """End one enrollment on `ends_on`; returns it as it was."""
         if reason_code not in REASON_CODES:
             raise ValidationFailed(f"reason_code: must be one of {', '.join(REASON_CODES)}",
                                    {"reason_code": "unknown reason code"})
-        enrollment = dict(self.enrollment_under(agreement_id))
+        enrollment = dict(self.enrollments[enrollment_id])
         if enrollment["status"] != "active":
             raise InvalidTransition(f"the enrollment is already {enrollment['status']}")
         if not enrollment["starts_on"] <= ends_on <= enrollment["ends_on"]:
@@ -103,21 +125,50 @@ class Worker(Aggregate):
                 f"ends_on: must fall within the coverage, {enrollment['starts_on']} to "
                 f"{enrollment['ends_on']}; to erase an enrollment made in error, void it",
                 {"ends_on": "outside the enrollment's coverage"})
-        self.trigger_event(WorkerDisenrolled, **ctx.stamp(),
-                           enrollment_id=enrollment["enrollment_id"],
-                           agreement_id=agreement_id, ends_on=ends_on,
+        self.trigger_event(WorkerDisenrolled, **ctx.stamp(), enrollment_id=enrollment_id,
+                           agreement_id=UUID(enrollment["agreement_id"]), ends_on=ends_on,
                            reason_code=reason_code, reason=reason)
         return enrollment
 
     def void(self, ctx: Context, agreement_id: UUID, reason: str) -> dict[str, Any]:
         """Erase an enrollment recorded in error; returns it as it was before."""
+        return self.void_enrollment(ctx, self.enrollment_under(agreement_id)["enrollment_id"],
+                                    reason)
+
+    def void_enrollment(self, ctx: Context, enrollment_id: str, reason: str) -> dict[str, Any]:
         if not reason.strip():
             raise ValidationFailed("reason: must not be blank", {"reason": "must not be blank"})
-        enrollment = dict(self.enrollment_under(agreement_id))
-        self.trigger_event(EnrollmentVoided, **ctx.stamp(),
-                           enrollment_id=enrollment["enrollment_id"],
-                           agreement_id=agreement_id, reason=reason)
+        enrollment = dict(self.enrollments[enrollment_id])
+        self.trigger_event(EnrollmentVoided, **ctx.stamp(), enrollment_id=enrollment_id,
+                           agreement_id=UUID(enrollment["agreement_id"]), reason=reason)
         return enrollment
+
+    def outlived_enrollments(self, died_on: date) -> list[dict[str, Any]]:
+        """Active enrollments that would still cover the worker after `died_on`."""
+        return [dict(e) for e in self.live_enrollments()
+                if e["status"] == "active" and e["ends_on"] > died_on]
+
+    def _check_can_cover(self, starts_on: date, ends_on: date, programs: list[str],
+                         terminated_on: Mapping[str, date | None],
+                         except_id: str | None = None) -> None:
+        if self.deceased_on is not None and ends_on > self.deceased_on:
+            raise WorkerDeceased(
+                f"the worker was disenrolled as deceased on {self.deceased_on}; "
+                "no coverage after that day")
+        for other in self.live_enrollments():
+            if other["enrollment_id"] == except_id:
+                continue
+            other_ends_on = other["ends_on"]
+            ended = terminated_on.get(other["agreement_id"])
+            if ended is not None:
+                other_ends_on = min(other_ends_on, ended)
+            shared = set(other["programs"]) & set(programs)
+            if (shared and other["starts_on"] <= other_ends_on
+                    and other["starts_on"] <= ends_on and starts_on <= other_ends_on):
+                raise AlreadyCovered(
+                    f"already covered for {', '.join(sorted(shared))} from "
+                    f"{other['starts_on']} to {other_ends_on} under agreement "
+                    f"{other['agreement_number']}")
 
     # Queries.
 

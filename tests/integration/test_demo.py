@@ -1,0 +1,41 @@
+"""`registry demo`'s scenarios answer what the seed articles say, on both engines."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from projections import coverage_queries
+from registry import demo
+from registry.contributions import contributions
+
+
+def test_the_demo_answers_the_labuhanbatu_selatan_questions(registry):
+    # Load the seed scenarios.
+    ids = demo.load(registry.app)
+    registry.projections.catch_up()
+    labusel = registry.app.get_agreement(ids["labusel"])
+    # The regency owed Rp 100,800,000 for October to December 2022.
+    with registry.store.transaction() as cur:
+        owed = contributions(labusel.terms, (2022, 10), (2022, 12),
+                             lambda first, last: coverage_queries.billable_workers(
+                                 cur, str(labusel.id), first, last))
+        assert owed["total_idr"] == 100_800_000
+        assert [m["workers"] for m in owed["months"]] == [2000, 2000, 2000]
+        # After the 2023 renewal all 2,000 are covered on 1 March 2023.
+        active = coverage_queries.agreement_enrollments(
+            cur, str(labusel.id), on=date(2023, 3, 1), status="active", after=0, limit=5000)[0]
+    assert len(active) == 2000
+    assert labusel.status_on(date(2023, 3, 1)) == "active"
+    assert labusel.terms[-1].enrolled == 2000
+
+
+def test_the_demo_fills_binjai_and_sets_its_coverage_targets(registry):
+    ids = demo.load(registry.app)
+    registry.projections.catch_up()
+    binjai = registry.app.get_agreement(ids["binjai"])
+    assert binjai.terms[0].enrolled == 5000 == binjai.terms[0].quota
+    with registry.store.transaction() as cur:
+        region = coverage_queries.region_coverage(cur, "12", date(2026, 1, 15))
+    # Binjai's 5,000 and the Medan OPD's 4 x 150, all in North Sumatra (12).
+    assert region["covered_workers"] == 5600
+    assert demo.already_loaded(registry.app)
