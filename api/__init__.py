@@ -29,7 +29,7 @@ class RegistryApi(Api):
 
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Flask:
     """Build the app; it opens its own Registry unless one is given (tests)."""
-    from api import agreements, enrollments, regions, system, workers
+    from api import agreements, enrollments, history, regions, system, workers
 
     registry = registry or Registry.open(settings)
     app = Flask("registry")
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.register_error_handler(errors.ApiProblem, errors.from_api_problem)
 
     api = RegistryApi(app)
-    for blueprint in (agreements.blp, enrollments.blp, workers.blp, regions.blp):
+    for blueprint in (agreements.blp, enrollments.blp, workers.blp, regions.blp, history.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(system.bp)
     for alias, endpoint in (("/api/v1/openapi.json", "api-docs.openapi_json"),

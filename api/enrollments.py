@@ -30,7 +30,7 @@ from api.schemas.workers import (
 )
 from projections import coverage_queries
 from registry.contributions import contributions
-from registry.dates import today
+from registry.dates import today, utc_iso
 from registry.enrolling import BatchOutcome, RowResult
 from registry.errors import NotFound
 from registry.worker import Worker
@@ -65,13 +65,13 @@ class Enrollments(MethodView):
     @with_problems
     def get(self, args: dict[str, Any], agreement_id: UUID) -> dict[str, Any]:
         """The agreement's enrollments with their status on `on`; cursor `after`."""
-        visible_agreement(agreement_id)
+        visible_agreement(agreement_id, known_at=args["known_at"])
         reg = registry()
         reg.projections.catch_up()
         with reg.store.transaction() as cur:
             items, next_after = coverage_queries.agreement_enrollments(
                 cur, str(agreement_id), on=args["on"] or today(), status=args["status"],
-                after=args["after"], limit=args["limit"])
+                after=args["after"], limit=args["limit"], known_at=args["known_at"])
         return {"items": items, "next_after": next_after}
 
     @blp.arguments(WorkerIn)
@@ -147,11 +147,12 @@ class Enrollment(MethodView):
     @with_problems
     def get(self, args: dict[str, Any], agreement_id: UUID, nik: str) -> Any:
         """The worker's latest enrollment under the agreement."""
-        visible_agreement(agreement_id)
+        visible_agreement(agreement_id, known_at=args["known_at"])
         reg = registry()
         reg.projections.catch_up()
         with reg.store.transaction() as cur:
-            found = coverage_queries.enrollment(cur, str(agreement_id), nik, args["on"] or today())
+            found = coverage_queries.enrollment(cur, str(agreement_id), nik, args["on"] or today(),
+                                                args["known_at"])
         if found is None:
             raise NotFound(f"no enrollment of that NIK under agreement {agreement_id}")
         return found
@@ -193,12 +194,14 @@ class Contributions(MethodView):
     @with_problems
     def get(self, args: dict[str, Any], agreement_id: UUID) -> dict[str, Any]:
         """Billable workers and amounts per month, `from`..`to` (YYYY-MM)."""
-        agreement = visible_agreement(agreement_id)
+        known_at = args["known_at"]
+        agreement = visible_agreement(agreement_id, known_at=known_at)
         reg = registry()
         reg.projections.catch_up()
         with reg.store.transaction() as cur:
             owed = contributions(
                 agreement.terms, args["from_"], args["to"],
                 lambda first, last: coverage_queries.billable_workers(
-                    cur, str(agreement_id), first, last))
-        return {"agreement_id": str(agreement_id), **owed}
+                    cur, str(agreement_id), first, last, known_at))
+        return {"agreement_id": str(agreement_id),
+                "known_at": utc_iso(known_at) if known_at else None, **owed}

@@ -11,9 +11,9 @@ from api import auth, requests
 from api.common import registry, with_problems
 from api.errors import ApiProblem
 from api.schemas.workers import OnQuery, RegionCoverageOut, TargetIn, TargetOut
-from projections import coverage_queries, targets
+from projections import coverage_queries
 from registry import regions
-from registry.dates import today
+from registry.dates import today, utc_iso
 
 blp = Blueprint("regions", __name__, url_prefix="/api/v1/regions",
                 description="Regional coverage against Universal Coverage Jamsostek targets")
@@ -58,13 +58,14 @@ class RegionCoverage(MethodView):
     @with_problems
     def get(self, args: dict[str, Any], code: str) -> dict[str, Any]:
         """Distinct workers covered on `on` in the region (a province covers its regencies)."""
-        on = args["on"] or today()
+        on, known_at = args["on"] or today(), args["known_at"]
         reg = registry()
         reg.projections.catch_up()
         with reg.store.transaction() as cur:
-            covered = coverage_queries.region_coverage(cur, _region(code), on)
-            goal = targets.target(cur, code, on.year)
-        target = (_target_view(code, on.year, *goal, covered=covered["covered_workers"])
-                  if goal else None)
-        return {"region_code": code, "on": on.isoformat(), "known_at": None, **covered,
+            covered = coverage_queries.region_coverage(cur, _region(code), on, known_at)
+        goal = reg.app.region_target(code, on.year, known_at)
+        target = (_target_view(code, on.year, goal["workforce"], goal["target_percent"],
+                               covered=covered["covered_workers"]) if goal else None)
+        return {"region_code": code, "on": on.isoformat(),
+                "known_at": utc_iso(known_at) if known_at else None, **covered,
                 "target": target}

@@ -7,12 +7,13 @@ from typing import Any
 from flask.views import MethodView
 from api.blueprint import Blueprint
 
-from api import auth
+from api import auth, requests
 from api.common import registry, with_problems
+from api.schemas.history import CorrectionIn
 from api.schemas.workers import CoverageOut, OnQuery, WorkerOut
 from projections import coverage_queries
 from registry import nik as niks
-from registry.dates import today
+from registry.dates import today, utc_iso
 from registry.errors import NotFound
 
 blp = Blueprint("workers", __name__, url_prefix="/api/v1/workers",
@@ -23,7 +24,8 @@ def visible_worker(nik: str, args: dict[str, Any]) -> dict[str, Any]:
     reg = registry()
     reg.projections.catch_up()
     with reg.store.transaction() as cur:
-        found = coverage_queries.worker(cur, nik, args["on"] or today(), auth.principal().scopes)
+        found = coverage_queries.worker(cur, nik, args["on"] or today(), auth.principal().scopes,
+                                        args["known_at"])
     if found is None:
         raise NotFound(f"no worker with NIK {niks.mask(nik)}")
     return found
@@ -54,5 +56,25 @@ class Coverage(MethodView):
         active = [c for c in worker["coverages"] if c["status"] == "active"]
         programs = sorted({p for c in active for p in c["programs"]},
                           key=("JKK", "JKM", "JHT").index)
-        return {"nik": nik, "on": on.isoformat(), "known_at": None, "covered": bool(active),
+        known_at = args["known_at"]
+        return {"nik": nik, "on": on.isoformat(),
+                "known_at": utc_iso(known_at) if known_at else None, "covered": bool(active),
                 "programs": programs, "coverages": active}
+
+
+@blp.route("/<string:nik>/corrections")
+class Corrections(MethodView):
+    @blp.arguments(CorrectionIn)
+    @blp.response(201, WorkerOut)
+    @with_problems
+    def post(self, body: dict[str, Any], nik: str) -> Any:
+        """Correct the worker's details, with a reason (a wrong NIK: void and enroll again)."""
+        worker = visible_worker(nik, {"on": None, "known_at": None})
+        regions_of_worker = {c["region_code"] for c in worker["coverages"]}
+        if not any(auth.principal().can_write(code) for code in regions_of_worker):
+            auth.require_write(next(iter(regions_of_worker), ""))
+        body = dict(body)
+        _, position = registry().app.correct_worker(requests.context(), nik,
+                                                    body.pop("reason"), **body)
+        corrected = visible_worker(nik, {"on": None, "known_at": None})
+        return {**corrected, "position": position}, 201

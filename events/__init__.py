@@ -19,6 +19,7 @@ from events.region import CoverageTargetSet, RegionRegistered
 from events.worker import (
     EnrollmentCarriedOver,
     EnrollmentVoided,
+    WorkerCorrected,
     WorkerDisenrolled,
     WorkerEnrolled,
     WorkerRegistered,
@@ -38,6 +39,7 @@ __all__ = [
     "RegionRegistered",
     "RegistryCreated",
     "RegistryEvent",
+    "WorkerCorrected",
     "WorkerDisenrolled",
     "WorkerEnrolled",
     "WorkerRegistered",

@@ -76,3 +76,16 @@ class EnrollmentVoided(RegistryEvent):
     enrollment_id: str
     agreement_id: UUID
     reason: str
+
+
+class WorkerCorrected(RegistryEvent):
+    """The worker's details were corrected; `None` fields stayed as they were."""
+
+    TOPIC = "WorkerCorrected"
+
+    reason: str
+    name: str | None
+    birth_date: date | None
+    sex: str | None
+    occupation: str | None
+    address: str | None

@@ -1,8 +1,11 @@
-"""The coverage read model: workers and their enrollments.
+"""The coverage read model: workers and their enrollments, bitemporally.
 
 Answers who is covered on a date, an agreement's enrollments, its billable
-workers per month, and a region's covered workers. `covered_until` is the
-last covered day after disenrollments and the agreement's termination.
+workers per month and a region's covered workers, as the registry knows it
+now or as it knew it at any earlier instant (`known_at`). Each enrollment
+has versions: a change closes the current version (`valid_to`, the change's
+record time) and opens a new one. `covered_until` is the last covered day
+after disenrollments and the agreement's termination.
 """
 
 from __future__ import annotations
@@ -15,13 +18,20 @@ from events import (
     AgreementTerminated,
     EnrollmentCarriedOver,
     EnrollmentVoided,
+    WorkerCorrected,
     WorkerDisenrolled,
     WorkerEnrolled,
     WorkerRegistered,
 )
 from projections.base import Projection
+from registry.dates import utc_iso
 from registry.db import Cursor
 from registry.programs import PROGRAMS
+
+COLUMNS = ("enrollment_id", "seq", "agreement_id", "agreement_number", "region_code", "nik",
+           "name", "occupation", "term_number", "programs", "jkk", "jkm", "jht", "starts_on",
+           "ends_on", "covered_until", "status", "reason_code", "reason", "recorded_at",
+           "actor")
 
 
 class CoverageProjection(Projection):
@@ -39,7 +49,7 @@ class CoverageProjection(Projection):
             deceased_on TEXT,
             registered_at TEXT NOT NULL)""",
         """CREATE TABLE IF NOT EXISTS rm_enrollments (
-            enrollment_id TEXT PRIMARY KEY,
+            enrollment_id TEXT NOT NULL,
             seq BIGINT NOT NULL,
             agreement_id TEXT NOT NULL,
             agreement_number TEXT NOT NULL,
@@ -59,8 +69,13 @@ class CoverageProjection(Projection):
             reason_code TEXT,
             reason TEXT,
             recorded_at TEXT NOT NULL,
-            actor TEXT NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS rm_enrollments_agreement ON rm_enrollments (agreement_id, seq)",
+            actor TEXT NOT NULL,
+            version BIGINT NOT NULL,
+            valid_from TEXT NOT NULL,
+            valid_to TEXT,
+            PRIMARY KEY (enrollment_id, version))""",
+        "CREATE INDEX IF NOT EXISTS rm_enrollments_agreement "
+        "ON rm_enrollments (agreement_id, seq)",
         "CREATE INDEX IF NOT EXISTS rm_enrollments_nik ON rm_enrollments (nik)",
         "CREATE INDEX IF NOT EXISTS rm_enrollments_region ON rm_enrollments (region_code)",
     )
@@ -74,58 +89,89 @@ class CoverageProjection(Projection):
         cur.execute(
             "INSERT INTO rm_workers (nik, worker_id, name, birth_date, sex, occupation, "
             "address, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (e.nik, str(e.originator_id), e.name, _iso(e.birth_date), e.sex, e.occupation, e.address,
-             e.timestamp.isoformat()))
+            (e.nik, str(e.originator_id), e.name, _iso(e.birth_date), e.sex, e.occupation,
+             e.address, utc_iso(e.timestamp)))
 
     @process.register(WorkerEnrolled)
     def _enrolled(self, e: WorkerEnrolled, cur: Cursor, position: int) -> None:
         nik = _nik_of(cur, e)
         cur.execute(
-            "UPDATE rm_workers SET name = ?, occupation = ?, birth_date = COALESCE(?, birth_date), "
-            "sex = COALESCE(?, sex), address = COALESCE(?, address) WHERE nik = ?",
+            "UPDATE rm_workers SET name = ?, occupation = ?, "
+            "birth_date = COALESCE(?, birth_date), sex = COALESCE(?, sex), "
+            "address = COALESCE(?, address) WHERE nik = ?",
             (e.name, e.occupation, _iso(e.birth_date), e.sex, e.address, nik))
-        flags = [int(p in e.programs) for p in PROGRAMS]
+        row = (e.enrollment_id, position, str(e.agreement_id), e.agreement_number,
+               e.region_code, nik, e.name, e.occupation, e.term_number, ",".join(e.programs),
+               *(int(p in e.programs) for p in PROGRAMS), e.starts_on.isoformat(),
+               e.ends_on.isoformat(), e.ends_on.isoformat(), "active", None, None,
+               utc_iso(e.timestamp), e.actor)
         cur.execute(
-            "INSERT INTO rm_enrollments (enrollment_id, seq, agreement_id, agreement_number, "
-            "region_code, nik, name, occupation, term_number, programs, jkk, jkm, jht, "
-            "starts_on, ends_on, covered_until, status, recorded_at, actor) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
-            (e.enrollment_id, position, str(e.agreement_id), e.agreement_number,
-             e.region_code, nik, e.name, e.occupation, e.term_number, ",".join(e.programs),
-             *flags, e.starts_on.isoformat(), e.ends_on.isoformat(), e.ends_on.isoformat(),
-             e.timestamp.isoformat(), e.actor))
+            f"INSERT INTO rm_enrollments ({', '.join(COLUMNS)}, version, valid_from) "
+            f"VALUES ({', '.join('?' for _ in COLUMNS)}, ?, ?)",
+            (*row, position, utc_iso(e.timestamp)))
 
     @process.register(EnrollmentCarriedOver)
     def _carried_over(self, e: EnrollmentCarriedOver, cur: Cursor, position: int) -> None:
-        cur.execute(
-            "UPDATE rm_enrollments SET term_number = ?, ends_on = ?, covered_until = ? "
-            "WHERE enrollment_id = ?",
-            (e.term_number, e.ends_on.isoformat(), e.ends_on.isoformat(), e.enrollment_id))
+        day = e.ends_on.isoformat()
+        revise(cur, e, position, "enrollment_id = ?", [e.enrollment_id],
+               term_number=("?", [e.term_number]), ends_on=("?", [day]),
+               covered_until=("?", [day]))
 
     @process.register(WorkerDisenrolled)
     def _disenrolled(self, e: WorkerDisenrolled, cur: Cursor, position: int) -> None:
         day = e.ends_on.isoformat()
-        cur.execute(
-            "UPDATE rm_enrollments SET status = 'ended', ends_on = ?, reason_code = ?, "
-            "reason = ?, covered_until = CASE WHEN covered_until < ? THEN covered_until "
-            "ELSE ? END WHERE enrollment_id = ?",
-            (day, e.reason_code, e.reason, day, day, e.enrollment_id))
+        revise(cur, e, position, "enrollment_id = ?", [e.enrollment_id],
+               status=("'ended'", []), ends_on=("?", [day]),
+               reason_code=("?", [e.reason_code]), reason=("?", [e.reason]),
+               covered_until=("CASE WHEN covered_until < ? THEN covered_until ELSE ? END",
+                              [day, day]))
         if e.reason_code == "DECEASED":
-            cur.execute("UPDATE rm_workers SET deceased_on = ? WHERE nik = "
-                        "(SELECT nik FROM rm_enrollments WHERE enrollment_id = ?)",
-                        (day, e.enrollment_id))
+            cur.execute("UPDATE rm_workers SET deceased_on = ? WHERE worker_id = ?",
+                        (day, str(e.originator_id)))
 
     @process.register(EnrollmentVoided)
     def _voided(self, e: EnrollmentVoided, cur: Cursor, position: int) -> None:
-        cur.execute("UPDATE rm_enrollments SET status = 'voided', reason = ? "
-                    "WHERE enrollment_id = ?", (e.reason, e.enrollment_id))
+        revise(cur, e, position, "enrollment_id = ?", [e.enrollment_id],
+               status=("'voided'", []), reason=("?", [e.reason]))
+
+    @process.register(WorkerCorrected)
+    def _corrected(self, e: WorkerCorrected, cur: Cursor, position: int) -> None:
+        worker_id = str(e.originator_id)
+        cur.execute(
+            "UPDATE rm_workers SET name = COALESCE(?, name), "
+            "birth_date = COALESCE(?, birth_date), sex = COALESCE(?, sex), "
+            "occupation = COALESCE(?, occupation), address = COALESCE(?, address) "
+            "WHERE worker_id = ?",
+            (e.name, _iso(e.birth_date), e.sex, e.occupation, e.address, worker_id))
+        if e.name is not None or e.occupation is not None:
+            revise(cur, e, position,
+                   "nik = (SELECT nik FROM rm_workers WHERE worker_id = ?)", [worker_id],
+                   name=("COALESCE(?, name)", [e.name]),
+                   occupation=("COALESCE(?, occupation)", [e.occupation]))
 
     @process.register(AgreementTerminated)
     def _terminated(self, e: AgreementTerminated, cur: Cursor, position: int) -> None:
         day = e.ends_on.isoformat()
-        cur.execute("UPDATE rm_enrollments SET covered_until = ? "
-                    "WHERE agreement_id = ? AND covered_until > ?",
-                    (day, str(e.originator_id), day))
+        revise(cur, e, position, "agreement_id = ? AND covered_until > ?",
+               [str(e.originator_id), day], covered_until=("?", [day]))
+
+
+def revise(cur: Cursor, event: Any, position: int, where: str, where_params: list[Any],
+           **changes: tuple[str, list[Any]]) -> None:
+    """Close the current versions matching `where` and open changed ones."""
+    current = f"valid_to IS NULL AND version < ? AND {where}"
+    exprs, params = [], []
+    for column in COLUMNS:
+        expr, expr_params = changes.get(column, (column, []))
+        exprs.append(expr)
+        params += expr_params
+    recorded = utc_iso(event.timestamp)
+    cur.execute(
+        f"INSERT INTO rm_enrollments ({', '.join(COLUMNS)}, version, valid_from) "  # noqa: S608
+        f"SELECT {', '.join(exprs)}, ?, ? FROM rm_enrollments WHERE {current}",
+        (*params, position, recorded, position, *where_params))
+    cur.execute(f"UPDATE rm_enrollments SET valid_to = ? WHERE {current}",  # noqa: S608
+                (recorded, position, *where_params))
 
 
 def _iso(day: date | None) -> str | None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from projections.agreements import region_clause
+from registry.dates import utc_iso
 from registry.db import Cursor
 from registry.programs import PROGRAMS
 
@@ -13,8 +14,18 @@ ENROLLMENT_COLUMNS = (
     "enrollment_id, seq, agreement_id, agreement_number, region_code, nik, name, occupation, "
     "term_number, programs, starts_on, ends_on, covered_until, status, reason_code, reason, "
     "recorded_at, actor")
-STATUS_ON = ("CASE WHEN status = 'voided' THEN 'voided' WHEN covered_until < ? THEN 'ended' "
+STATUS_ON = ("CASE WHEN status = 'voided' THEN 'voided' "
+             "WHEN covered_until < ? OR covered_until < starts_on THEN 'ended' "
              "WHEN starts_on > ? THEN 'pending' ELSE 'active' END")
+
+
+def as_of(known_at: datetime | None, table: str = "") -> tuple[str, list[str]]:
+    """The versions current now, or at record time `known_at`."""
+    t = f"{table}." if table else ""
+    if known_at is None:
+        return f"{t}valid_to IS NULL", []
+    moment = utc_iso(known_at)
+    return f"{t}valid_from <= ? AND ({t}valid_to IS NULL OR {t}valid_to > ?)", [moment, moment]
 
 
 def _enrollment(row: tuple[Any, ...], on: date) -> dict[str, Any]:
@@ -23,16 +34,19 @@ def _enrollment(row: tuple[Any, ...], on: date) -> dict[str, Any]:
     e["programs"] = e["programs"].split(",")
     if e["status"] != "voided":
         iso = on.isoformat()
-        e["status"] = ("ended" if e["covered_until"] < iso else
+        never = e["covered_until"] < e["starts_on"]  # terminated before it began
+        e["status"] = ("ended" if never or e["covered_until"] < iso else
                        "pending" if e["starts_on"] > iso else "active")
-    e["recorded_at"] = e["recorded_at"].replace("+00:00", "Z")
     e.pop("seq")
     return e
 
 
 def agreement_enrollments(cur: Cursor, agreement_id: str, *, on: date, status: str | None,
-                          after: int, limit: int) -> tuple[list[dict[str, Any]], int | None]:
-    where, params = "agreement_id = ? AND seq > ?", [agreement_id, after]
+                          after: int, limit: int, known_at: datetime | None = None
+                          ) -> tuple[list[dict[str, Any]], int | None]:
+    version, version_params = as_of(known_at)
+    where, params = f"agreement_id = ? AND seq > ? AND {version}", [
+        agreement_id, after, *version_params]
     if status:
         where += f" AND {STATUS_ON} = ?"
         params += [on.isoformat(), on.isoformat(), status]
@@ -43,24 +57,27 @@ def agreement_enrollments(cur: Cursor, agreement_id: str, *, on: date, status: s
     return items, (rows[limit - 1][1] if len(rows) > limit else None)
 
 
-def enrollment(cur: Cursor, agreement_id: str, nik: str, on: date) -> dict[str, Any] | None:
+def enrollment(cur: Cursor, agreement_id: str, nik: str, on: date,
+               known_at: datetime | None = None) -> dict[str, Any] | None:
     """The worker's latest enrollment under the agreement, preferring one not voided."""
+    version, version_params = as_of(known_at)
     row = cur.execute(
         f"SELECT {ENROLLMENT_COLUMNS} FROM rm_enrollments "  # noqa: S608
-        "WHERE agreement_id = ? AND nik = ? "
+        f"WHERE agreement_id = ? AND nik = ? AND {version} "
         "ORDER BY CASE WHEN status = 'voided' THEN 0 ELSE 1 END DESC, seq DESC LIMIT 1",
-        (agreement_id, nik)).fetchone()
+        (agreement_id, nik, *version_params)).fetchone()
     return _enrollment(row, on) if row else None
 
 
-def worker(cur: Cursor, nik: str, on: date,
-           scopes: list[str] | None) -> dict[str, Any] | None:
+def worker(cur: Cursor, nik: str, on: date, scopes: list[str] | None,
+           known_at: datetime | None = None) -> dict[str, Any] | None:
     """The worker's details and every enrollment visible in the scopes."""
     row = cur.execute("SELECT nik, name, birth_date, sex, occupation, address, deceased_on "
                       "FROM rm_workers WHERE nik = ?", (nik,)).fetchone()
     if row is None:
         return None
-    where, params = "nik = ?", [nik]
+    version, version_params = as_of(known_at)
+    where, params = f"nik = ? AND {version}", [nik, *version_params]
     if scopes is not None:
         clause, scope_params = region_clause("region_code", scopes)
         where += " AND " + clause
@@ -76,23 +93,30 @@ def worker(cur: Cursor, nik: str, on: date,
 def active_in_term(cur: Cursor, agreement_id: str, term_number: int) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in cur.execute(
         "SELECT nik, enrollment_id FROM rm_enrollments WHERE agreement_id = ? "
-        "AND term_number = ? AND status = 'active' ORDER BY seq",
+        "AND term_number = ? AND status = 'active' AND valid_to IS NULL ORDER BY seq",
         (agreement_id, term_number)).fetchall()]
 
 
-def billable_workers(cur: Cursor, agreement_id: str, first_day: date, last_day: date) -> int:
+def billable_workers(cur: Cursor, agreement_id: str, first_day: date, last_day: date,
+                     known_at: datetime | None = None) -> int:
     """Workers whose coverage (not voided) under the agreement overlaps the period."""
+    version, version_params = as_of(known_at)
     row = cur.execute(
-        "SELECT COUNT(DISTINCT nik) FROM rm_enrollments WHERE agreement_id = ? "
-        "AND status != 'voided' AND starts_on <= ? AND covered_until >= ?",
-        (agreement_id, last_day.isoformat(), first_day.isoformat())).fetchone()
+        "SELECT COUNT(DISTINCT nik) FROM rm_enrollments WHERE agreement_id = ? "  # noqa: S608
+        "AND status != 'voided' AND starts_on <= ? AND covered_until >= ? "
+        f"AND covered_until >= starts_on AND {version}",
+        (agreement_id, last_day.isoformat(), first_day.isoformat(), *version_params)).fetchone()
     return int(row[0])
 
 
-def region_coverage(cur: Cursor, scope: str, on: date) -> dict[str, Any]:
+def region_coverage(cur: Cursor, scope: str, on: date,
+                    known_at: datetime | None = None) -> dict[str, Any]:
     """Distinct workers covered on `on` under agreements in the scope, by program."""
     clause, params = region_clause("region_code", [scope])
-    covered = ("status != 'voided' AND starts_on <= ? AND covered_until >= ? AND " + clause)
+    version, version_params = as_of(known_at)
+    params += version_params
+    covered = (f"status != 'voided' AND starts_on <= ? AND covered_until >= ? AND {clause} "
+               f"AND {version}")
     day = on.isoformat()
     counts = ", ".join(f"COUNT(DISTINCT CASE WHEN {p.lower()} = 1 THEN nik END)"
                        for p in PROGRAMS)

@@ -16,7 +16,7 @@ from projections.agreements import AgreementsProjection
 from projections.base import Projection
 from projections.coverage import CoverageProjection
 from projections.coverage_queries import active_in_term
-from projections.targets import TargetsProjection
+from projections.history import HistoryProjection
 from registry.db import Cursor, SqlStore
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ POSITIONS_DDL = """CREATE TABLE IF NOT EXISTS projection_positions (
 
 
 def all_projections() -> list[Projection]:
-    return [AgreementsProjection(), CoverageProjection(), TargetsProjection()]
+    return [AgreementsProjection(), CoverageProjection(), HistoryProjection()]
 
 
 class ProjectionRunner:

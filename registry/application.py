@@ -25,6 +25,7 @@ from registry.agreement import Agreement
 from registry.config import Database
 from registry.context import Context
 from registry.enrolling import EnrollmentUseCases
+from registry.region import Region
 from registry.errors import (
     ConcurrentUpdate,
     DuplicateAgreementNumber,
@@ -148,16 +149,32 @@ class RegistryApplication(EnrollmentUseCases, Application):
         if known_at is None:
             agreement = self._get(agreement_id, version)
         else:
-            events = [
-                e for e in self.events.get(agreement_id, lte=version)
-                if e.timestamp <= known_at
-            ]
-            agreement = reduce(lambda a, e: e.mutate(a), events, None)
-            if agreement is None:
+            agreement = self.as_recorded(agreement_id, known_at, version)
+            if not isinstance(agreement, Agreement):
                 raise NotFound(f"agreement {agreement_id} was not recorded by {known_at}")
         if version is not None and agreement.version != version:
             raise NotFound(f"agreement {agreement_id} has no version {version}")
         return agreement
+
+    def as_recorded(self, aggregate_id: UUID, known_at: datetime,
+                    version: int | None = None) -> Aggregate | None:
+        """The aggregate from the events recorded at or before `known_at` (None: none)."""
+        events = [e for e in self.events.get(aggregate_id, lte=version)
+                  if e.timestamp <= known_at]
+        return reduce(lambda a, e: e.mutate(a), events, None)
+
+    def region_target(self, region_code: str, year: int,
+                      known_at: datetime | None = None) -> dict[str, Any] | None:
+        """The region's coverage target for the year, as recorded by `known_at`."""
+        region_id = Region.create_id(region_code)
+        if known_at is None:
+            try:
+                region = self.repository.get(region_id)
+            except AggregateNotFoundError:
+                return None
+        else:
+            region = self.as_recorded(region_id, known_at)
+        return region.targets.get(str(year)) if region is not None else None
 
     def head_position(self) -> int:
         return self.recorder.max_notification_id() or 0

@@ -40,6 +40,6 @@ def contributions(terms: list[Term], first: tuple[int, int], last: tuple[int, in
     for start, end in months(first, last):
         workers = billable(start, end)
         rate = rate_in(terms, start, end)
-        rows.append({"month": start.strftime("%Y-%m"), "workers": workers,
+        rows.append({"month": f"{start.year:04d}-{start.month:02d}", "workers": workers,
                      "monthly_contribution_idr": rate, "amount_idr": workers * rate})
     return {"months": rows, "total_idr": sum(r["amount_idr"] for r in rows)}

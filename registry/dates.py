@@ -14,5 +14,5 @@ def today() -> date:
 
 
 def utc_iso(moment: datetime) -> str:
-    """An instant as ISO 8601 UTC with a `Z`."""
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """An instant as ISO 8601 UTC with a `Z`, fixed width: text order is time order."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

@@ -198,6 +198,17 @@ class EnrollmentUseCases:
 
         return self.write(attempt)
 
+    def correct_worker(self, ctx: Context, nik: str, reason: str,
+                       **changes: Any) -> tuple[Worker, int]:
+        """Correct a worker's details (never the NIK); the correction is an event."""
+
+        def attempt() -> tuple[list[Aggregate], Worker]:
+            worker = self.get_worker(nik)
+            worker.correct(ctx, reason, **changes)
+            return [worker], worker
+
+        return self.write(attempt)
+
     def set_coverage_target(self, ctx: Context, region_code: str, year: int, workforce: int,
                             target_percent: float) -> tuple[Region, int]:
         """Set a region's UCJ target for a year (replacing an earlier one)."""

@@ -15,10 +15,12 @@ from events import (
     EnrollmentCarriedOver,
     EnrollmentVoided,
     RegistryEvent,
+    WorkerCorrected,
     WorkerDisenrolled,
     WorkerEnrolled,
     WorkerRegistered,
 )
+from registry import nik as niks
 from registry.context import Context
 from registry.enrollment import REASON_CODES, Coverage, Details
 from registry.ids import derived_id
@@ -143,6 +145,23 @@ class Worker(Aggregate):
                            agreement_id=UUID(enrollment["agreement_id"]), reason=reason)
         return enrollment
 
+    def correct(self, ctx: Context, reason: str, **changes: Any) -> None:
+        """Correct name, birth date, sex, occupation or address; the reason is kept.
+
+        A wrong NIK cannot be corrected: void the enrollment and enroll again.
+        """
+        if not reason.strip():
+            raise ValidationFailed("reason: must not be blank", {"reason": "must not be blank"})
+        fields = ("name", "birth_date", "sex", "occupation", "address")
+        changes = {k: v for k, v in changes.items() if k in fields and v is not None}
+        if not any(getattr(self, k) != v for k, v in changes.items()):
+            raise ValidationFailed(
+                "nothing to correct: give a field whose value differs from the record",
+                {"_schema": "no field differs from the record"})
+        niks.check(self.nik, changes.get("birth_date"), changes.get("sex"))
+        self.trigger_event(WorkerCorrected, **ctx.stamp(), reason=reason,
+                           **{k: changes.get(k) for k in fields})
+
     def outlived_enrollments(self, died_on: date) -> list[dict[str, Any]]:
         """Active enrollments that would still cover the worker after `died_on`."""
         return [dict(e) for e in self.live_enrollments()
@@ -200,6 +219,12 @@ class Worker(Aggregate):
             self, "birth_date", None)
         self.sex = e.sex if e.sex is not None else getattr(self, "sex", None)
         self.address = e.address if e.address is not None else getattr(self, "address", None)
+
+    @when.register(WorkerCorrected)
+    def _corrected(self, e: WorkerCorrected) -> None:
+        for field in ("name", "birth_date", "sex", "occupation", "address"):
+            if getattr(e, field) is not None:
+                setattr(self, field, getattr(e, field))
 
     @when.register(WorkerEnrolled)
     def _enrolled(self, e: WorkerEnrolled) -> None:

@@ -7,13 +7,14 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from api.schemas.common import Day, PageArgs, Rupiah, StrictBoolean, Strict, Text
+from api.schemas.common import (EARLIEST, LATEST, Day, PageArgs, Rupiah, StrictBoolean, Strict, Text,
+                                UtcTimestamp)
 from api.schemas.agreements import ProgramField
 from registry.enrolling import MAX_BATCH_ROWS
 from registry.enrollment import REASON_CODES
 
 NIK = validate.Regexp(r"^[0-9]{16}\Z", error="must be exactly 16 digits")
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
 
 
 class WorkerIn(Strict):
@@ -46,26 +47,32 @@ class VoidIn(Strict):
 
 class EnrollmentsQuery(PageArgs):
     on = Day(load_default=None)
+    known_at = UtcTimestamp(load_default=None)
     status = fields.String(load_default=None,
                            validate=validate.OneOf(("active", "ended", "voided", "pending")))
 
 
 class OnQuery(Strict):
     on = Day(load_default=None)
+    known_at = UtcTimestamp(load_default=None)
 
 
 class Month(fields.String):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> tuple[int, int]:
         text = super()._deserialize(value, attr, data, **kwargs)
-        match = MONTH.match(text)
+        match = MONTH.fullmatch(text)
         if not match:
             raise ValidationError("must be a month, YYYY-MM")
-        return int(match.group(1)), int(match.group(2))
+        year, month = int(match.group(1)), int(match.group(2))
+        if not EARLIEST.year <= year <= LATEST.year:
+            raise ValidationError(f"must fall between {EARLIEST.year} and {LATEST.year}")
+        return year, month
 
 
 class ContributionsQuery(Strict):
     from_ = Month(required=True, data_key="from")
     to = Month(required=True)
+    known_at = UtcTimestamp(load_default=None)
 
     @validates_schema
     def ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -136,6 +143,7 @@ class WorkerOut(Strict):
     address = fields.String(allow_none=True)
     deceased_on = fields.String(allow_none=True)
     coverages = fields.List(fields.Nested(EnrollmentOut))
+    position = fields.Integer()
 
 
 class CoverageOut(Strict):
@@ -156,6 +164,7 @@ class MonthOut(Strict):
 
 class ContributionsOut(Strict):
     agreement_id = fields.String()
+    known_at = fields.String(allow_none=True)
     months = fields.List(fields.Nested(MonthOut))
     total_idr = fields.Integer()
 

@@ -1,0 +1,84 @@
+"""The audit trail: histories, the global log, the backdating report."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask.views import MethodView
+
+from api import auth
+from api.blueprint import Blueprint
+from api.common import registry, visible_agreement, with_problems
+from api.errors import ApiProblem
+from api.schemas.common import PageArgs
+from api.schemas.history import BackdatedPage, BackdatedQuery, EventPage
+from projections import coverage_queries, history_queries
+from registry import nik as niks
+from registry.dates import today
+
+blp = Blueprint("history", __name__, url_prefix="/api/v1",
+                description="Who recorded what, when, and why")
+
+
+def _read(query: Any, *args: Any, **kwargs: Any) -> Any:
+    reg = registry()
+    reg.projections.catch_up()
+    with reg.store.transaction() as cur:
+        return query(cur, *args, **kwargs)
+
+
+@blp.route("/agreements/<uuid:agreement_id>/history")
+class AgreementHistory(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, EventPage)
+    @with_problems
+    def get(self, args: dict[str, Any], agreement_id: UUID) -> dict[str, Any]:
+        """The agreement's events and every event about it, in log order."""
+        visible_agreement(agreement_id)
+        events, next_after = _read(history_queries.agreement_history, str(agreement_id),
+                                   args["after"], args["limit"])
+        return {"events": events, "next_after": next_after}
+
+
+@blp.route("/workers/<string:nik>/history")
+class WorkerHistory(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, EventPage)
+    @with_problems
+    def get(self, args: dict[str, Any], nik: str) -> dict[str, Any]:
+        """The worker's events (registration, enrollments, corrections), in log order."""
+        scopes = auth.principal().scopes
+        if _read(coverage_queries.worker, nik, today(), scopes) is None:
+            raise ApiProblem("not_found", f"no worker with NIK {niks.mask(nik)}")
+        events, next_after = _read(history_queries.worker_history, nik, scopes,
+                                   args["after"], args["limit"])
+        return {"events": events, "next_after": next_after}
+
+
+@blp.route("/events")
+class Events(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, EventPage)
+    @with_problems
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """The global log in position order (only the token's regions, if scoped)."""
+        events, next_after = _read(history_queries.global_log, auth.principal().scopes,
+                                   args["after"], args["limit"])
+        return {"events": events, "next_after": next_after}
+
+
+@blp.route("/audit/backdated")
+class Backdated(MethodView):
+    @blp.arguments(BackdatedQuery, location="query")
+    @blp.response(200, BackdatedPage)
+    @with_problems
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Events recorded more than `min_days` after their effective date, newest first.
+
+        Flags those recorded after the worker's recorded death, or within the
+        30 days before it.
+        """
+        items, next_after = _read(history_queries.backdated, args["min_days"],
+                                  auth.principal().scopes, args["after"], args["limit"])
+        return {"items": items, "next_after": next_after}

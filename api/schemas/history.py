@@ -1,0 +1,61 @@
+"""Bodies of the audit trail: events, histories, the backdating report, corrections."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from api.schemas.common import Day, PageArgs, Strict, Text
+
+
+class EventOut(Strict):
+    position = fields.Integer()
+    stream = fields.String()
+    stream_kind = fields.String()
+    version = fields.Integer()
+    type = fields.String()
+    recorded_at = fields.String()
+    actor = fields.String()
+    reason = fields.String(allow_none=True)
+    request_id = fields.String()
+    data = fields.Dict()
+
+
+class EventPage(Strict):
+    events = fields.List(fields.Nested(EventOut))
+    next_after = fields.Integer(allow_none=True)
+
+
+class BackdatedQuery(Strict):
+    min_days = fields.Integer(load_default=7, validate=validate.Range(min=0, max=36_500))
+    after = fields.Integer(load_default=None,
+                           metadata={"description": "cursor: the `next_after` of the "
+                                                    "previous page (newest first)"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+class BackdatedOut(EventOut):
+    nik = fields.String(allow_none=True)
+    agreement_id = fields.String(allow_none=True)
+    agreement_number = fields.String(allow_none=True)
+    effective_on = fields.String()
+    days_backdated = fields.Integer()
+    died_on = fields.String(allow_none=True)
+    recorded_after_death = fields.Boolean()
+    recorded_within_30_days_before_death = fields.Boolean()
+
+
+class BackdatedPage(Strict):
+    items = fields.List(fields.Nested(BackdatedOut))
+    next_after = fields.Integer(allow_none=True)
+
+
+class CorrectionIn(Strict):
+    reason = Text(required=True, max_length=2000)
+    name = Text(load_default=None, allow_none=True)
+    birth_date = Day(load_default=None, allow_none=True)
+    sex = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("M", "F")))
+    occupation = Text(load_default=None, allow_none=True)
+    address = Text(load_default=None, allow_none=True, max_length=500)
+
+
+__all__ = ["BackdatedPage", "BackdatedQuery", "CorrectionIn", "EventPage", "PageArgs"]

@@ -1,0 +1,156 @@
+"""The history read model: every event, indexed by agreement, worker and region.
+
+Answers the audit trail of an agreement and of a worker, and the global log
+filtered to a token's regions. One row per event (its metadata and business
+data), plus one link per agreement the event concerns: a correction of a
+worker concerns every agreement the worker was enrolled under.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from events import (
+    AgreementSigned,
+    ChildQuotaAllocated,
+    RegionRegistered,
+    RegistryEvent,
+    WorkerRegistered,
+)
+from projections.base import Projection
+from registry.dates import JAKARTA, utc_iso
+from registry.db import Cursor
+
+METADATA = ("originator_id", "originator_version", "timestamp", "actor", "request_id",
+            "originator_topic", "reason")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return utc_iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+# The business date each kind of event takes effect on: what backdating is measured from.
+EFFECTIVE_FIELD = {
+    "WorkerEnrolled": "starts_on",
+    "WorkerDisenrolled": "ends_on",
+    "AgreementAmended": "effective_on",
+    "AgreementTerminated": "ends_on",
+    "AgreementRenewed": "starts_on",
+}
+
+
+def effective_date(event: RegistryEvent) -> date | None:
+    name = EFFECTIVE_FIELD.get(event.type)
+    return getattr(event, name) if name else None
+
+
+def business_data(event: RegistryEvent) -> dict[str, Any]:
+    return {f.name: _plain(getattr(event, f.name)) for f in dataclasses.fields(event)
+            if f.name not in METADATA}
+
+
+class HistoryProjection(Projection):
+    name = "history"
+    table_names = ("rm_history_links", "rm_history", "rm_history_streams")
+    tables = (
+        """CREATE TABLE IF NOT EXISTS rm_history (
+            position BIGINT PRIMARY KEY,
+            stream_id TEXT NOT NULL,
+            stream_kind TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            reason TEXT,
+            reason_code TEXT,
+            nik TEXT,
+            region_code TEXT,
+            effective_on TEXT,
+            backdated_days INTEGER,
+            data TEXT NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS rm_history_links (
+            position BIGINT NOT NULL,
+            agreement_id TEXT NOT NULL,
+            region_code TEXT NOT NULL,
+            PRIMARY KEY (agreement_id, position))""",
+        """CREATE TABLE IF NOT EXISTS rm_history_streams (
+            stream_id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            region_code TEXT,
+            nik TEXT)""",
+        "CREATE INDEX IF NOT EXISTS rm_history_nik ON rm_history (nik, position)",
+        "CREATE INDEX IF NOT EXISTS rm_history_links_position ON rm_history_links (position)",
+        "CREATE INDEX IF NOT EXISTS rm_history_backdated ON rm_history (backdated_days)",
+    )
+
+    def process(self, event: Any, cur: Cursor, position: int) -> None:
+        stream_id = str(event.originator_id)
+        self._register_stream(event, cur, stream_id)
+        kind, region_code, nik = cur.execute(
+            "SELECT kind, region_code, nik FROM rm_history_streams WHERE stream_id = ?",
+            (stream_id,)).fetchone()
+        effective_on = effective_date(event)
+        backdated = (None if effective_on is None
+                     else (event.timestamp.astimezone(JAKARTA).date() - effective_on).days)
+        cur.execute(
+            "INSERT INTO rm_history (position, stream_id, stream_kind, version, type, "
+            "recorded_at, actor, request_id, reason, reason_code, nik, region_code, "
+            "effective_on, backdated_days, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (position, stream_id, kind, event.originator_version, event.type,
+             utc_iso(event.timestamp), event.actor, event.request_id,
+             getattr(event, "reason", None), getattr(event, "reason_code", None), nik,
+             region_code, effective_on.isoformat() if effective_on else None, backdated,
+             json.dumps(business_data(event), ensure_ascii=False)))
+        for agreement_id in self._agreements_concerned(event, cur, kind, stream_id, nik):
+            row = cur.execute("SELECT region_code FROM rm_history_streams WHERE stream_id = ?",
+                              (agreement_id,)).fetchone()
+            cur.execute("INSERT INTO rm_history_links (position, agreement_id, region_code) "
+                        "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                        (position, agreement_id, row[0] if row else ""))
+
+    @staticmethod
+    def _register_stream(event: Any, cur: Cursor, stream_id: str) -> None:
+        known = {AgreementSigned: ("agreement", "region_code", None),
+                 WorkerRegistered: ("worker", None, "nik"),
+                 RegionRegistered: ("region", "region_code", None)}.get(type(event))
+        if known is None:
+            return
+        kind, region_field, nik_field = known
+        cur.execute(
+            "INSERT INTO rm_history_streams (stream_id, kind, region_code, nik) "
+            "VALUES (?, ?, ?, ?)",
+            (stream_id, kind, getattr(event, region_field) if region_field else None,
+             getattr(event, nik_field) if nik_field else None))
+
+    @staticmethod
+    def _agreements_concerned(event: Any, cur: Cursor, kind: str, stream_id: str,
+                              nik: str | None) -> list[str]:
+        if kind == "agreement":
+            related = [str(event.child_id)] if isinstance(event, ChildQuotaAllocated) else []
+            return [stream_id, *related]
+        if kind == "worker" and getattr(event, "agreement_id", None) is not None:
+            return [str(event.agreement_id)]
+        if kind == "worker":
+            # A fact about the worker (a correction) concerns every agreement of theirs.
+            rows = cur.execute(
+                "SELECT DISTINCT l.agreement_id FROM rm_history_links l "
+                "JOIN rm_history h ON h.position = l.position WHERE h.nik = ?",
+                (nik,)).fetchall()
+            return [r[0] for r in rows]
+        return []
