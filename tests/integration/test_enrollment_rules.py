@@ -1,7 +1,7 @@
 """Enrollment rules through the application service, on SQLite and PostgreSQL.
 
-Quota, no double coverage, termination, death, NIK validation, programs and
-voids: each story drives `registry.app` and reads back from the coverage model.
+Quota, disenrollment and void, no double coverage, NIK validation and programs:
+each story drives `registry.app` and reads back from the coverage model.
 """
 
 from __future__ import annotations
@@ -15,17 +15,14 @@ import pytest
 from projections import coverage_queries
 from registry import nik as niks
 from registry.context import Context
-from registry.dates import today
 from registry.enrolling import EnrollmentRequest
 from registry.enrollment import Details
 from registry.errors import (
-    AgreementNotActive,
     AlreadyCovered,
     InvalidTransition,
     NotFound,
     QuotaExceeded,
     ValidationFailed,
-    WorkerDeceased,
 )
 from registry.worker import Worker
 

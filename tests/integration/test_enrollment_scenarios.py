@@ -1,6 +1,6 @@
 """Enrollment stories at scale, on SQLite and PostgreSQL: Labuhanbatu Selatan's
 2,000 workers and their 2023 renewal, contributions, regional coverage (UCJ),
-and concurrent enrollment for the last free slots.
+concurrent enrollment for the last free slots, termination, death and carry-over.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from uuid import UUID
 
 import pytest
 
-from projections import coverage_queries, targets
+from projections import coverage_queries
 from registry.contributions import contributions
 from registry.dates import today
+from registry.region import Region
 from registry.errors import (
     AgreementNotActive,
     AlreadyCovered,
@@ -153,14 +154,13 @@ def test_regional_coverage_of_a_province_counts_distinct_workers_by_program(regi
     enroll(registry, serang, 5, nik=nik(5, region="36.73"))
     registry.app.set_coverage_target(CTX, "12", 2022, 400, 30.0)
     registry.app.set_coverage_target(CTX, "12", 2022, 200, 25.0)  # replaces the first
+    goal = registry.app.repository.get(Region.create_id("12")).targets["2022"]
     registry.projections.catch_up()
     with registry.store.transaction() as cur:
         province = coverage_queries.region_coverage(cur, "12", NOV15)
         regency = coverage_queries.region_coverage(cur, "12.22", NOV15)
         october = coverage_queries.region_coverage(cur, "12", date(2022, 10, 20))
         banten = coverage_queries.region_coverage(cur, "36", NOV15)
-        goal = targets.target(cur, "12", 2022)
-        no_goal = targets.target(cur, "12.22", 2022)
     assert province["covered_workers"] == 2
     assert province["by_program"] == {"JKK": 2, "JKM": 1, "JHT": 1}
     assert [(a["agreement_id"], a["covered_workers"]) for a in province["agreements"]] == [
@@ -169,7 +169,8 @@ def test_regional_coverage_of_a_province_counts_distinct_workers_by_program(regi
     assert regency["by_program"] == {"JKK": 2, "JKM": 1, "JHT": 0}
     assert october["covered_workers"] == 3
     assert banten["covered_workers"] == 1
-    assert (goal, no_goal) == ((200, 25.0), None)
+    assert goal == {"workforce": 200, "target_percent": 25.0}
+    assert round(100 * province["covered_workers"] / goal["workforce"], 2) == 1.0  # realised %
     assert both in {c["nik"] for c in coverages(registry, both, NOV15)}
 
 
@@ -314,7 +315,6 @@ def test_a_carry_over_never_covers_a_worker_twice_for_the_same_program(registry)
         assert error.code == "already_covered"
     active = [c for c in coverages(registry, number, MARCH_2023) if c["status"] == "active"]
     jkk = [c["agreement_id"] for c in active if "JKK" in c["programs"]]
-    print(coverages(registry, number, MARCH_2023), village, pks)
     assert jkk == [str(village)]
 
 
@@ -327,7 +327,11 @@ def test_a_carry_over_never_covers_a_deceased_worker_after_death(registry):
     # Death is recorded under the first.
     registry.app.disenroll_worker(CTX, pks, number, ends_on=date(2022, 11, 10),
                                   reason_code="DECEASED")
-    # Renewing the second with carry-over must not cover the dead in 2023.
+    # The second stops paying for the dead too, and no renewal covers them in 2023.
+    assert statuses(registry, number, date(2022, 11, 10)) == ["active", "active"]
+    assert "active" not in statuses(registry, number, date(2022, 12, 1))
+    assert billable(registry, savings, date(2022, 12, 1), DEC31) == 0
+    assert held(registry, savings) == 0
     try:
         registry.app.renew_agreement(CTX, savings, ends_on=date(2023, 12, 31))
     except RegistryError as error:
