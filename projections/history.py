@@ -98,12 +98,27 @@ class HistoryProjection(Projection):
         "CREATE INDEX IF NOT EXISTS rm_history_backdated ON rm_history (backdated_days)",
     )
 
+    def __init__(self) -> None:
+        # What a stream is never changes once registered, so lookups can be kept.
+        self._streams: dict[str, tuple[str, str | None, str | None]] = {}
+
+    def _stream(self, cur: Cursor, stream_id: str) -> tuple[str, str | None, str | None]:
+        if stream_id not in self._streams:
+            row = cur.execute("SELECT kind, region_code, nik FROM rm_history_streams "
+                              "WHERE stream_id = ?", (stream_id,)).fetchone()
+            if row is None:
+                return ("unknown", None, None)
+            self._streams[stream_id] = (row[0], row[1], row[2])
+        return self._streams[stream_id]
+
+    def clear(self, cur: Cursor) -> None:
+        super().clear(cur)
+        self._streams.clear()
+
     def process(self, event: Any, cur: Cursor, position: int) -> None:
         stream_id = str(event.originator_id)
         self._register_stream(event, cur, stream_id)
-        kind, region_code, nik = cur.execute(
-            "SELECT kind, region_code, nik FROM rm_history_streams WHERE stream_id = ?",
-            (stream_id,)).fetchone()
+        kind, region_code, nik = self._stream(cur, stream_id)
         effective_on = effective_date(event)
         backdated = (None if effective_on is None
                      else (event.timestamp.astimezone(JAKARTA).date() - effective_on).days)
@@ -118,11 +133,9 @@ class HistoryProjection(Projection):
              region_code, effective_on.isoformat() if effective_on else None, backdated,
              json.dumps(business_data(event), ensure_ascii=False)))
         for agreement_id in self._agreements_concerned(event, cur, kind, stream_id, nik):
-            row = cur.execute("SELECT region_code FROM rm_history_streams WHERE stream_id = ?",
-                              (agreement_id,)).fetchone()
             cur.execute("INSERT INTO rm_history_links (position, agreement_id, region_code) "
                         "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                        (position, agreement_id, row[0] if row else ""))
+                        (position, agreement_id, self._stream(cur, agreement_id)[1] or ""))
 
     @staticmethod
     def _register_stream(event: Any, cur: Cursor, stream_id: str) -> None:
