@@ -2,17 +2,40 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
+from typing import Any
+
+import pytest
 
 from projections import coverage_queries
 from registry import demo
+from registry.bootstrap import Registry
+from registry.config import Settings
 from registry.contributions import contributions
+from tests.conftest import postgres_schema_url
 
 
-def test_the_demo_answers_the_labuhanbatu_selatan_questions(registry):
-    # Load the seed scenarios.
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql",
+                                                              marks=pytest.mark.postgres)])
+def loaded(request: pytest.FixtureRequest, tmp_path_factory: Any
+           ) -> Iterator[tuple[Registry, dict[str, Any]]]:
+    """The demo loaded once per engine: it writes about 20,000 events."""
+    if request.param == "sqlite":
+        urls: Iterator[str] = iter([f"sqlite:///{tmp_path_factory.mktemp('demo')}/demo.db"])
+    else:
+        urls = postgres_schema_url()
+    url = next(urls)
+    registry = Registry.open(Settings.from_env({"REGISTRY_DATABASE_URL": url}))
     ids = demo.load(registry.app)
     registry.projections.catch_up()
+    yield registry, ids
+    registry.close()
+    next(urls, None)  # drops the PostgreSQL schema
+
+
+def test_the_demo_answers_the_labuhanbatu_selatan_questions(loaded):
+    registry, ids = loaded
     labusel = registry.app.get_agreement(ids["labusel"])
     # The regency owed Rp 100,800,000 for October to December 2022.
     with registry.store.transaction() as cur:
@@ -29,9 +52,8 @@ def test_the_demo_answers_the_labuhanbatu_selatan_questions(registry):
     assert labusel.terms[-1].enrolled == 2000
 
 
-def test_the_demo_fills_binjai_and_sets_its_coverage_targets(registry):
-    ids = demo.load(registry.app)
-    registry.projections.catch_up()
+def test_the_demo_fills_binjai_and_sets_its_coverage_targets(loaded):
+    registry, ids = loaded
     binjai = registry.app.get_agreement(ids["binjai"])
     assert binjai.terms[0].enrolled == 5000 == binjai.terms[0].quota
     with registry.store.transaction() as cur:
@@ -39,3 +61,7 @@ def test_the_demo_fills_binjai_and_sets_its_coverage_targets(registry):
     # Binjai's 5,000 and the Medan OPD's 4 x 150, all in North Sumatra (12).
     assert region["covered_workers"] == 5600
     assert demo.already_loaded(registry.app)
+    # Seed 002: Binjai's UCJ targets, 32.48 % for 2024 and 37.10 % for 2025.
+    assert registry.app.region_target("12.75", 2024) == {"workforce": 97_777,
+                                                         "target_percent": 32.48}
+    assert registry.app.region_target("12.75", 2025)["target_percent"] == 37.10
