@@ -24,3 +24,9 @@ class Projection:
 
     def process(self, event: Any, cur: Cursor, position: int) -> None:
         raise NotImplementedError
+
+    def start_batch(self) -> None:
+        """Forget anything buffered by a batch that did not commit."""
+
+    def end_batch(self, cur: Cursor) -> None:
+        """Write what `process` buffered; runs before the batch's position is saved."""

@@ -80,38 +80,60 @@ class CoverageProjection(Projection):
         "CREATE INDEX IF NOT EXISTS rm_enrollments_region ON rm_enrollments (region_code)",
     )
 
+    WORKER_COLUMNS = ("nik", "worker_id", "name", "birth_date", "sex", "occupation",
+                      "address", "registered_at")
+
+    def __init__(self) -> None:
+        # New workers and enrollments are written in bulk; anything that reads
+        # or changes existing rows writes them out first.
+        self._workers: dict[str, list[Any]] = {}
+        self._enrollments: list[tuple[Any, ...]] = []
+
+    def start_batch(self) -> None:
+        self._workers, self._enrollments = {}, []
+
+    def end_batch(self, cur: Cursor) -> None:
+        cur.insert_rows("rm_workers", self.WORKER_COLUMNS,
+                        [tuple(row) for row in self._workers.values()])
+        cur.insert_rows("rm_enrollments", (*COLUMNS, "version", "valid_from"),
+                        self._enrollments)
+        self.start_batch()
+
     @singledispatchmethod
     def process(self, event: Any, cur: Cursor, position: int) -> None:
         """Other events leave this model alone."""
 
     @process.register(WorkerRegistered)
     def _registered(self, e: WorkerRegistered, cur: Cursor, position: int) -> None:
-        cur.execute(
-            "INSERT INTO rm_workers (nik, worker_id, name, birth_date, sex, occupation, "
-            "address, registered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (e.nik, str(e.originator_id), e.name, _iso(e.birth_date), e.sex, e.occupation,
-             e.address, utc_iso(e.timestamp)))
+        self._workers[str(e.originator_id)] = [
+            e.nik, str(e.originator_id), e.name, _iso(e.birth_date), e.sex, e.occupation,
+            e.address, utc_iso(e.timestamp)]
 
     @process.register(WorkerEnrolled)
     def _enrolled(self, e: WorkerEnrolled, cur: Cursor, position: int) -> None:
-        nik = _nik_of(cur, e)
-        cur.execute(
-            "UPDATE rm_workers SET name = ?, occupation = ?, "
-            "birth_date = COALESCE(?, birth_date), sex = COALESCE(?, sex), "
-            "address = COALESCE(?, address) WHERE nik = ?",
-            (e.name, e.occupation, _iso(e.birth_date), e.sex, e.address, nik))
+        pending = self._workers.get(str(e.originator_id))
+        if pending is not None:
+            nik = pending[0]
+            pending[2], pending[5] = e.name, e.occupation
+            for index, value in ((3, _iso(e.birth_date)), (4, e.sex), (6, e.address)):
+                pending[index] = value if value is not None else pending[index]
+        else:
+            nik = _nik_of(cur, e)
+            cur.execute(
+                "UPDATE rm_workers SET name = ?, occupation = ?, "
+                "birth_date = COALESCE(?, birth_date), sex = COALESCE(?, sex), "
+                "address = COALESCE(?, address) WHERE nik = ?",
+                (e.name, e.occupation, _iso(e.birth_date), e.sex, e.address, nik))
         row = (e.enrollment_id, position, str(e.agreement_id), e.agreement_number,
                e.region_code, nik, e.name, e.occupation, e.term_number, ",".join(e.programs),
                *(int(p in e.programs) for p in PROGRAMS), e.starts_on.isoformat(),
                e.ends_on.isoformat(), e.ends_on.isoformat(), "active", None, None,
                utc_iso(e.timestamp), e.actor)
-        cur.execute(
-            f"INSERT INTO rm_enrollments ({', '.join(COLUMNS)}, version, valid_from) "
-            f"VALUES ({', '.join('?' for _ in COLUMNS)}, ?, ?)",
-            (*row, position, utc_iso(e.timestamp)))
+        self._enrollments.append((*row, position, utc_iso(e.timestamp)))
 
     @process.register(EnrollmentCarriedOver)
     def _carried_over(self, e: EnrollmentCarriedOver, cur: Cursor, position: int) -> None:
+        self.end_batch(cur)
         day = e.ends_on.isoformat()
         revise(cur, e, position, "enrollment_id = ?", [e.enrollment_id],
                term_number=("?", [e.term_number]), ends_on=("?", [day]),
@@ -119,6 +141,7 @@ class CoverageProjection(Projection):
 
     @process.register(WorkerDisenrolled)
     def _disenrolled(self, e: WorkerDisenrolled, cur: Cursor, position: int) -> None:
+        self.end_batch(cur)
         day = e.ends_on.isoformat()
         revise(cur, e, position, "enrollment_id = ?", [e.enrollment_id],
                status=("'ended'", []), ends_on=("?", [day]),
@@ -131,11 +154,13 @@ class CoverageProjection(Projection):
 
     @process.register(EnrollmentVoided)
     def _voided(self, e: EnrollmentVoided, cur: Cursor, position: int) -> None:
+        self.end_batch(cur)
         revise(cur, e, position, "enrollment_id = ?", [e.enrollment_id],
                status=("'voided'", []), reason=("?", [e.reason]))
 
     @process.register(WorkerCorrected)
     def _corrected(self, e: WorkerCorrected, cur: Cursor, position: int) -> None:
+        self.end_batch(cur)
         worker_id = str(e.originator_id)
         cur.execute(
             "UPDATE rm_workers SET name = COALESCE(?, name), "
@@ -151,6 +176,7 @@ class CoverageProjection(Projection):
 
     @process.register(AgreementTerminated)
     def _terminated(self, e: AgreementTerminated, cur: Cursor, position: int) -> None:
+        self.end_batch(cur)
         day = e.ends_on.isoformat()
         revise(cur, e, position, "agreement_id = ? AND covered_until > ?",
                [str(e.originator_id), day], covered_until=("?", [day]))

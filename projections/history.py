@@ -19,6 +19,7 @@ from events import (
     ChildQuotaAllocated,
     RegionRegistered,
     RegistryEvent,
+    WorkerCorrected,
     WorkerRegistered,
 )
 from projections.base import Projection
@@ -98,9 +99,28 @@ class HistoryProjection(Projection):
         "CREATE INDEX IF NOT EXISTS rm_history_backdated ON rm_history (backdated_days)",
     )
 
+    HISTORY_COLUMNS = ("position", "stream_id", "stream_kind", "version", "type",
+                       "recorded_at", "actor", "request_id", "reason", "reason_code", "nik",
+                       "region_code", "effective_on", "backdated_days", "data")
+
     def __init__(self) -> None:
         # What a stream is never changes once registered, so lookups can be kept.
         self._streams: dict[str, tuple[str, str | None, str | None]] = {}
+        # Rows are written in bulk at the end of each batch.
+        self._rows: list[tuple[Any, ...]] = []
+        self._links: list[tuple[Any, ...]] = []
+        self._new_streams: list[tuple[Any, ...]] = []
+
+    def start_batch(self) -> None:
+        self._rows, self._links, self._new_streams = [], [], []
+
+    def end_batch(self, cur: Cursor) -> None:
+        cur.insert_rows("rm_history_streams", ("stream_id", "kind", "region_code", "nik"),
+                        self._new_streams)
+        cur.insert_rows("rm_history", self.HISTORY_COLUMNS, self._rows)
+        cur.insert_rows("rm_history_links", ("position", "agreement_id", "region_code"),
+                        self._links, suffix=" ON CONFLICT DO NOTHING")
+        self.start_batch()
 
     def _stream(self, cur: Cursor, stream_id: str) -> tuple[str, str | None, str | None]:
         if stream_id not in self._streams:
@@ -114,6 +134,7 @@ class HistoryProjection(Projection):
     def clear(self, cur: Cursor) -> None:
         super().clear(cur)
         self._streams.clear()
+        self.start_batch()
 
     def process(self, event: Any, cur: Cursor, position: int) -> None:
         stream_id = str(event.originator_id)
@@ -122,45 +143,38 @@ class HistoryProjection(Projection):
         effective_on = effective_date(event)
         backdated = (None if effective_on is None
                      else (event.timestamp.astimezone(JAKARTA).date() - effective_on).days)
-        cur.execute(
-            "INSERT INTO rm_history (position, stream_id, stream_kind, version, type, "
-            "recorded_at, actor, request_id, reason, reason_code, nik, region_code, "
-            "effective_on, backdated_days, data) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        self._rows.append(
             (position, stream_id, kind, event.originator_version, event.type,
              utc_iso(event.timestamp), event.actor, event.request_id,
              getattr(event, "reason", None), getattr(event, "reason_code", None), nik,
              region_code, effective_on.isoformat() if effective_on else None, backdated,
              json.dumps(business_data(event), ensure_ascii=False)))
         for agreement_id in self._agreements_concerned(event, cur, kind, stream_id, nik):
-            cur.execute("INSERT INTO rm_history_links (position, agreement_id, region_code) "
-                        "VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-                        (position, agreement_id, self._stream(cur, agreement_id)[1] or ""))
+            self._links.append(
+                (position, agreement_id, self._stream(cur, agreement_id)[1] or ""))
 
-    @staticmethod
-    def _register_stream(event: Any, cur: Cursor, stream_id: str) -> None:
+    def _register_stream(self, event: Any, cur: Cursor, stream_id: str) -> None:
         known = {AgreementSigned: ("agreement", "region_code", None),
                  WorkerRegistered: ("worker", None, "nik"),
                  RegionRegistered: ("region", "region_code", None)}.get(type(event))
         if known is None:
             return
         kind, region_field, nik_field = known
-        cur.execute(
-            "INSERT INTO rm_history_streams (stream_id, kind, region_code, nik) "
-            "VALUES (?, ?, ?, ?)",
-            (stream_id, kind, getattr(event, region_field) if region_field else None,
-             getattr(event, nik_field) if nik_field else None))
+        facts = (kind, getattr(event, region_field) if region_field else None,
+                 getattr(event, nik_field) if nik_field else None)
+        self._new_streams.append((stream_id, *facts))
+        self._streams[stream_id] = facts
 
-    @staticmethod
-    def _agreements_concerned(event: Any, cur: Cursor, kind: str, stream_id: str,
+    def _agreements_concerned(self, event: Any, cur: Cursor, kind: str, stream_id: str,
                               nik: str | None) -> list[str]:
         if kind == "agreement":
             related = [str(event.child_id)] if isinstance(event, ChildQuotaAllocated) else []
             return [stream_id, *related]
         if kind == "worker" and getattr(event, "agreement_id", None) is not None:
             return [str(event.agreement_id)]
-        if kind == "worker":
-            # A fact about the worker (a correction) concerns every agreement of theirs.
+        if isinstance(event, WorkerCorrected):
+            # A correction of the worker concerns every agreement of theirs.
+            self.end_batch(cur)  # what this reads may still be buffered
             rows = cur.execute(
                 "SELECT DISTINCT l.agreement_id FROM rm_history_links l "
                 "JOIN rm_history h ON h.position = l.position WHERE h.nik = ?",

@@ -82,11 +82,13 @@ class ProjectionRunner:
                 return 0
             notifications = self.app.recorder.select_notifications(
                 start=position, limit=BATCH, stop=head, inclusive_of_start=False)
+            projection.start_batch()
             for notification in notifications:
                 event = self.app.mapper.to_domain_event(notification)
                 projection.process(event, cur, notification.id)
             if not notifications:
                 return 0
+            projection.end_batch(cur)
             cur.execute("UPDATE projection_positions SET position = ? WHERE name = ?",
                         (notifications[-1].id, projection.name))
             return len(notifications)

@@ -34,6 +34,17 @@ class Cursor:
         if rows:
             self._raw.executemany(self._sql(sql), [tuple(r) for r in rows])
 
+    def insert_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]],
+                    *, chunk: int = 200, suffix: str = "") -> None:
+        """Insert many rows with multi-row VALUES statements: one round trip per chunk."""
+        one = "(" + ", ".join("?" for _ in columns) + ")"
+        for start in range(0, len(rows), chunk):
+            part = rows[start:start + chunk]
+            self.execute(
+                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608
+                + ", ".join(one for _ in part) + suffix,
+                [value for row in part for value in row])
+
     def fetchone(self) -> tuple[Any, ...] | None:
         return self._raw.fetchone()
 
