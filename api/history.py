@@ -12,8 +12,9 @@ from api.blueprint import Blueprint
 from api.common import registry, visible_agreement, with_problems
 from api.errors import ApiProblem
 from api.schemas.common import PageArgs
-from api.schemas.history import BackdatedPage, BackdatedQuery, EventPage
+from api.schemas.history import BackdatedPage, BackdatedQuery, EventPage, IntegrityOut
 from projections import coverage_queries, history_queries
+from registry import integrity
 from registry import nik as niks
 from registry.dates import today
 
@@ -82,3 +83,15 @@ class Backdated(MethodView):
         items, next_after = _read(history_queries.backdated, args["min_days"],
                                   auth.principal().scopes, args["after"], args["limit"])
         return {"items": items, "next_after": next_after}
+
+
+@blp.route("/audit/integrity")
+class Integrity(MethodView):
+    @blp.response(200, IntegrityOut)
+    @with_problems
+    def get(self) -> dict[str, Any]:
+        """Recompute the hash chain over the whole log (admins and auditors)."""
+        if auth.principal().role == "registrar":
+            raise ApiProblem("forbidden", "integrity checks are for auditors and admins")
+        reg = registry()
+        return integrity.check(reg.app, reg.store).as_dict()

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from events.base import RegistryCreated, RegistryEvent
 
 
 class AgreementSigned(RegistryCreated):
-    """An MOU or PKS was signed; its first term runs `starts_on`..`ends_on`."""
+    """An MOU or PKS was signed; its first term runs `starts_on`..`ends_on`.
+
+    Version 2 added `document_ref`, the reference of the signed PDF (an archive
+    number or URL) that auditors check the record against; version-1 events
+    had none.
+    """
 
     TOPIC = "AgreementSigned"
+    class_version = 2
 
     agreement_number: str
     kind: str
@@ -29,6 +36,11 @@ class AgreementSigned(RegistryCreated):
     ends_on: date
     quota: int | None
     monthly_contribution_idr: int
+    document_ref: str | None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["document_ref"] = None
 
 
 class AgreementAmended(RegistryEvent):

@@ -79,6 +79,7 @@ class AgreementsProjection(Projection):
             "signatories": list(e.signatories),
             "funding_source": e.funding_source,
             "programs": list(e.programs),
+            "document_ref": e.document_ref,
             "terms": [],
             "terminated_on": None,
             "termination_reason": None,

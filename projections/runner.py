@@ -9,7 +9,7 @@ position row: concurrent catch-ups take turns and never apply an event twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from projections.agreements import AgreementsProjection
@@ -59,14 +59,17 @@ class ProjectionRunner:
         head = self.app.head_position()
         return {name: head - pos for name, pos in self.positions().items()}
 
-    def catch_up(self, until: int | None = None) -> int:
+    def catch_up(self, until: int | None = None,
+                 progress: Callable[[int], None] | None = None) -> int:
         """Apply every event up to `until` (default: the head now). Returns events applied."""
         head = self.app.head_position() if until is None else until
         applied = 0
-        for projection in self.projections:
+        for index, projection in enumerate(self.projections):
             while True:
                 done = self._batch(projection, head)
                 applied += done
+                if progress is not None and index == len(self.projections) - 1:
+                    progress(done)
                 if done == 0:
                     break
         return applied

@@ -93,6 +93,7 @@ class Agreement(Aggregate):
         signatories: list[dict[str, str]] | None = None,
         quota: int | None = None,
         monthly_contribution_idr: int | None = None,
+        document_ref: str | None = None,
     ) -> Agreement:
         """Sign an MOU or a PKS. A PKS needs a quota; its parent must be an MOU."""
         agreement_number = agreement_number.strip()
@@ -137,6 +138,7 @@ class Agreement(Aggregate):
             ends_on=ends_on,
             quota=quota,
             monthly_contribution_idr=monthly_contribution_idr,
+            document_ref=document_ref,
         )
 
     def amend(
@@ -333,6 +335,7 @@ class Agreement(Aggregate):
             "signatories": list(self.signatories),
             "funding_source": self.funding_source,
             "programs": list(self.programs),
+            "document_ref": self.document_ref,
             "terms": [term_document(t) for t in self.terms],
             "terminated_on": self.terminated_on.isoformat() if self.terminated_on else None,
             "termination_reason": self.termination_reason,
@@ -359,6 +362,7 @@ class Agreement(Aggregate):
         self.signatories = e.signatories
         self.funding_source = e.funding_source
         self.programs = e.programs
+        self.document_ref = e.document_ref
         self.terms = [Term(e.starts_on, e.ends_on, e.quota, e.monthly_contribution_idr)]
 
     @when.register(AgreementAmended)

@@ -192,3 +192,65 @@ def _write_rejected(report: Path, rows: list[dict[str, str]], rejected: list[Row
             error = result.error
             writer.writerow([result.row, *(row.get(c, "") for c in CSV_HEADER),
                              error.code if error else "", error.detail if error else ""])
+
+
+@main.command()
+@click.option("--expect-head", metavar="POSITION:HASH",
+              help="A head printed by an earlier verify: fail unless the log still has it.")
+def verify(expect_head: str | None) -> None:
+    """Check the hash chain over the whole log. Exit 0 intact, 1 tampered."""
+    from registry import chain, integrity
+
+    try:
+        expected = chain.parse_head(expect_head) if expect_head else None
+    except ValueError as e:
+        raise click.BadParameter(str(e), param_hint="--expect-head") from None
+    with opened() as registry:
+        result = integrity.check(registry.app, registry.store, expected)
+    if result.ok:
+        click.echo(f"intact: {result.checked} events checked; "
+                   f"head {result.head_position}:{result.head_hash}")
+        return
+    click.echo(f"TAMPERED: first bad position {result.first_bad_position}: {result.problem} "
+               f"({result.checked} events checked)", err=True)
+    sys.exit(1)
+
+
+@main.command()
+@click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write here instead of standard output.")
+def export(out_path: Path | None) -> None:
+    """Write the whole log as NDJSON (positions, metadata, hashes)."""
+    from registry import transfer
+
+    with opened() as registry:
+        total = registry.app.head_position()
+        if out_path is None:
+            count = transfer.export(registry.app, registry.store, sys.stdout)
+        else:
+            partial = out_path.with_name(out_path.name + ".partial")
+            try:
+                with partial.open("w", encoding="utf-8") as out, click.progressbar(
+                        length=total, label="exporting", file=sys.stderr) as bar:
+                    count = transfer.export(registry.app, registry.store, out, bar.update)
+            except BaseException:
+                partial.unlink(missing_ok=True)
+                raise
+            partial.replace(out_path)
+    click.echo(f"exported {count} events", err=True)
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_(file: Path) -> None:
+    """Load an export into an empty store of either engine, then rebuild read models."""
+    from registry import transfer
+
+    with opened() as registry:
+        events, head_position, head_hash = transfer.check_file(str(file))
+        with click.progressbar(length=events, label="importing", file=sys.stderr) as bar:
+            transfer.import_file(registry.app, registry.store, str(file), bar.update)
+        with click.progressbar(length=events, label="rebuilding read models",
+                               file=sys.stderr) as bar:
+            registry.projections.catch_up(progress=bar.update)
+    click.echo(f"imported {events} events; head {head_position}:{head_hash}")

@@ -63,7 +63,7 @@ class Database:
         """The settings of the `eventsourcing` library's recorders."""
         if self.engine == "sqlite":
             return {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "PERSISTENCE_MODULE": "registry.sqlitestore:RegistrySQLiteFactory",
                 "SQLITE_DBNAME": self.path,
                 "SQLITE_LOCK_TIMEOUT": "30",
             }

@@ -1,10 +1,11 @@
-"""The PostgreSQL event store: the library's, writing without pipeline mode.
+"""The PostgreSQL event store: the library's, without pipeline mode, plus the chain.
 
 The library sends LOCK, NOTIFY and the INSERT of a whole save through a
 psycopg pipeline. With saves of thousands of events (a 5,000-worker batch)
 that pipeline was seen to stall for good, the server waiting on the client.
 This recorder sends the same statements, in the same transaction and under
-the same table lock (so positions still commit in order), one after another.
+the same table lock (so positions still commit in order), one after another,
+and adds the events' links to the hash chain in that transaction.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from typing import Any
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.utils import retry
+from psycopg import sql
+
+from registry.chain import CHAIN_TABLE, GENESIS, links_for
 
 
 class RegistryPostgresRecorder(PostgresApplicationRecorder):
@@ -28,7 +32,25 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
                 if not stored_events:
                     return None
                 self._insert_stored_events(curs, stored_events, **kwargs)
-                return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+                positions = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+                assert positions is not None
+                # Under the EXCLUSIVE lock the insert took: links are made in order.
+                chain = sql.Identifier(self.datastore.schema, CHAIN_TABLE)
+                curs.execute(sql.SQL("SELECT hash FROM {} ORDER BY position DESC LIMIT 1")
+                             .format(chain))
+                row = curs.fetchone()
+                curs.executemany(
+                    sql.SQL("INSERT INTO {} (position, digest, hash) VALUES (%s, %s, %s)")
+                    .format(chain),
+                    links_for(row["hash"] if row else GENESIS, positions, stored_events))
+                return positions
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sql_create_statements.append(
+            sql.SQL("CREATE TABLE IF NOT EXISTS {} (position BIGINT PRIMARY KEY, "
+                    "digest TEXT NOT NULL, hash TEXT NOT NULL)").format(
+                sql.Identifier(self.datastore.schema, CHAIN_TABLE)))
 
 
 class RegistryPostgresFactory(PostgresFactory):

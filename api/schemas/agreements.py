@@ -50,6 +50,8 @@ class SignAgreement(Strict):
     ends_on = Day(required=True)
     quota = Count(load_default=None, allow_none=True)
     monthly_contribution_idr = Rupiah(load_default=None, allow_none=True)
+    document_ref = Text(load_default=None, allow_none=True, max_length=500,
+                        metadata={"description": "reference of the signed PDF"})
 
     @validates_schema
     def period(self, data: dict, **kwargs: object) -> None:
@@ -131,6 +133,7 @@ class AgreementOut(Strict):
     signatories = fields.List(fields.Nested(Signatory))
     funding_source = fields.String()
     programs = fields.List(fields.String())
+    document_ref = fields.String(allow_none=True)
     terms = fields.List(fields.Nested(TermOut))
     terminated_on = fields.String(allow_none=True)
     termination_reason = fields.String(allow_none=True)

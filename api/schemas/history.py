@@ -58,4 +58,17 @@ class CorrectionIn(Strict):
     address = Text(load_default=None, allow_none=True, max_length=500)
 
 
+class HeadOut(Strict):
+    position = fields.Integer()
+    hash = fields.String()
+
+
+class IntegrityOut(Strict):
+    ok = fields.Boolean()
+    checked = fields.Integer()
+    head = fields.Nested(HeadOut)
+    first_bad_position = fields.Integer()
+    problem = fields.String()
+
+
 __all__ = ["BackdatedPage", "BackdatedQuery", "CorrectionIn", "EventPage", "PageArgs"]

@@ -1,0 +1,33 @@
+"""The SQLite event store: the library's, plus the hash chain in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
+
+from registry.chain import CHAIN_TABLE, GENESIS, links_for
+
+
+class RegistrySQLiteRecorder(SQLiteApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(),
+                f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} (position INTEGER PRIMARY KEY, "
+                "digest TEXT NOT NULL, hash TEXT NOT NULL)"]
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
+                       **kwargs: Any) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        if positions:
+            # The insert above holds SQLite's write lock: links are made in order.
+            c.execute(f"SELECT hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
+            row = c.fetchone()
+            c.executemany(f"INSERT INTO {CHAIN_TABLE} (position, digest, hash) VALUES (?, ?, ?)",
+                          links_for(row[0] if row else GENESIS, positions, stored_events))
+        return positions
+
+
+class RegistrySQLiteFactory(SQLiteFactory):
+    application_recorder_class = RegistrySQLiteRecorder
