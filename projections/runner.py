@@ -80,7 +80,7 @@ class ProjectionRunner:
 
     def _batch(self, projection: Projection, head: int) -> int:
         with self.store.transaction(write=True) as cur:
-            position = self._lock_position(cur, projection.name)
+            position = self.lock_position(cur, projection.name)
             if position >= head:
                 return 0
             notifications = self.app.recorder.select_notifications(
@@ -96,7 +96,7 @@ class ProjectionRunner:
                         (notifications[-1].id, projection.name))
             return len(notifications)
 
-    def _lock_position(self, cur: Cursor, name: str) -> int:
+    def lock_position(self, cur: Cursor, name: str) -> int:
         lock = " FOR UPDATE" if self.store.engine == "postgresql" else ""
         row = cur.execute(
             "SELECT position FROM projection_positions WHERE name = ?" + lock, (name,)

@@ -254,3 +254,25 @@ def import_(file: Path) -> None:
                                file=sys.stderr) as bar:
             registry.projections.catch_up(progress=bar.update)
     click.echo(f"imported {events} events; head {head_position}:{head_hash}")
+
+
+@main.command()
+@click.option("--projection", "names", multiple=True, metavar="NAME",
+              help="Rebuild only this read model (repeatable): agreements, coverage, history.")
+def replay(names: tuple[str, ...]) -> None:
+    """Rebuild read models from the log beside the live ones, then switch.
+
+    The API keeps answering meanwhile. If interrupted, run it again: it resumes.
+    """
+    from projections.rebuild import Rebuild
+
+    with opened() as registry:
+        try:
+            job = Rebuild(registry.projections, names)
+        except ValueError as e:
+            raise click.BadParameter(str(e), param_hint="--projection") from None
+        with click.progressbar(length=max(job.remaining(), 1), label="replaying",
+                               file=sys.stderr) as bar:
+            job.run(bar.update)
+        rebuilt = ", ".join(p.name for p in job.projections)
+    click.echo(f"rebuilt {rebuilt}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -64,3 +65,66 @@ def test_demo_then_enroll_a_csv_reports_rejected_rows_next_to_it(tmp_path):
     assert report[0] == "row,nik,name,birth_date,sex,occupation,address,starts_on,code,error"
     assert report[1].startswith("2,3673013201800003,Salah") and "validation_failed" in report[1]
     assert len(report) == 2
+
+
+def test_the_demo_moves_from_sqlite_to_postgresql_with_its_chain_intact(tmp_path, postgres_url):
+    sqlite_env = {**os.environ, "REGISTRY_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+    pg_env = {**os.environ, "REGISTRY_DATABASE_URL": postgres_url}
+
+    def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([REGISTRY, *args], env=env, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=300)
+
+    # Load the demo on SQLite and keep its head, as an auditor would.
+    assert cli(sqlite_env, "demo").returncode == 0
+    verified = cli(sqlite_env, "verify")
+    assert verified.returncode == 0, verified.stderr
+    head = verified.stdout.split("head ")[1].strip()
+    # Export, import into PostgreSQL, verify against the SQLite head.
+    assert cli(sqlite_env, "export", "--out", "log.ndjson").returncode == 0
+    imported = cli(pg_env, "import", "log.ndjson")
+    assert imported.returncode == 0, imported.stderr
+    assert cli(pg_env, "verify", "--expect-head", head).returncode == 0
+    # Exporting the imported copy gives the same bytes.
+    assert cli(pg_env, "export", "--out", "again.ndjson").returncode == 0
+    assert (tmp_path / "log.ndjson").read_bytes() == (tmp_path / "again.ndjson").read_bytes()
+    # A second import into the now non-empty store is refused.
+    again = cli(pg_env, "import", "log.ndjson")
+    assert again.returncode == 1 and "not empty" in again.stderr
+    # One changed byte in one stored event: verify fails and names its position.
+    with sqlite3.connect(tmp_path / "cli.db") as db:
+        state = bytearray(db.execute("SELECT state FROM stored_events WHERE rowid = 42")
+                          .fetchone()[0])
+        state[-2] ^= 1
+        db.execute("UPDATE stored_events SET state = ? WHERE rowid = 42", (bytes(state),))
+    tampered = cli(sqlite_env, "verify", "--expect-head", head)
+    assert tampered.returncode == 1
+    assert "first bad position 42" in tampered.stderr
+
+
+def test_an_altered_export_file_is_refused_and_nothing_is_written(tmp_path, postgres_url):
+    sqlite_env = {**os.environ, "REGISTRY_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+    run(tmp_path, "tokens", "create", "--role", "admin", "--name", "x")
+    from registry.bootstrap import Registry
+    from registry.config import Settings
+
+    registry = Registry.open(Settings.from_env({"REGISTRY_DATABASE_URL":
+                                                 sqlite_env["REGISTRY_DATABASE_URL"]}))
+    from registry import demo
+
+    demo.load(registry.app)
+    registry.close()
+    assert subprocess.run([REGISTRY, "export", "--out", "log.ndjson"], env=sqlite_env,
+                          cwd=tmp_path, capture_output=True, timeout=120).returncode == 0
+    lines = (tmp_path / "log.ndjson").read_text().splitlines()
+    del lines[200]  # one event gone from the middle
+    (tmp_path / "bad.ndjson").write_text("\n".join(lines) + "\n")
+    pg_env = {**os.environ, "REGISTRY_DATABASE_URL": postgres_url}
+    refused = subprocess.run([REGISTRY, "import", "bad.ndjson"], env=pg_env, cwd=tmp_path,
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 1
+    assert "line 201" in refused.stderr and "breaks the hash chain" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    listed = subprocess.run([REGISTRY, "verify"], env=pg_env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0 and "intact: 0 events" in listed.stdout
