@@ -12,7 +12,7 @@ from flask import Flask
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from api import auth, errors, requests
+from api import auth, errors, idempotency, requests
 from api.schemas.common import ProblemSchema
 from api.system import SWAGGER_STATIC
 from registry.bootstrap import Registry
@@ -56,6 +56,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.before_request(requests.assign_request_id)
     app.before_request(auth.authenticate)
     app.before_request(requests.check_body)
+    app.before_request(idempotency.claim)
+    app.after_request(idempotency.record)
     app.after_request(requests.finish)
     app.register_error_handler(RegistryError, errors.from_registry_error)
     app.register_error_handler(errors.ApiProblem, errors.from_api_problem)

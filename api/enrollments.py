@@ -167,9 +167,11 @@ class Disenrollment(MethodView):
         """End coverage on `ends_on` (the last covered day) and free the quota slot."""
         writable(agreement_id)
         worker, position = registry().app.disenroll_worker(
-            requests.context(), agreement_id, nik, **body)
+            requests.context(), agreement_id, nik, **body,
+            expected_version=requests.expected_version())
         enrollment = worker.enrollment_under(agreement_id)
-        return enrollment_view(worker, enrollment["enrollment_id"], position)
+        return (enrollment_view(worker, enrollment["enrollment_id"], position), 200,
+                {"ETag": f'"{worker.version}"'})
 
 
 @blp.route("/<uuid:agreement_id>/enrollments/<string:nik>/void")
@@ -181,10 +183,12 @@ class Void(MethodView):
         """Void an enrollment recorded in error: it never covered anyone."""
         writable(agreement_id)
         worker, position = registry().app.void_enrollment(
-            requests.context(), agreement_id, nik, body["reason"])
+            requests.context(), agreement_id, nik, body["reason"],
+            expected_version=requests.expected_version())
         voided = [e for e in worker.enrollments.values()
                   if e["agreement_id"] == str(agreement_id) and e["status"] == "voided"]
-        return enrollment_view(worker, voided[-1]["enrollment_id"], position)
+        return (enrollment_view(worker, voided[-1]["enrollment_id"], position), 200,
+                {"ETag": f'"{worker.version}"'})
 
 
 @blp.route("/<uuid:agreement_id>/contributions")

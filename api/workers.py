@@ -37,8 +37,13 @@ class Worker(MethodView):
     @blp.response(200, WorkerOut)
     @with_problems
     def get(self, args: dict[str, Any], nik: str) -> dict[str, Any]:
-        """The worker's details and every coverage, with its status on `on`."""
-        return visible_worker(nik, args)
+        """The worker's details and every coverage, with its status on `on`.
+
+        The ETag is the worker's version, for `If-Match` on corrections,
+        disenrollments and voids.
+        """
+        found = visible_worker(nik, args)
+        return found, 200, {"ETag": f'"{registry().app.get_worker(nik).version}"'}
 
 
 @blp.route("/<string:nik>/coverage")
@@ -74,7 +79,8 @@ class Corrections(MethodView):
         if not any(auth.principal().can_write(code) for code in regions_of_worker):
             auth.require_write(next(iter(regions_of_worker), ""))
         body = dict(body)
-        _, position = registry().app.correct_worker(requests.context(), nik,
-                                                    body.pop("reason"), **body)
+        worker, position = registry().app.correct_worker(
+            requests.context(), nik, body.pop("reason"),
+            expected_version=requests.expected_version(), **body)
         corrected = visible_worker(nik, {"on": None, "known_at": None})
-        return {**corrected, "position": position}, 201
+        return {**corrected, "position": position}, 201, {"ETag": f'"{worker.version}"'}

@@ -12,6 +12,7 @@ from projections.runner import ProjectedRoster, ProjectionRunner
 from registry.application import RegistryApplication
 from registry.config import Settings
 from registry.db import SqlStore, ensure_schema
+from registry.idempotency import IdempotencyStore
 from registry.tokens import TokenStore
 
 
@@ -22,6 +23,7 @@ class Registry:
     store: SqlStore
     projections: ProjectionRunner
     tokens: TokenStore
+    idempotency: IdempotencyStore
 
     @classmethod
     def open(cls, settings: Settings | None = None) -> Registry:
@@ -31,8 +33,9 @@ class Registry:
         app = RegistryApplication(settings.database)
         runner = ProjectionRunner(app, store)
         app.roster = ProjectedRoster(runner)
-        registry = cls(settings, app, store, runner, TokenStore(store))
+        registry = cls(settings, app, store, runner, TokenStore(store), IdempotencyStore(store))
         registry.tokens.create_table()
+        registry.idempotency.create_table()
         registry.projections.create_tables()
         return registry
 

@@ -20,7 +20,7 @@ from registry import nik as niks
 from registry.context import Context
 from registry.dates import today
 from registry.enrollment import Details
-from registry.errors import NotFound, QuotaExceeded, RegistryError
+from registry.errors import NotFound, PreconditionFailed, QuotaExceeded, RegistryError
 from registry.region import Region
 from registry.worker import Worker
 
@@ -151,12 +151,13 @@ class EnrollmentUseCases:
         return RowResult(request.row, request.nik, "enrolled", enrollment_id=enrollment_id)
 
     def disenroll_worker(self, ctx: Context, agreement_id: UUID, nik: str, *, ends_on: date,
-                         reason_code: str, reason: str | None = None) -> tuple[Worker, int]:
+                         reason_code: str, reason: str | None = None,
+                         expected_version: int | None = None) -> tuple[Worker, int]:
         """End a worker's coverage under the agreement and free the quota slot."""
 
         def attempt() -> tuple[list[Aggregate], Worker]:
             agreements = {agreement_id: self._get(agreement_id)}
-            worker = self.get_worker(nik)
+            worker = self.worker_for_write(nik, expected_version)
             before = worker.disenroll(ctx, agreement_id, ends_on=ends_on,
                                       reason_code=reason_code, reason=reason)
             agreements[agreement_id].release_slots(ctx, before["term_number"])
@@ -183,13 +184,13 @@ class EnrollmentUseCases:
                 agreements[other_id] = self._get(other_id)
             agreements[other_id].release_slots(ctx, other["term_number"])
 
-    def void_enrollment(self, ctx: Context, agreement_id: UUID, nik: str,
-                        reason: str) -> tuple[Worker, int]:
+    def void_enrollment(self, ctx: Context, agreement_id: UUID, nik: str, reason: str,
+                        expected_version: int | None = None) -> tuple[Worker, int]:
         """Erase an enrollment recorded in error; it stays in the history."""
 
         def attempt() -> tuple[list[Aggregate], Worker]:
             agreement = self._get(agreement_id)
-            worker = self.get_worker(nik)
+            worker = self.worker_for_write(nik, expected_version)
             before = worker.void(ctx, agreement_id, reason)
             if before["status"] != "active":
                 return [worker], worker  # its slot was freed when it ended
@@ -199,11 +200,12 @@ class EnrollmentUseCases:
         return self.write(attempt)
 
     def correct_worker(self, ctx: Context, nik: str, reason: str,
+                       expected_version: int | None = None,
                        **changes: Any) -> tuple[Worker, int]:
         """Correct a worker's details (never the NIK); the correction is an event."""
 
         def attempt() -> tuple[list[Aggregate], Worker]:
-            worker = self.get_worker(nik)
+            worker = self.worker_for_write(nik, expected_version)
             worker.correct(ctx, reason, **changes)
             return [worker], worker
 
@@ -230,6 +232,14 @@ class EnrollmentUseCases:
             worker = self.repository.get(Worker.create_id(nik))
         except AggregateNotFoundError:
             raise NotFound(f"no worker with NIK {niks.mask(nik)}") from None
+        return worker
+
+    def worker_for_write(self, nik: str, expected_version: int | None) -> Worker:
+        worker = self.get_worker(nik)
+        if expected_version is not None and worker.version != expected_version:
+            raise PreconditionFailed(
+                f"If-Match names version {expected_version}, "
+                f"but the worker is at version {worker.version}")
         return worker
 
     def _existing_workers(self, nik_set: set[str]) -> dict[str, Worker]:
