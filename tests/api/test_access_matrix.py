@@ -1,0 +1,249 @@
+"""Who may call what: every endpoint against every kind of caller (DESIGN.md section 7).
+
+Each case gets fresh data in region 12.22 (a PKS, two enrolled workers, a
+coverage target), calls one endpoint as one caller, and checks the answer
+against a small rule table: public endpoints answer everyone; a missing,
+malformed, unknown or revoked token is 401; auditors never write; what lies
+outside a token's regions is 404, as if it did not exist, except that signing
+a new agreement outside them is 403; lists answer 200 without 12.22 data.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+
+from registry import nik as niks
+from tests.conftest import labusel_pks
+
+V1 = "/api/v1"
+
+
+def nik(i: int) -> str:
+    return niks.make("12.22", 3, date(1981, 2, 3), "M", i)
+
+
+def worker(i: int) -> dict[str, Any]:
+    return {"nik": nik(i), "name": f"Pekerja {i}", "occupation": "petani",
+            "starts_on": "2022-10-01"}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str          # {a} is the 12.22 agreement, {w} the enrolled worker, {w2} the second one
+    kind: str          # public | list | read | write | sign | integrity | lookup
+    body: Any = None
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+ENDPOINTS = [
+    Endpoint("GET", "/health", "public"),
+    Endpoint("GET", "/openapi.json", "public"),
+    Endpoint("GET", "/docs", "public"),
+    Endpoint("GET", V1 + "/health", "public"),
+    Endpoint("GET", V1 + "/openapi.json", "public"),
+    Endpoint("GET", V1 + "/docs", "public"),
+    Endpoint("GET", "/docs-static/swagger-ui.css", "public"),
+    Endpoint("GET", V1 + "/agreements", "list"),
+    Endpoint("POST", V1 + "/agreements", "sign",
+             labusel_pks(agreement_number="PKS-LABUSEL-2023", signed_on="2023-01-02",
+                         starts_on="2023-01-01", ends_on="2023-12-31")),
+    Endpoint("GET", V1 + "/agreements/{a}", "read"),
+    Endpoint("POST", V1 + "/agreements/{a}/amendments", "write",
+             {"effective_on": "2022-11-01", "reason": "kuota ditambah", "quota": 2500}),
+    Endpoint("POST", V1 + "/agreements/{a}/renewals", "write",
+             {"ends_on": "2023-12-31", "reason": "diperpanjang"}),
+    Endpoint("POST", V1 + "/agreements/{a}/termination", "write",
+             {"ends_on": "2022-11-30", "reason": "anggaran habis"}),
+    Endpoint("GET", V1 + "/agreements/{a}/enrollments", "read"),
+    Endpoint("POST", V1 + "/agreements/{a}/enrollments", "write", worker(3)),
+    Endpoint("POST", V1 + "/agreements/{a}/enrollments/batch", "write",
+             {"workers": [worker(4), worker(5)]}),
+    Endpoint("GET", V1 + "/agreements/{a}/enrollments/{w}", "read"),
+    Endpoint("POST", V1 + "/agreements/{a}/enrollments/{w2}/disenrollment", "write",
+             {"ends_on": "2022-11-30", "reason_code": "MOVED_AWAY"}),
+    Endpoint("POST", V1 + "/agreements/{a}/enrollments/{w2}/void", "write",
+             {"reason": "salah input"}),
+    Endpoint("GET", V1 + "/agreements/{a}/contributions?from=2022-10&to=2022-12", "read"),
+    Endpoint("GET", V1 + "/agreements/{a}/history", "read"),
+    Endpoint("GET", V1 + "/workers/{w}", "read"),
+    # Coverage of an unknown NIK is 200 `covered: false`; an invisible worker must look alike.
+    Endpoint("GET", V1 + "/workers/{w}/coverage?on=2022-11-01", "lookup"),
+    Endpoint("GET", V1 + "/workers/{w}/history", "read"),
+    Endpoint("POST", V1 + "/workers/{w}/corrections", "write",
+             {"reason": "salah ketik", "name": "Pekerja Satu"}),
+    Endpoint("PUT", V1 + "/regions/12.22/targets/2022", "write",
+             {"workforce": 60000, "target_percent": 40}),
+    Endpoint("GET", V1 + "/regions/12.22/coverage?on=2022-11-01", "read"),
+    Endpoint("GET", V1 + "/events", "list"),
+    Endpoint("GET", V1 + "/audit/backdated", "list"),
+    Endpoint("GET", V1 + "/audit/integrity", "integrity"),
+]
+
+# Callers: (role, regions) for real tokens, or how the header goes wrong.
+CALLERS = {
+    "no token": None,
+    "a Basic header": "Basic x",
+    "a bare Bearer": "Bearer",
+    "an unknown token": "unknown",
+    "a revoked token": "revoked",
+    "admin": ("admin",),
+    "an auditor": ("auditor",),
+    "a registrar of 12.22": ("registrar", "12.22"),
+    "a registrar of 12": ("registrar", "12"),
+    "a registrar of 36.73": ("registrar", "36.73"),
+    "an auditor of 36.73": ("auditor", "36.73"),
+}
+UNAUTHENTICATED = {"no token", "a Basic header", "a bare Bearer", "an unknown token",
+                   "a revoked token"}
+BLIND = {"a registrar of 36.73", "an auditor of 36.73"}   # cannot see 12.22
+
+
+def expected(endpoint: Endpoint, who: str) -> tuple[int, str | None]:
+    """The rule table: (status, problem code or None for a success)."""
+    if endpoint.kind == "public":
+        return 200, None
+    if who in UNAUTHENTICATED:
+        return 401, "unauthorized"
+    role = CALLERS[who][0]
+    if endpoint.kind == "integrity":
+        return (403, "forbidden") if role == "registrar" else (200, None)
+    if endpoint.kind in ("list", "lookup"):
+        return 200, None
+    if endpoint.kind == "sign":
+        return (403, "forbidden") if role == "auditor" or who in BLIND else (201, None)
+    if who in BLIND:      # invisible comes first: an auditor of 36.73 writing is 404 too
+        return 404, "not_found"
+    if endpoint.kind == "write" and role == "auditor":
+        return 403, "forbidden"
+    return 200, None      # any 2xx
+
+
+# Known product bugs, keyed by (endpoint, caller): reason.
+BUGS: dict[tuple[str, str], str] = {}
+
+
+def cases() -> list[Any]:
+    out = []
+    for endpoint in ENDPOINTS:
+        for who in CALLERS:
+            status, code = expected(endpoint, who)
+            verdict = f"{code or 'ok'} {status}"
+            marks = ([pytest.mark.xfail(strict=True, reason="BUG: " + BUGS[str(endpoint), who])]
+                     if (str(endpoint), who) in BUGS else [])
+            out.append(pytest.param(endpoint, who, id=f"{endpoint} as {who} is {verdict}",
+                                    marks=marks))
+    return out
+
+
+@pytest.fixture
+def world(registry: Any, admin: Any) -> dict[str, str]:
+    """Region 12.22: a PKS with two enrolled workers, and a coverage target for 2022."""
+    signed = admin.post(V1 + "/agreements", json=labusel_pks())
+    assert signed.status_code == 201, signed.get_data(as_text=True)
+    agreement_id = signed.json["id"]
+    for i in (1, 2):
+        enrolled = admin.post(f"{V1}/agreements/{agreement_id}/enrollments", json=worker(i))
+        assert enrolled.status_code == 201, enrolled.get_data(as_text=True)
+    target = admin.put(V1 + "/regions/12.22/targets/2022",
+                       json={"workforce": 50000, "target_percent": 30})
+    assert target.status_code == 200, target.get_data(as_text=True)
+    return {"a": agreement_id, "w": nik(1), "w2": nik(2)}
+
+
+def headers_of(registry: Any, who: str) -> dict[str, str]:
+    spec = CALLERS[who]
+    if spec is None:
+        return {}
+    if spec in ("Basic x", "Bearer"):
+        return {"Authorization": spec}
+    name = f"t-{uuid.uuid4().hex[:8]}"
+    if spec == "unknown":
+        return {"Authorization": "Bearer rgt_" + uuid.uuid4().hex}
+    token = registry.tokens.create(name, *(("registrar", []) if spec == "revoked"
+                                           else (spec[0], list(spec[1:]))))
+    if spec == "revoked":
+        assert registry.tokens.revoke(name)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def call(client: Any, endpoint: Endpoint, world: dict[str, str], headers: dict[str, str]) -> Any:
+    path = endpoint.path.format(**world)
+    return client.open(path, method=endpoint.method, headers=headers,
+                       json=endpoint.body if endpoint.method != "GET" else None)
+
+
+def assert_problem(response: Any, status: int, code: str) -> None:
+    assert response.mimetype == "application/problem+json", response.get_data(as_text=True)
+    body = response.get_json(force=True)
+    assert (body.get("status"), body.get("code")) == (status, code), body
+
+
+def mentions_12_22(text: str, world: dict[str, str]) -> bool:
+    return any(s in text for s in (world["a"], world["w"], world["w2"], '"12.22"'))
+
+
+@pytest.mark.parametrize(("endpoint", "who"), cases())
+def test_the_endpoint_answers_the_caller_as_the_rule_table_says(
+        registry: Any, client: Any, world: dict[str, str], endpoint: Endpoint, who: str) -> None:
+    headers = headers_of(registry, who)
+    head_before = registry.app.head_position()
+    response = call(client, endpoint, world, headers)
+    status, code = expected(endpoint, who)
+    text = response.get_data(as_text=True)
+    assert response.status_code < 500, text
+    if code is None and status != 201:
+        assert 200 <= response.status_code < 300, text
+    else:
+        assert response.status_code == status, text
+    if response.status_code >= 400:
+        assert_problem(response, response.status_code, code or "")
+        assert registry.app.head_position() == head_before, "a refused request wrote events"
+    if status == 401:
+        assert response.headers.get("WWW-Authenticate", "").startswith("Bearer"), text
+    if endpoint.kind in ("list", "lookup", "integrity") and code is None:
+        # Scoped lists and lookups show 12.22 to those who see it, and nothing of it to others.
+        assert mentions_12_22(text, world) == (
+            who not in BLIND and endpoint.kind != "integrity"), text
+    if endpoint.kind == "lookup" and who in BLIND:
+        assert (response.json["covered"], response.json["coverages"]) == (False, []), text
+
+
+def test_the_matrix_covers_every_route_the_app_serves(app: Any) -> None:
+    served = {(method, rule.rule) for rule in app.url_map.iter_rules()
+              for method in rule.methods - {"HEAD", "OPTIONS"}
+              if rule.endpoint != "static"}
+    normalise = {"{a}": "<uuid:agreement_id>", "{w}": "<string:nik>", "{w2}": "<string:nik>",
+                 "12.22": "<string:code>", "2022": "<int:year>",
+                 "swagger-ui.css": "<path:filename>"}
+    listed = set()
+    for endpoint in ENDPOINTS:
+        path = endpoint.path.split("?")[0]
+        for placeholder, converter in normalise.items():
+            path = path.replace(placeholder, converter)
+        listed.add((endpoint.method, path))
+    assert served == listed
+
+
+@pytest.mark.parametrize("who", sorted(BLIND))
+def test_a_token_outside_12_22_cannot_learn_12_22_exists_by_asking_for_unknown_ids(
+        registry: Any, client: Any, world: dict[str, str], who: str) -> None:
+    """404 for a real 12.22 agreement and for a made-up one must be indistinguishable."""
+    headers = headers_of(registry, who)
+    real = client.get(f"{V1}/agreements/{world['a']}", headers=headers)
+    fake = client.get(f"{V1}/agreements/{uuid.uuid4()}", headers=headers)
+    assert (real.status_code, fake.status_code) == (404, 404)
+    assert_problem(real, 404, "not_found")
+    strip = (lambda r: {k: v for k, v in r.get_json(force=True).items()
+                        if k not in ("detail", "instance", "request_id")})
+    assert strip(real) == strip(fake)
+    assert world["a"] not in json.dumps({k: v for k, v in real.get_json(force=True).items()
+                                         if k != "detail"})

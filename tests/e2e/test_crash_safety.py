@@ -1,0 +1,94 @@
+"""Killing the server mid-write loses nothing it confirmed and half-writes nothing."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import requests
+
+from registry import nik as niks
+from tests.conftest import labusel_pks
+from tests.e2e.conftest import start_server, stop_server
+
+pytestmark = pytest.mark.e2e
+
+
+def batch(number: int) -> list[dict[str, Any]]:
+    born = date(1970, 1, 1) + timedelta(days=number)
+    return [{"nik": niks.make("12.22", 5, born, "M", 100 * number + i),
+             "name": f"B{number}-{i}", "occupation": "petani", "starts_on": "2022-10-01"}
+            for i in range(100)]
+
+
+def test_sigkill_during_enrollments_keeps_every_confirmed_write_and_no_half_batch(
+        database_url, tmp_path):
+    server = start_server(database_url, tmp_path)
+    headers = {"Authorization": f"Bearer {server.token()}"}
+    agreement = requests.post(server.url("/api/v1/agreements"), headers=headers,
+                              json=labusel_pks(quota=100_000), timeout=30).json()["id"]
+    enrollments = server.url(f"/api/v1/agreements/{agreement}/enrollments")
+    batches = {n: batch(n) for n in range(40)}
+    confirmed: list[str] = []
+    lock = threading.Lock()
+
+    def send(n: int) -> None:
+        try:
+            answer = requests.post(enrollments + "/batch", headers=headers,
+                                   json={"workers": batches[n]}, timeout=30)
+        except requests.RequestException:
+            return  # killed mid-request: the outcome is unknown, but must be all or nothing
+        if answer.status_code == 201:
+            with lock:
+                confirmed.extend(w["nik"] for w in batches[n])
+
+    # Fire the batches from four clients and kill everything part-way through.
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = [pool.submit(send, n) for n in batches]
+        deadline = time.monotonic() + 30
+        while len(confirmed) < 500 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.killpg(server.process.pid, signal.SIGKILL)
+        for future in futures:
+            future.result()
+    server.process.wait()
+    server.log.close()
+    assert confirmed, "no batch was confirmed before the kill"
+
+    # Restart on the same database.
+    restarted = start_server(database_url, tmp_path)
+    try:
+        headers = {"Authorization": f"Bearer {restarted.token(name='after-crash')}"}
+        listed = requests.get(restarted.url(f"/api/v1/agreements/{agreement}/enrollments"),
+                              headers=headers, params={"limit": 500, "on": "2022-11-01"},
+                              timeout=60).json()
+        enrolled = set()
+        while True:
+            enrolled |= {item["nik"] for item in listed["items"]}
+            if listed["next_after"] is None:
+                break
+            listed = requests.get(
+                restarted.url(f"/api/v1/agreements/{agreement}/enrollments"), headers=headers,
+                params={"limit": 500, "on": "2022-11-01", "after": listed["next_after"]},
+                timeout=60).json()
+        # Every confirmed write is there...
+        assert set(confirmed) <= enrolled
+        # ...and every batch is all there or not there at all.
+        for workers in batches.values():
+            present = {w["nik"] for w in workers} & enrolled
+            assert len(present) in (0, 100)
+        # The read models caught up with the log: the quota count agrees with the list.
+        agreement_now = requests.get(restarted.url(f"/api/v1/agreements/{agreement}"),
+                                     headers=headers, params={"on": "2022-11-01"},
+                                     timeout=30).json()
+        assert agreement_now["enrolled"] == len(enrolled)
+        health = requests.get(restarted.url("/health"), timeout=30).json()
+        assert health["status"] == "ok"
+    finally:
+        stop_server(restarted)
