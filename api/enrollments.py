@@ -155,7 +155,8 @@ class Enrollment(MethodView):
                                                 args["known_at"])
         if found is None:
             raise NotFound(f"no enrollment of that NIK under agreement {agreement_id}")
-        return found
+        # The enrollment lives in the worker's stream: its version is the ETag.
+        return found, 200, {"ETag": f'"{reg.app.get_worker(nik).version}"'}
 
 
 @blp.route("/<uuid:agreement_id>/enrollments/<string:nik>/disenrollment")

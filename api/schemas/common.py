@@ -6,7 +6,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
 from registry import regions
 
@@ -96,7 +96,14 @@ class PageArgs(Strict):
 
 
 class ProblemSchema(Schema):
-    """RFC 9457 problem details, with the registry's stable `code`."""
+    """RFC 9457 problem details, with the registry's stable `code`.
+
+    Extension members are allowed (RFC 9457 section 3.2): a refused atomic
+    batch also carries its counts and `rows`.
+    """
+
+    class Meta:
+        unknown = INCLUDE  # documented as additionalProperties: true
 
     type = fields.String()
     title = fields.String()
