@@ -167,11 +167,10 @@ class Disenrollment(MethodView):
     def post(self, body: dict[str, Any], agreement_id: UUID, nik: str) -> Any:
         """End coverage on `ends_on` (the last covered day) and free the quota slot."""
         writable(agreement_id)
-        worker, position = registry().app.disenroll_worker(
+        worker, enrollment_id, position = registry().app.disenroll_worker(
             requests.context(), agreement_id, nik, **body,
             expected_version=requests.expected_version())
-        enrollment = worker.enrollment_under(agreement_id)
-        return (enrollment_view(worker, enrollment["enrollment_id"], position), 200,
+        return (enrollment_view(worker, enrollment_id, position), 200,
                 {"ETag": f'"{worker.version}"'})
 
 
@@ -183,12 +182,10 @@ class Void(MethodView):
     def post(self, body: dict[str, Any], agreement_id: UUID, nik: str) -> Any:
         """Void an enrollment recorded in error: it never covered anyone."""
         writable(agreement_id)
-        worker, position = registry().app.void_enrollment(
+        worker, enrollment_id, position = registry().app.void_enrollment(
             requests.context(), agreement_id, nik, body["reason"],
             expected_version=requests.expected_version())
-        voided = [e for e in worker.enrollments.values()
-                  if e["agreement_id"] == str(agreement_id) and e["status"] == "voided"]
-        return (enrollment_view(worker, voided[-1]["enrollment_id"], position), 200,
+        return (enrollment_view(worker, enrollment_id, position), 200,
                 {"ETag": f'"{worker.version}"'})
 
 

@@ -111,19 +111,9 @@ class CoverageProjection(Projection):
 
     @process.register(WorkerEnrolled)
     def _enrolled(self, e: WorkerEnrolled, cur: Cursor, position: int) -> None:
+        # The worker's own details change only through corrections.
         pending = self._workers.get(str(e.originator_id))
-        if pending is not None:
-            nik = pending[0]
-            pending[2], pending[5] = e.name, e.occupation
-            for index, value in ((3, _iso(e.birth_date)), (4, e.sex), (6, e.address)):
-                pending[index] = value if value is not None else pending[index]
-        else:
-            nik = _nik_of(cur, e)
-            cur.execute(
-                "UPDATE rm_workers SET name = ?, occupation = ?, "
-                "birth_date = COALESCE(?, birth_date), sex = COALESCE(?, sex), "
-                "address = COALESCE(?, address) WHERE nik = ?",
-                (e.name, e.occupation, _iso(e.birth_date), e.sex, e.address, nik))
+        nik = pending[0] if pending is not None else _nik_of(cur, e)
         row = (e.enrollment_id, position, str(e.agreement_id), e.agreement_number,
                e.region_code, nik, e.name, e.occupation, e.term_number, ",".join(e.programs),
                *(int(p in e.programs) for p in PROGRAMS), e.starts_on.isoformat(),
@@ -192,12 +182,15 @@ def revise(cur: Cursor, event: Any, position: int, where: str, where_params: lis
         exprs.append(expr)
         params += expr_params
     recorded = utc_iso(event.timestamp)
+    # Events are stamped when made, not when committed: never let a version
+    # start before the one it replaces.
+    since = "CASE WHEN valid_from > ? THEN valid_from ELSE ? END"
     cur.execute(
         f"INSERT INTO rm_enrollments ({', '.join(COLUMNS)}, version, valid_from) "  # noqa: S608
-        f"SELECT {', '.join(exprs)}, ?, ? FROM rm_enrollments WHERE {current}",
-        (*params, position, recorded, position, *where_params))
-    cur.execute(f"UPDATE rm_enrollments SET valid_to = ? WHERE {current}",  # noqa: S608
-                (recorded, position, *where_params))
+        f"SELECT {', '.join(exprs)}, ?, {since} FROM rm_enrollments WHERE {current}",
+        (*params, position, recorded, recorded, position, *where_params))
+    cur.execute(f"UPDATE rm_enrollments SET valid_to = {since} WHERE {current}",  # noqa: S608
+                (recorded, recorded, position, *where_params))
 
 
 def _iso(day: date | None) -> str | None:

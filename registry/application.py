@@ -120,9 +120,10 @@ class RegistryApplication(EnrollmentUseCases, Application):
             continuing = self._continuing(agreement, terms)
             agreement.renew(ctx, **terms, carried=len(continuing))
             term = agreement.terms[-1]
+            ended = self._termination_dates([w for w, _ in continuing])
             for worker, enrollment_id in continuing:
                 worker.carry_over(ctx, enrollment_id, len(agreement.terms), term.starts_on,
-                                  term.ends_on)
+                                  term.ends_on, ended)
             return [worker for worker, _ in continuing]
 
         return self._change(ctx, agreement_id, expected_version, renew)

@@ -152,8 +152,11 @@ class EnrollmentUseCases:
 
     def disenroll_worker(self, ctx: Context, agreement_id: UUID, nik: str, *, ends_on: date,
                          reason_code: str, reason: str | None = None,
-                         expected_version: int | None = None) -> tuple[Worker, int]:
-        """End a worker's coverage under the agreement and free the quota slot."""
+                         expected_version: int | None = None) -> tuple[Worker, str, int]:
+        """End a worker's coverage under the agreement and free the quota slot.
+
+        Returns the worker, the enrollment ended and the log position.
+        """
 
         def attempt() -> tuple[list[Aggregate], Worker]:
             agreements = {agreement_id: self._get(agreement_id)}
@@ -163,9 +166,10 @@ class EnrollmentUseCases:
             agreements[agreement_id].release_slots(ctx, before["term_number"])
             if reason_code == "DECEASED":
                 self._end_after_death(ctx, worker, ends_on, before, agreements)
-            return [worker, *agreements.values()], worker
+            return [worker, *agreements.values()], (worker, before["enrollment_id"])
 
-        return self.write(attempt)
+        (worker, enrollment_id), position = self.write(attempt)
+        return worker, enrollment_id, position
 
     def _end_after_death(self, ctx: Context, worker: Worker, died_on: date,
                          recorded_under: dict[str, Any], agreements: dict[UUID, Any]) -> None:
@@ -174,30 +178,39 @@ class EnrollmentUseCases:
                f"{recorded_under['agreement_number']}")
         for other in worker.outlived_enrollments(died_on):
             other_id = UUID(other["agreement_id"])
-            if other["starts_on"] <= died_on:
+            if other["starts_on"] > died_on:
+                worker.void_enrollment(ctx, other["enrollment_id"],
+                                       f"{why}, before this coverage began")
+            elif other["status"] == "active":
                 worker.end(ctx, other["enrollment_id"], ends_on=died_on,
                            reason_code="DECEASED", reason=why)
             else:
-                worker.void_enrollment(ctx, other["enrollment_id"],
-                                       f"{why}, before this coverage began")
+                worker.cut_at_death(ctx, other["enrollment_id"], died_on, why)
+            if other["status"] != "active":
+                continue  # its quota slot was freed when it ended
             if other_id not in agreements:
                 agreements[other_id] = self._get(other_id)
             agreements[other_id].release_slots(ctx, other["term_number"])
 
     def void_enrollment(self, ctx: Context, agreement_id: UUID, nik: str, reason: str,
-                        expected_version: int | None = None) -> tuple[Worker, int]:
-        """Erase an enrollment recorded in error; it stays in the history."""
+                        expected_version: int | None = None) -> tuple[Worker, str, int]:
+        """Erase an enrollment recorded in error; it stays in the history.
+
+        Returns the worker, the enrollment voided and the log position.
+        """
 
         def attempt() -> tuple[list[Aggregate], Worker]:
             agreement = self._get(agreement_id)
             worker = self.worker_for_write(nik, expected_version)
             before = worker.void(ctx, agreement_id, reason)
             if before["status"] != "active":
-                return [worker], worker  # its slot was freed when it ended
+                # Its slot was freed when it ended.
+                return [worker], (worker, before["enrollment_id"])
             agreement.release_slots(ctx, before["term_number"])
-            return [worker, agreement], worker
+            return [worker, agreement], (worker, before["enrollment_id"])
 
-        return self.write(attempt)
+        (worker, enrollment_id), position = self.write(attempt)
+        return worker, enrollment_id, position
 
     def correct_worker(self, ctx: Context, nik: str, reason: str,
                        expected_version: int | None = None,

@@ -40,16 +40,19 @@ class IdempotencyStore:
 
     def claim(self, actor: str, key: str, request_hash: str) -> Claim:
         now = datetime.now(UTC)
+        lock = " FOR UPDATE" if self.store.engine == "postgresql" else ""
         with self.store.transaction(write=True) as cur:
+            # Two first requests racing: exactly one inserts, the other finds its row.
+            cur.execute("INSERT INTO idempotency_keys (actor, idempotency_key, request_hash, "
+                        "state, created_at) VALUES (?, ?, ?, 'running', ?) "
+                        "ON CONFLICT (actor, idempotency_key) DO NOTHING",
+                        (actor, key, request_hash, now.isoformat()))
+            if cur.rowcount == 1:
+                return Claim("new")
             row = cur.execute(
                 "SELECT request_hash, state, status, headers, body, created_at "
-                "FROM idempotency_keys WHERE actor = ? AND idempotency_key = ?",
+                "FROM idempotency_keys WHERE actor = ? AND idempotency_key = ?" + lock,
                 (actor, key)).fetchone()
-            if row is None:
-                cur.execute("INSERT INTO idempotency_keys (actor, idempotency_key, "
-                            "request_hash, state, created_at) VALUES (?, ?, ?, 'running', ?)",
-                            (actor, key, request_hash, now.isoformat()))
-                return Claim("new")
             stored_hash, state, status, headers, body, created_at = row
             if stored_hash != request_hash:
                 return Claim("reused")

@@ -60,7 +60,7 @@ class Worker(Aggregate):
                terminated_on: Mapping[str, date | None] | None = None) -> str:
         """Cover the worker; refuse overlap with any other enrollment's programs."""
         self._check_can_cover(coverage.starts_on, coverage.ends_on, coverage.programs,
-                              terminated_on or {})
+                              terminated_on or {}, agreement_id=coverage.agreement_id)
         enrollment_id = uuid.uuid4().hex
         self.trigger_event(
             WorkerEnrolled, **ctx.stamp(), enrollment_id=enrollment_id,
@@ -87,7 +87,8 @@ class Worker(Aggregate):
         return True
 
     def carry_over(self, ctx: Context, enrollment_id: str, term_number: int,
-                   starts_on: date, ends_on: date) -> None:
+                   starts_on: date, ends_on: date,
+                   terminated_on: Mapping[str, date | None] | None = None) -> None:
         """Continue the enrollment into a renewal's term.
 
         A term that follows without a gap extends the enrollment; after a gap
@@ -104,12 +105,12 @@ class Worker(Aggregate):
         coverage = Coverage(UUID(old["agreement_id"]), old["agreement_number"],
                             old["region_code"], term_number, old["programs"], starts_on, ends_on)
         details = Details(self.name, self.occupation, self.birth_date, self.sex, self.address)
-        self.enroll(ctx, coverage, details)
+        self.enroll(ctx, coverage, details, terminated_on)
 
     def disenroll(self, ctx: Context, agreement_id: UUID, *, ends_on: date,
                   reason_code: str, reason: str | None = None) -> dict[str, Any]:
         """End coverage on `ends_on`; returns the enrollment as it was (its slot is freed)."""
-        enrollment = self.enrollment_under(agreement_id)
+        enrollment = self.enrollment_under(agreement_id, containing=ends_on)
         return self.end(ctx, enrollment["enrollment_id"], ends_on=ends_on,
                         reason_code=reason_code, reason=reason)
 
@@ -163,13 +164,21 @@ class Worker(Aggregate):
                            **{k: changes.get(k) for k in fields})
 
     def outlived_enrollments(self, died_on: date) -> list[dict[str, Any]]:
-        """Active enrollments that would still cover the worker after `died_on`."""
-        return [dict(e) for e in self.live_enrollments()
-                if e["status"] == "active" and e["ends_on"] > died_on]
+        """Enrollments (active or already ended) that still cover a day after `died_on`."""
+        return [dict(e) for e in self.live_enrollments() if e["ends_on"] > died_on]
+
+    def cut_at_death(self, ctx: Context, enrollment_id: str, died_on: date,
+                     reason: str) -> None:
+        """Shorten an enrollment that had ended after the worker's death to that day."""
+        enrollment = self.enrollments[enrollment_id]
+        self.trigger_event(WorkerDisenrolled, **ctx.stamp(), enrollment_id=enrollment_id,
+                           agreement_id=UUID(enrollment["agreement_id"]), ends_on=died_on,
+                           reason_code="DECEASED", reason=reason)
 
     def _check_can_cover(self, starts_on: date, ends_on: date, programs: list[str],
                          terminated_on: Mapping[str, date | None],
-                         except_id: str | None = None) -> None:
+                         except_id: str | None = None,
+                         agreement_id: UUID | None = None) -> None:
         if self.deceased_on is not None and ends_on > self.deceased_on:
             raise WorkerDeceased(
                 f"the worker was disenrolled as deceased on {self.deceased_on}; "
@@ -182,8 +191,15 @@ class Worker(Aggregate):
             if ended is not None:
                 other_ends_on = min(other_ends_on, ended)
             shared = set(other["programs"]) & set(programs)
-            if (shared and other["starts_on"] <= other_ends_on
-                    and other["starts_on"] <= ends_on and starts_on <= other_ends_on):
+            overlaps = (other["starts_on"] <= other_ends_on
+                        and other["starts_on"] <= ends_on and starts_on <= other_ends_on)
+            if overlaps and agreement_id is not None and other["agreement_id"] == str(agreement_id):
+                # One enrollment per worker and agreement at a time: another program
+                # under the same agreement would take a second quota slot.
+                raise AlreadyCovered(
+                    f"already enrolled under agreement {other['agreement_number']} from "
+                    f"{other['starts_on']} to {other_ends_on}")
+            if shared and overlaps:
                 raise AlreadyCovered(
                     f"already covered for {', '.join(sorted(shared))} from "
                     f"{other['starts_on']} to {other_ends_on} under agreement "
@@ -194,11 +210,18 @@ class Worker(Aggregate):
     def live_enrollments(self) -> list[dict[str, Any]]:
         return [e for e in self.enrollments.values() if e["status"] != "voided"]
 
-    def enrollment_under(self, agreement_id: UUID) -> dict[str, Any]:
-        """The latest enrollment under the agreement that was not voided."""
+    def enrollment_under(self, agreement_id: UUID,
+                         containing: date | None = None) -> dict[str, Any]:
+        """The enrollment under the agreement that was not voided: the active one
+        whose coverage contains `containing` if there is one, else the latest."""
         found = [e for e in self.live_enrollments() if e["agreement_id"] == str(agreement_id)]
         if not found:
             raise NotFound(f"the worker has no enrollment under agreement {agreement_id}")
+        if containing is not None:
+            holding = [e for e in found if e["status"] == "active"
+                       and e["starts_on"] <= containing <= e["ends_on"]]
+            if holding:
+                return holding[0]
         return found[-1]
 
     # State changes, applied on every replay.
@@ -212,13 +235,12 @@ class Worker(Aggregate):
         self.nik = e.nik
         self._details(e)
 
-    def _details(self, e: WorkerRegistered | WorkerEnrolled) -> None:
+    def _details(self, e: WorkerRegistered) -> None:
         self.name = e.name
         self.occupation = e.occupation
-        self.birth_date = e.birth_date if e.birth_date is not None else getattr(
-            self, "birth_date", None)
-        self.sex = e.sex if e.sex is not None else getattr(self, "sex", None)
-        self.address = e.address if e.address is not None else getattr(self, "address", None)
+        self.birth_date = e.birth_date
+        self.sex = e.sex
+        self.address = e.address
 
     @when.register(WorkerCorrected)
     def _corrected(self, e: WorkerCorrected) -> None:
@@ -228,7 +250,8 @@ class Worker(Aggregate):
 
     @when.register(WorkerEnrolled)
     def _enrolled(self, e: WorkerEnrolled) -> None:
-        self._details(e)
+        # The details given with an enrollment stay with it: the worker's own
+        # change only through a correction, which needs a reason.
         self.enrollments[e.enrollment_id] = {
             "enrollment_id": e.enrollment_id,
             "agreement_id": str(e.agreement_id),

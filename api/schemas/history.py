@@ -27,7 +27,7 @@ class EventPage(Strict):
 
 class BackdatedQuery(Strict):
     min_days = fields.Integer(load_default=7, validate=validate.Range(min=0, max=36_500))
-    after = fields.Integer(load_default=None,
+    after = fields.Integer(load_default=None, validate=validate.Range(min=0, max=2**62),
                            metadata={"description": "cursor: the `next_after` of the "
                                                     "previous page (newest first)"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))

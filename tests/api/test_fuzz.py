@@ -2,22 +2,29 @@
 
 DESIGN.md section 7: every error is application/problem+json with a stable
 `code`, and nothing a client sends may answer a 5xx. The document is loaded
-from the app itself through WSGI (no network); every operation is called with
-an admin token, with schema-valid (positive) and schema-invalid (negative)
-data, once with generated path ids and once with ids that name seeded data.
-Hypothesis runs derandomized (a fixed seed) with a bounded number of examples,
-so a run is deterministic and finishes in well under a minute and a half.
+from the app itself through WSGI (no network) and every call carries an admin
+token. Each operation is run twice: with generated path ids, and with the ids
+of seeded data (one agreement, one enrolled worker, its region), so that the
+writes and reads behind the 404s are reached too. Each run has two stages:
 
-Checks: no server error; the status code, the content type and the body match
-what the document says of that operation. All failures are collected (not
-only the first) so that the figures cover every case; the test fails at the
-end, naming each failing operation with a curl command to reproduce it.
+- coverage: schemathesis's deterministic edge cases (boundaries, missing and
+  wrongly typed fields, unexpected methods and media types), both positive
+  and negative;
+- fuzzing: Hypothesis, derandomized (a fixed seed), `MAX_EXAMPLES` cases per
+  generation mode (schema-valid and schema-invalid data).
+
+Checks: no server error (nor an exception escaping a view); the status code,
+the content type and the body conform to what the document says of that
+operation. Every case is checked, not only up to the first failure, so the
+figures printed at the end cover the whole run; the test then fails naming each
+failing (operation, check) with a curl command that reproduces it.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +34,14 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Ok
+# The coverage stage has no public entry point outside the CLI and `schema.parametrize()`
+# (whose lazy, fixture-based form does not run under pytest 9): build it as `parametrize` does.
+from schemathesis.generation.hypothesis.builder import (
+    HypothesisTestConfig,
+    HypothesisTestMode,
+    create_test,
+)
+from schemathesis.generation.overrides import Override
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
@@ -36,15 +51,18 @@ from schemathesis.specs.openapi.checks import (
 from registry.bootstrap import Registry
 from tests.conftest import labusel_pks
 
-MAX_EXAMPLES = 25  # per operation, per generation mode, per set of path ids
+SEED = 20221004
+MAX_EXAMPLES = 25  # fuzzing cases per operation, per generation mode, per set of path ids
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 SEEDED_NIK = "1222014506850001"
 SEEDED_REGION = "12.22"
+SETTINGS = settings(derandomize=True, database=None, deadline=None, print_blob=False,
+                    suppress_health_check=list(HealthCheck))
 
-# (method, path) -> checks not run there, each with the product bug that forces it.
-EXCLUDED: dict[tuple[str, str], set[str]] = {}
+# "METHOD /path" -> names of the checks not run there, each with the product bug behind it.
+EXCLUDED: dict[str, set[str]] = {}
 
 
 @dataclass
@@ -53,14 +71,21 @@ class Figures:
     cases: int = 0
     server_errors: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
-    # (operation, check title) -> the first failing example, as a report.
+    stages: Counter[str] = field(default_factory=Counter)
+    # (operation, what failed) -> the first failing case, as a report.
     failures: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def summary(self, elapsed: float) -> str:
+        return (f"schemathesis fuzz: {self.operations} operations, {self.cases} cases "
+                f"({', '.join(f'{k} {v}' for k, v in sorted(self.stages.items()))}), "
+                f"server errors = {self.server_errors}, failures = {len(self.failures)}, "
+                f"statuses {dict(sorted(self.statuses.items()))}, {elapsed:.1f} s")
 
 
 def seed(client: Any, headers: dict[str, str]) -> dict[str, str]:
-    """One agreement with one enrolled worker, so that some cases reach real resources."""
-    signed = client.post("/api/v1/agreements", json=labusel_pks(
-        starts_on="2024-01-01", ends_on="2199-12-31", signed_on="2023-12-01"), headers=headers)
+    """One agreement in force for years with one enrolled worker: ids that name real data."""
+    signed = client.post("/api/v1/agreements", headers=headers, json=labusel_pks(
+        signed_on="2023-12-01", starts_on="2024-01-01", ends_on="2199-12-31"))
     assert signed.status_code == 201, signed.get_data(as_text=True)
     agreement_id = signed.get_json()["id"]
     enrolled = client.post(f"/api/v1/agreements/{agreement_id}/enrollments", headers=headers,
@@ -70,20 +95,27 @@ def seed(client: Any, headers: dict[str, str]) -> dict[str, str]:
     return {"agreement_id": agreement_id, "nik": SEEDED_NIK, "code": SEEDED_REGION}
 
 
-def fuzz(operation: Any, mode: schemathesis.GenerationMode, headers: dict[str, str],
-         path_parameters: dict[str, str] | None, figures: Figures) -> None:
-    excluded = EXCLUDED.get((operation.method.upper(), operation.path), set())
+def checker(operation: Any, headers: dict[str, str], figures: Figures,
+            stage: str) -> Callable[[Any], None]:
+    """The body every generated case runs: call with the admin token, check, record."""
+    excluded = EXCLUDED.get(operation.label, set())
     checks = [c for c in CHECKS if c.__name__ not in excluded]
 
-    @settings(max_examples=MAX_EXAMPLES, derandomize=True, database=None, deadline=None,
-              phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
-    @given(case=operation.as_strategy(generation_mode=mode, path_parameters=path_parameters))
     def run(case: Any) -> None:
         figures.cases += 1
+        figures.stages[stage] += 1
         # Every call carries the admin token, even where a negative case dropped or mangled
-        # the security header: the fuzzing is of what an authorised client can send.
+        # the security header: what is fuzzed is what an authorised client can send.
         case.headers = {**(case.headers or {}), **headers}
-        response = case.call(headers=headers)
+        try:
+            response = case.call(headers=headers)
+        except Exception as error:  # raised out of a view: the app answers 500
+            figures.server_errors += 1
+            figures.statuses[500] += 1
+            figures.failures.setdefault(
+                (operation.label, f"unhandled {type(error).__name__}"),
+                f"[{stage}] {error!r}\n    {case.as_curl_command(headers=headers)}")
+            return
         figures.statuses[response.status_code] += 1
         if response.status_code >= 500:
             figures.server_errors += 1
@@ -91,10 +123,39 @@ def fuzz(operation: Any, mode: schemathesis.GenerationMode, headers: dict[str, s
             case.validate_response(response, checks=checks, headers=headers)
         except FailureGroup as error:
             for failure in error.exceptions:
-                key = (operation.label, failure.title)
-                figures.failures.setdefault(key, f"[{mode.value}] {error}")
+                figures.failures.setdefault((operation.label, failure.title),
+                                            f"[{stage}] {error}")
 
-    run()
+    return run
+
+
+def run_coverage(operation: Any, path_parameters: dict[str, str], headers: dict[str, str],
+                 figures: Figures) -> None:
+    test = create_test(
+        operation=operation,
+        test_func=checker(operation, headers, figures, "coverage"),
+        config=HypothesisTestConfig(
+            project=operation.schema.config,
+            modes=[HypothesisTestMode.COVERAGE],
+            settings=settings(SETTINGS, phases=[Phase.explicit]),
+            override=Override(path_parameters=path_parameters),
+        ),
+    )
+    test()
+
+
+def run_fuzzing(operation: Any, mode: schemathesis.GenerationMode,
+                path_parameters: dict[str, str], headers: dict[str, str],
+                figures: Figures) -> None:
+    body = checker(operation, headers, figures, f"fuzzing {mode.value}")
+
+    @settings(SETTINGS, max_examples=MAX_EXAMPLES, phases=[Phase.explicit, Phase.generate])
+    @given(case=operation.as_strategy(generation_mode=mode,
+                                      path_parameters=path_parameters or None))
+    def test(case: Any) -> None:
+        body(case)
+
+    test()
 
 
 def test_every_operation_survives_fuzzing(registry: Registry, app: Any, client: Any,
@@ -102,27 +163,28 @@ def test_every_operation_survives_fuzzing(registry: Registry, app: Any, client: 
     started = time.perf_counter()
     headers = {"Authorization": f"Bearer {registry.tokens.create('fuzzer', 'admin', [])}"}
     real_ids = seed(client, headers)
-    schema = schemathesis.openapi.from_wsgi("/openapi.json", app)
+    # An explicit config: no schemathesis.toml found on disk changes what runs.
+    schema = schemathesis.openapi.from_wsgi("/openapi.json", app,
+                                            config=schemathesis.Config(seed=SEED))
     figures = Figures()
 
     for result in schema.get_all_operations():
         assert isinstance(result, Ok), f"the document has an invalid operation: {result}"
         operation = result.ok()
         figures.operations += 1
-        names = {p.name for p in operation.path_parameters}
-        id_sets: list[dict[str, str] | None] = [None]
-        if names & real_ids.keys():
-            id_sets.append({name: real_ids[name] for name in names & real_ids.keys()})
+        names = {p.name for p in operation.path_parameters} & real_ids.keys()
+        id_sets: list[dict[str, str]] = [{}]
+        if names:
+            id_sets.append({name: real_ids[name] for name in names})
         for path_parameters in id_sets:
+            run_coverage(operation, path_parameters, headers, figures)
             for mode in MODES:
-                fuzz(operation, mode, headers, path_parameters, figures)
+                run_fuzzing(operation, mode, path_parameters, headers, figures)
 
-    elapsed = time.perf_counter() - started
-    summary = (f"schemathesis fuzz: {figures.operations} operations, {figures.cases} cases, "
-               f"server errors = {figures.server_errors}, statuses "
-               f"{dict(sorted(figures.statuses.items()))}, {elapsed:.1f} s")
+    summary = figures.summary(time.perf_counter() - started)
     with capsys.disabled():
         print("\n" + summary)
-    report = "\n\n".join(f"{label} -- {title}\n{example}"
-                         for (label, title), example in figures.failures.items())
+    report = "\n\n".join(f"== {label}: {what}\n{example}"
+                         for (label, what), example in figures.failures.items())
+    assert figures.operations > 0 and figures.cases > 0, summary
     assert figures.server_errors == 0 and not figures.failures, f"{summary}\n\n{report}"
