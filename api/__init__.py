@@ -22,6 +22,9 @@ from registry.errors import RegistryError
 
 class RegistryApi(Api):
     ERROR_SCHEMA = ProblemSchema
+    # Every problem an operation can answer is documented on it (api.common.with_problems);
+    # a catch-all `default` response would let any status pass as documented.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error: HTTPException) -> Any:
         return errors.from_http_exception(error)

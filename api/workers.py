@@ -15,6 +15,7 @@ from projections import coverage_queries
 from registry import nik as niks
 from registry.dates import today, utc_iso
 from registry.errors import NotFound
+from registry.worker import Worker as WorkerAggregate
 
 blp = Blueprint("workers", __name__, url_prefix="/api/v1/workers",
                 description="Workers, by NIK, and whether they are covered")
@@ -28,6 +29,15 @@ def visible_worker(nik: str, args: dict[str, Any]) -> dict[str, Any]:
                                         args["known_at"])
     if found is None:
         raise NotFound(f"no worker with NIK {niks.mask(nik)}")
+    if args["known_at"] is not None:
+        # The worker's own details as recorded by then, from the worker's stream.
+        then = reg.app.as_recorded(WorkerAggregate.create_id(nik), args["known_at"])
+        if then is None:
+            raise NotFound(f"no worker with NIK {niks.mask(nik)} was recorded by then")
+        found.update(
+            name=then.name, occupation=then.occupation, sex=then.sex, address=then.address,
+            birth_date=then.birth_date.isoformat() if then.birth_date else None,
+            deceased_on=then.deceased_on.isoformat() if then.deceased_on else None)
     return found
 
 

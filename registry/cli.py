@@ -211,8 +211,9 @@ def verify(expect_head: str | None) -> None:
         click.echo(f"intact: {result.checked} events checked; "
                    f"head {result.head_position}:{result.head_hash}")
         return
-    click.echo(f"TAMPERED: first bad position {result.first_bad_position}: {result.problem} "
-               f"({result.checked} events checked)", err=True)
+    where = (f"first bad position {result.first_bad_position}: "
+             if result.first_bad_position is not None else "")
+    click.echo(f"TAMPERED: {where}{result.problem} ({result.checked} events checked)", err=True)
     sys.exit(1)
 
 

@@ -222,3 +222,15 @@ def test_the_global_log_pages_by_position(admin, agreement):
     positions = [e["position"] for e in first["events"] + rest["events"]]
     assert positions == sorted(set(positions)) and len(positions) > 4
     assert rest["next_after"] is None
+
+
+def test_a_worker_read_as_known_at_an_earlier_time_shows_the_details_then(admin, agreement):
+    before = instant()
+    nik = enroll(admin, agreement, 1, days_ago(5))
+    enrolled = instant()
+    admin.post(f"/api/v1/workers/{nik}/corrections", json={"reason": "KTP", "name": "Nama Baru"})
+    assert admin.get(f"/api/v1/workers/{nik}", query_string={"known_at": before}
+                     ).status_code == 404
+    then = admin.get(f"/api/v1/workers/{nik}", query_string={"known_at": enrolled}).json
+    assert then["name"] == "Pekerja 1"
+    assert admin.get(f"/api/v1/workers/{nik}").json["name"] == "Nama Baru"

@@ -115,3 +115,21 @@ def _agreement_ids(log):
     log.projections.catch_up()
     with log.store.transaction() as cur:
         return [r[0] for r in cur.execute("SELECT id FROM rm_agreements").fetchall()]
+
+
+def test_a_changed_snapshot_is_found_although_it_is_outside_the_chain(log):
+    # Amend often enough for the agreement to be snapshotted at version 200.
+    agreement = UUID(_agreement_ids(log)[0])
+    for n in range(200):
+        log.app.amend_agreement(CTX, agreement, effective_on=date(2022, 11, 1),
+                                reason=f"revisi {n}", title=f"Judul {n}")
+    snapshots = log.app.snapshots.recorder.events_table_name
+    assert integrity.check(log.app, log.store).ok
+    # Raise the quota inside the stored snapshot only.
+    with log.store.transaction(write=True) as cur:
+        state = bytes(cur.execute(f"SELECT state FROM {snapshots}").fetchone()[0])
+        cur.execute(f"UPDATE {snapshots} SET state = ?",
+                    (state.replace(b'"quota":2000', b'"quota":99999'),))
+    result = integrity.check(log.app, log.store)
+    assert not result.ok
+    assert "snapshot" in result.problem and "version 200" in result.problem
