@@ -45,10 +45,11 @@ class Target(MethodView):
     def put(self, body: dict[str, Any], code: str, year: int) -> dict[str, Any]:
         """Set the region's coverage target for a year (CoverageTargetSet)."""
         auth.require_write(_region(code))
-        _, position = registry().app.set_coverage_target(
-            requests.context(), code, year, body["workforce"], body["target_percent"])
-        return {**_target_view(code, year, body["workforce"], body["target_percent"]),
-                "position": position}
+        region, position = registry().app.set_coverage_target(
+            requests.context(), code, year, body["workforce"], body["target_percent"],
+            expected_version=requests.expected_version())
+        return ({**_target_view(code, year, body["workforce"], body["target_percent"]),
+                 "position": position}, 200, {"ETag": f'"{region.version}"'})
 
 
 @blp.route("/<string:code>/coverage")

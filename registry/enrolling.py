@@ -225,7 +225,8 @@ class EnrollmentUseCases:
         return self.write(attempt)
 
     def set_coverage_target(self, ctx: Context, region_code: str, year: int, workforce: int,
-                            target_percent: float) -> tuple[Region, int]:
+                            target_percent: float,
+                            expected_version: int | None = None) -> tuple[Region, int]:
         """Set a region's UCJ target for a year (replacing an earlier one)."""
 
         def attempt() -> tuple[list[Aggregate], Region]:
@@ -233,6 +234,10 @@ class EnrollmentUseCases:
                 region = self.repository.get(Region.create_id(region_code))
             except AggregateNotFoundError:
                 region = Region.register(ctx, region_code)
+            if expected_version is not None and region.version != expected_version:
+                raise PreconditionFailed(
+                    f"If-Match names version {expected_version}, "
+                    f"but the region's targets are at version {region.version}")
             region.set_target(ctx, year, workforce, target_percent)
             return [region], region
 

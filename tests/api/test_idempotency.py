@@ -90,3 +90,15 @@ def test_worker_writes_honour_if_match_with_the_workers_etag(admin):
     old = admin.post(f"/api/v1/agreements/{agreement}/enrollments/{nik}/void",
                      json={"reason": "x"}, headers={"If-Match": etag})
     assert old.status_code == 412
+
+
+def test_a_target_put_honours_if_match(admin):
+    first = admin.put("/api/v1/regions/12.75/targets/2025",
+                      json={"workforce": 97_777, "target_percent": 37.1})
+    assert first.status_code == 200 and first.headers["ETag"] == '"2"'
+    stale = admin.put("/api/v1/regions/12.75/targets/2025", headers={"If-Match": '"1"'},
+                      json={"workforce": 97_777, "target_percent": 40.0})
+    assert stale.status_code == 412
+    fresh = admin.put("/api/v1/regions/12.75/targets/2025", headers={"If-Match": '"2"'},
+                      json={"workforce": 97_777, "target_percent": 40.0})
+    assert fresh.status_code == 200 and fresh.headers["ETag"] == '"3"'

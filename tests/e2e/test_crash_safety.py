@@ -48,9 +48,22 @@ def test_sigkill_during_enrollments_keeps_every_confirmed_write_and_no_half_batc
             with lock:
                 confirmed.extend(w["nik"] for w in batches[n])
 
-    # Fire the batches from four clients and kill everything part-way through.
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    singles = [{"nik": niks.make("12.22", 6, date(1988, 8, 8), "F", i), "name": f"S{i}",
+                "occupation": "pedagang", "starts_on": "2022-10-01"} for i in range(200)]
+
+    def send_single(worker: dict[str, Any]) -> None:
+        try:
+            answer = requests.post(enrollments, headers=headers, json=worker, timeout=30)
+        except requests.RequestException:
+            return
+        if answer.status_code == 201:
+            with lock:
+                confirmed.append(worker["nik"])
+
+    # Fire batches and single enrollments from six clients; kill everything part-way.
+    with ThreadPoolExecutor(max_workers=6) as pool:
         futures = [pool.submit(send, n) for n in batches]
+        futures += [pool.submit(send_single, w) for w in singles]
         deadline = time.monotonic() + 30
         while len(confirmed) < 500 and time.monotonic() < deadline:
             time.sleep(0.02)
