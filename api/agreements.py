@@ -8,9 +8,10 @@ from uuid import UUID
 
 from flask import url_for
 from flask.views import MethodView
-from api.blueprint import Blueprint
 
 from api import auth, requests
+from api.blueprint import Blueprint
+from api.common import registry, visible_agreement, with_problems
 from api.errors import ApiProblem
 from api.schemas.agreements import (
     AgreementListQuery,
@@ -22,7 +23,6 @@ from api.schemas.agreements import (
     SignAgreement,
     TerminateAgreement,
 )
-from api.common import registry, visible_agreement, with_problems
 from projections.agreements import list_agreements
 from registry.application import Written
 from registry.dates import today, utc_iso

@@ -6,9 +6,9 @@ from typing import Any
 from uuid import UUID
 
 from flask import current_app
-from api.blueprint import Blueprint
 
 from api import auth
+from api.blueprint import Blueprint
 from api.schemas.common import ProblemSchema
 from registry.agreement import Agreement
 from registry.bootstrap import Registry

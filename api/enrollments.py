@@ -8,12 +8,12 @@ from uuid import UUID
 
 from flask import request, url_for
 from flask.views import MethodView
-from api.blueprint import Blueprint, parse_json_body
 from marshmallow import ValidationError
 
 from api import auth, requests
-from api.common import registry, visible_agreement, with_problems
 from api.batch_rows import CSV_HEADER, BadBatch, csv_rows, row_json, to_request, validated
+from api.blueprint import Blueprint, parse_json_body
+from api.common import registry, visible_agreement, with_problems
 from api.errors import ApiProblem, flatten, problem
 from api.schemas.workers import (
     BatchIn,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from api.blueprint import Blueprint
 
 from api import auth, requests
+from api.blueprint import Blueprint
 from api.common import registry, with_problems
 from api.errors import ApiProblem
 from api.schemas.workers import OnQuery, RegionCoverageOut, TargetIn, TargetOut

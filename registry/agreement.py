@@ -27,12 +27,12 @@ from registry import programs as vocab
 from registry import regions
 from registry.context import Context
 from registry.enrollment import Coverage
-from registry.ids import derived_id
 from registry.errors import (
     AgreementNotActive,
     InvalidTransition,
     QuotaExceeded,
 )
+from registry.ids import derived_id
 from registry.rules import (
     check_contribution,
     check_period,
@@ -41,6 +41,7 @@ from registry.rules import (
     require,
 )
 from registry.term import Term, current_term_index, status_on
+
 
 def term_document(term: Term) -> dict[str, Any]:
     return {

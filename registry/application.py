@@ -25,14 +25,14 @@ from registry.agreement import Agreement
 from registry.config import Database
 from registry.context import Context
 from registry.enrolling import EnrollmentUseCases
-from registry.region import Region
 from registry.errors import (
     ConcurrentUpdate,
     DuplicateAgreementNumber,
     NotFound,
-    PreconditionFailed,
     ValidationFailed,
+    require_version,
 )
+from registry.region import Region
 from registry.term import DateAsISO, TermAsDict
 from registry.worker import Worker
 
@@ -197,10 +197,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
 
     def agreement_for_write(self, agreement_id: UUID, expected_version: int | None) -> Agreement:
         agreement = self._get(agreement_id)
-        if expected_version is not None and agreement.version != expected_version:
-            raise PreconditionFailed(
-                f"If-Match names version {expected_version}, "
-                f"but the agreement is at version {agreement.version}")
+        require_version(agreement, expected_version, "agreement")
         return agreement
 
     def _continuing(self, agreement: Agreement,

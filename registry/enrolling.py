@@ -20,7 +20,7 @@ from registry import nik as niks
 from registry.context import Context
 from registry.dates import today
 from registry.enrollment import Details
-from registry.errors import NotFound, PreconditionFailed, QuotaExceeded, RegistryError
+from registry.errors import NotFound, QuotaExceeded, RegistryError, require_version
 from registry.region import Region
 from registry.worker import Worker
 
@@ -234,10 +234,7 @@ class EnrollmentUseCases:
                 region = self.repository.get(Region.create_id(region_code))
             except AggregateNotFoundError:
                 region = Region.register(ctx, region_code)
-            if expected_version is not None and region.version != expected_version:
-                raise PreconditionFailed(
-                    f"If-Match names version {expected_version}, "
-                    f"but the region's targets are at version {region.version}")
+            require_version(region, expected_version, "region's target list")
             region.set_target(ctx, year, workforce, target_percent)
             return [region], region
 
@@ -254,10 +251,7 @@ class EnrollmentUseCases:
 
     def worker_for_write(self, nik: str, expected_version: int | None) -> Worker:
         worker = self.get_worker(nik)
-        if expected_version is not None and worker.version != expected_version:
-            raise PreconditionFailed(
-                f"If-Match names version {expected_version}, "
-                f"but the worker is at version {worker.version}")
+        require_version(worker, expected_version, "worker")
         return worker
 
     def _existing_workers(self, nik_set: set[str]) -> dict[str, Worker]:

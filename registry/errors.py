@@ -66,6 +66,14 @@ class PreconditionFailed(RegistryError):
     code = "precondition_failed"
 
 
+def require_version(aggregate: object, expected: int | None, what: str) -> None:
+    """Refuse a write based on a stale read (`If-Match`)."""
+    version = getattr(aggregate, "version", None)
+    if expected is not None and version != expected:
+        raise PreconditionFailed(
+            f"If-Match names version {expected}, but the {what} is at version {version}")
+
+
 class AlreadyCovered(RegistryError):
     """The NIK is already covered for one of these programs in an overlapping period."""
 

@@ -8,6 +8,7 @@ DDMMYY with 40 added to the day for women, then a serial (4) that is never
 from __future__ import annotations
 
 from datetime import date
+
 from registry.errors import ValidationFailed
 
 

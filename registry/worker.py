@@ -23,7 +23,6 @@ from events import (
 from registry import nik as niks
 from registry.context import Context
 from registry.enrollment import REASON_CODES, Coverage, Details
-from registry.ids import derived_id
 from registry.errors import (
     AlreadyCovered,
     InvalidTransition,
@@ -31,6 +30,8 @@ from registry.errors import (
     ValidationFailed,
     WorkerDeceased,
 )
+from registry.ids import derived_id
+
 
 class Worker(Aggregate):
     """A vulnerable worker, identified by NIK."""

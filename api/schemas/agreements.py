@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate, validates_schema, ValidationError
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from api.schemas.common import (
-    Day,
-    StrictBoolean,
     Count,
+    Day,
     PageArgs,
     RegionCode,
     Rupiah,
     Strict,
+    StrictBoolean,
     Text,
     UtcTimestamp,
 )

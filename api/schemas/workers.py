@@ -7,9 +7,18 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from api.schemas.common import (EARLIEST, LATEST, Day, PageArgs, Rupiah, StrictBoolean, Strict, Text,
-                                UtcTimestamp)
 from api.schemas.agreements import ProgramField
+from api.schemas.common import (
+    EARLIEST,
+    LATEST,
+    Day,
+    PageArgs,
+    Rupiah,
+    Strict,
+    StrictBoolean,
+    Text,
+    UtcTimestamp,
+)
 from registry.enrolling import MAX_BATCH_ROWS
 from registry.enrollment import REASON_CODES
 
