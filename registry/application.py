@@ -66,10 +66,11 @@ class RegistryApplication(EnrollmentUseCases, Application):
     name = "registry"
     snapshotting_intervals = {Agreement: 200, Worker: 50}
 
-    def __init__(self, database: Database, roster: Roster | None = None) -> None:
+    def __init__(self, database: Database, roster: Roster | None = None,
+                 create_tables: bool = True) -> None:
         self.database = database
         self.roster = roster
-        super().__init__(env=database.eventsourcing_env())
+        super().__init__(env=database.eventsourcing_env(create_tables))
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

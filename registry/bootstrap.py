@@ -6,6 +6,7 @@ PostgreSQL pools do not survive `fork()`.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from projections.runner import ProjectedRoster, ProjectionRunner
@@ -14,6 +15,10 @@ from registry.config import Settings
 from registry.db import SqlStore, ensure_schema
 from registry.idempotency import IdempotencyStore
 from registry.tokens import TokenStore
+
+
+# Set by `registry serve` for the processes it starts, once the tables exist.
+TABLES_READY = "REGISTRY_TABLES_READY"
 
 
 @dataclass
@@ -26,17 +31,27 @@ class Registry:
     idempotency: IdempotencyStore
 
     @classmethod
-    def open(cls, settings: Settings | None = None) -> Registry:
+    def open(cls, settings: Settings | None = None,
+             create_tables: bool | None = None) -> Registry:
+        """Open the registry; create its tables unless `registry serve` already did.
+
+        Processes started together (gunicorn workers, the projection process)
+        must not create tables at once: PostgreSQL refuses concurrent DDL.
+        """
         settings = settings or Settings.from_env()
-        ensure_schema(settings.database)
+        if create_tables is None:
+            create_tables = os.environ.get(TABLES_READY) != "1"
+        if create_tables:
+            ensure_schema(settings.database)
         store = SqlStore(settings.database)
-        app = RegistryApplication(settings.database)
+        app = RegistryApplication(settings.database, create_tables=create_tables)
         runner = ProjectionRunner(app, store)
         app.roster = ProjectedRoster(runner)
         registry = cls(settings, app, store, runner, TokenStore(store), IdempotencyStore(store))
-        registry.tokens.create_table()
-        registry.idempotency.create_table()
-        registry.projections.create_tables()
+        if create_tables:
+            registry.tokens.create_table()
+            registry.idempotency.create_table()
+            registry.projections.create_tables()
         return registry
 
     def close(self) -> None:

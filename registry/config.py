@@ -59,15 +59,18 @@ class Database:
         raise ConfigurationError(
             f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://...")
 
-    def eventsourcing_env(self) -> dict[str, str]:
+    def eventsourcing_env(self, create_tables: bool = True) -> dict[str, str]:
         """The settings of the `eventsourcing` library's recorders."""
+        common = {"CREATE_TABLE": "y" if create_tables else "n"}
         if self.engine == "sqlite":
             return {
+                **common,
                 "PERSISTENCE_MODULE": "registry.sqlitestore:RegistrySQLiteFactory",
                 "SQLITE_DBNAME": self.path,
                 "SQLITE_LOCK_TIMEOUT": "30",
             }
         return {
+            **common,
             "PERSISTENCE_MODULE": "registry.pgstore:RegistryPostgresFactory",
             "POSTGRES_DBNAME": self.dbname,
             "POSTGRES_HOST": self.host,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
-from registry.bootstrap import Registry
+from registry.bootstrap import TABLES_READY, Registry
 from registry.config import Settings
 
 
@@ -34,7 +35,8 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 def serve(host: str, port: int, workers: int, threads: int = 4) -> None:
     settings = Settings.from_env()
     # Create tables once, here, so that workers starting together do not race.
-    Registry.open(settings).close()
+    Registry.open(settings, create_tables=True).close()
+    os.environ[TABLES_READY] = "1"  # inherited by the workers and the projection process
     projector = subprocess.Popen([sys.executable, "-m", "projections.worker"])
     try:
         _Gunicorn({
