@@ -65,3 +65,40 @@ def test_the_demo_fills_binjai_and_sets_its_coverage_targets(loaded):
     assert registry.app.region_target("12.75", 2024) == {"workforce": 97_777,
                                                          "target_percent": 32.48}
     assert registry.app.region_target("12.75", 2025)["target_percent"] == 37.10
+
+
+def test_a_replay_of_the_demo_gives_identical_answers_on_every_read_endpoint(loaded):
+    from api import create_app
+    from projections.rebuild import Rebuild
+
+    registry, ids = loaded
+    client = create_app(registry=registry).test_client()
+    token = registry.tokens.create(f"replay-{registry.store.engine}", "auditor", [])
+    headers = {"Authorization": f"Bearer {token}"}
+    with registry.store.transaction() as cur:
+        niks = [r[0] for r in cur.execute(
+            "SELECT nik FROM rm_workers ORDER BY nik LIMIT 25").fetchall()]
+    paths = ["/api/v1/agreements?limit=500", "/api/v1/events?limit=500",
+             "/api/v1/events?after=9000&limit=500", "/api/v1/audit/backdated?min_days=0",
+             "/api/v1/audit/integrity"]
+    paths += [f"/api/v1/regions/{code}/coverage?on={on}"
+              for code in ("12", "12.75", "12.71", "12.22", "36.73")
+              for on in ("2022-11-01", "2023-03-01", "2024-06-01", "2026-01-15")]
+    for agreement in ids.values():
+        paths += [f"/api/v1/agreements/{agreement}?on=2023-03-01",
+                  f"/api/v1/agreements/{agreement}/enrollments?limit=500&on=2023-03-01",
+                  f"/api/v1/agreements/{agreement}/history?limit=500",
+                  f"/api/v1/agreements/{agreement}/contributions?from=2022-10&to=2026-12"]
+    for nik in niks:
+        paths += [f"/api/v1/workers/{nik}", f"/api/v1/workers/{nik}/coverage?on=2026-01-15",
+                  f"/api/v1/workers/{nik}/history"]
+
+    def answers() -> list:
+        got = [(path, client.get(path, headers=headers)) for path in paths]
+        assert all(r.status_code == 200 for _, r in got), [p for p, r in got
+                                                           if r.status_code != 200]
+        return [(path, r.get_json()) for path, r in got]
+
+    before = answers()
+    assert Rebuild(registry.projections).run()
+    assert answers() == before
