@@ -11,7 +11,14 @@ from flask.views import MethodView
 from marshmallow import ValidationError
 
 from api import auth, requests
-from api.batch_rows import CSV_HEADER, BadBatch, csv_rows, row_json, to_request, validated
+from api.batch_rows import (
+    CSV_HEADER,
+    BadBatch,
+    csv_rows,
+    row_json,
+    to_request,
+    validated,
+)
 from api.blueprint import Blueprint, parse_json_body
 from api.common import registry, visible_agreement, with_problems
 from api.errors import ApiProblem, flatten, problem
@@ -52,6 +59,11 @@ def enrollment_view(worker: Worker, enrollment_id: str, position: int | None = N
     if position is not None:
         body["position"] = position
     return body
+
+
+def changed(worker: Worker, enrollment_id: str, position: int) -> Any:
+    """The answer to a write on an existing enrollment, with the worker's ETag."""
+    return enrollment_view(worker, enrollment_id, position), 200, {"ETag": f'"{worker.version}"'}
 
 
 def writable(agreement_id: UUID) -> None:
@@ -167,11 +179,9 @@ class Disenrollment(MethodView):
     def post(self, body: dict[str, Any], agreement_id: UUID, nik: str) -> Any:
         """End coverage on `ends_on` (the last covered day) and free the quota slot."""
         writable(agreement_id)
-        worker, enrollment_id, position = registry().app.disenroll_worker(
+        return changed(*registry().app.disenroll_worker(
             requests.context(), agreement_id, nik, **body,
-            expected_version=requests.expected_version())
-        return (enrollment_view(worker, enrollment_id, position), 200,
-                {"ETag": f'"{worker.version}"'})
+            expected_version=requests.expected_version()))
 
 
 @blp.route("/<uuid:agreement_id>/enrollments/<string:nik>/void")
@@ -182,11 +192,9 @@ class Void(MethodView):
     def post(self, body: dict[str, Any], agreement_id: UUID, nik: str) -> Any:
         """Void an enrollment recorded in error: it never covered anyone."""
         writable(agreement_id)
-        worker, enrollment_id, position = registry().app.void_enrollment(
+        return changed(*registry().app.void_enrollment(
             requests.context(), agreement_id, nik, body["reason"],
-            expected_version=requests.expected_version())
-        return (enrollment_view(worker, enrollment_id, position), 200,
-                {"ETag": f'"{worker.version}"'})
+            expected_version=requests.expected_version()))
 
 
 @blp.route("/<uuid:agreement_id>/contributions")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import Any
 
 from projections.base import Projection
 from projections.runner import BATCH, ProjectionRunner
@@ -135,7 +134,3 @@ def _index_names(projection: Projection) -> list[str]:
     found = (re.search(r"INDEX IF NOT EXISTS (\w+)", ddl) for ddl in projection.tables)
     return [m.group(1) for m in found if m]
 
-
-def rebuild(runner: ProjectionRunner, names: Sequence[str] | None = None,
-            progress: Callable[[int], None] = lambda _n: None) -> Any:
-    return Rebuild(runner, names).run(progress)

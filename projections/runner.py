@@ -74,10 +74,6 @@ class ProjectionRunner:
                     break
         return applied
 
-    def is_current(self) -> bool:
-        head = self.app.head_position()
-        return all(pos >= head for pos in self.positions().values())
-
     def _batch(self, projection: Projection, head: int) -> int:
         with self.store.transaction(write=True) as cur:
             position = self.lock_position(cur, projection.name)

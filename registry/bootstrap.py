@@ -16,7 +16,6 @@ from registry.db import SqlStore, ensure_schema
 from registry.idempotency import IdempotencyStore
 from registry.tokens import TokenStore
 
-
 # Set by `registry serve` for the processes it starts, once the tables exist.
 TABLES_READY = "REGISTRY_TABLES_READY"
 

@@ -11,7 +11,7 @@ that nothing up to it was changed, removed or inserted.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -117,13 +117,3 @@ def parse_head(text: str) -> tuple[int, str]:
     int(hash_, 16)
     return int(position), hash_.lower()
 
-
-def batched(rows: Iterator[Any], size: int = 1000) -> Iterator[list[Any]]:
-    batch: list[Any] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

@@ -92,12 +92,6 @@ class Database:
                              password=self.password or None, dbname=self.dbname,
                              connect_timeout=10)
 
-    def describe(self) -> str:
-        """The URL without its password, for logs and /health."""
-        if self.engine == "sqlite":
-            return f"sqlite:///{self.path}"
-        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}"
-
 
 @dataclass(frozen=True)
 class Settings:

@@ -9,12 +9,14 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-_NIK = re.compile(r"(?<![0-9])([0-9]{6})[0-9]{8}([0-9]{2})(?![0-9])")
+from registry.nik import mask
+
+_NIK = re.compile(r"(?<![0-9])[0-9]{16}(?![0-9])")
 
 
 def mask_niks(text: str) -> str:
     """Replace every 16-digit run that could be a NIK by its masked form."""
-    return _NIK.sub(lambda m: m.group(1) + "********" + m.group(2), text)
+    return _NIK.sub(lambda m: mask(m.group(0)), text)
 
 
 class JsonFormatter(logging.Formatter):

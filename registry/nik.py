@@ -47,8 +47,8 @@ def check(nik: str, birth_date: date | None = None, sex: str | None = None) -> s
 
 
 def mask(nik: str) -> str:
-    """For logs: the region digits and the serial's last two, never the whole NIK."""
-    return nik[:6] + "******" + "**" + nik[-2:] if len(nik) == 16 else "****"
+    """For logs and messages: the first six digits and the last two, never the whole NIK."""
+    return nik[:6] + "*" * 8 + nik[-2:] if len(nik) == 16 else "****"
 
 
 

@@ -15,7 +15,12 @@ from api.schemas.common import (
     Text,
     UtcTimestamp,
 )
-from registry.programs import FUNDING_SOURCES, KINDS, PROGRAMS, WAGE_EARNER_ONLY_PROGRAMS
+from registry.programs import (
+    FUNDING_SOURCES,
+    KINDS,
+    PROGRAMS,
+    WAGE_EARNER_ONLY_PROGRAMS,
+)
 
 STATUSES = ("pending", "active", "lapsed", "expired", "terminated")
 

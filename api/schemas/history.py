@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from api.schemas.common import Day, PageArgs, Strict, Text
+from api.schemas.common import Day, Strict, Text
 
 
 class EventOut(Strict):
@@ -70,5 +70,3 @@ class IntegrityOut(Strict):
     first_bad_position = fields.Integer()
     problem = fields.String()
 
-
-__all__ = ["BackdatedPage", "BackdatedQuery", "CorrectionIn", "EventPage", "PageArgs"]
