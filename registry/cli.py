@@ -277,3 +277,35 @@ def replay(names: tuple[str, ...]) -> None:
             job.run(bar.update)
         rebuilt = ", ".join(p.name for p in job.projections)
     click.echo(f"rebuilt {rebuilt}")
+
+
+@main.command()
+@click.option("--quick", is_flag=True,
+              help="Smaller runs (large log of 100,000 events, not 1,000,000): about 2 minutes.")
+@click.option("--engine", type=click.Choice(["sqlite", "postgresql"]), default="sqlite",
+              show_default=True)
+@click.option("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test",
+              show_default=True, envvar="REGISTRY_BENCH_POSTGRES_URL",
+              help="With --engine postgresql: the database to make (and drop) schemas in.")
+@click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the figures to this file as JSON.")
+@click.option("--check", is_flag=True, help="Exit 1 if a figure misses its target.")
+def bench(quick: bool, engine: str, postgres_url: str, json_path: Path | None,
+          check: bool) -> None:
+    """Measure the registry beside the bare library and /health, on fresh stores.
+
+    Starts its own `registry serve` (2 workers) on a temporary store; never
+    touches REGISTRY_DATABASE_URL's database. Targets are for SQLite.
+    """
+    from registry import bench as benchmark
+
+    try:
+        figures = benchmark.run(quick=quick, engine=engine, postgres_url=postgres_url,
+                                say=lambda m: click.echo(f"... {m}", err=True))
+    except benchmark.BenchError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(benchmark.table(figures))
+    if json_path is not None:
+        benchmark.write_json(figures, json_path)
+    if check and not figures["targets_met"]:
+        sys.exit(1)
