@@ -22,6 +22,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from registry.agreement import Agreement
+from registry.cache import AggregateCache
 from registry.config import Database
 from registry.context import Context
 from registry.enrolling import EnrollmentUseCases
@@ -71,6 +72,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
         self.database = database
         self.roster = roster
         super().__init__(env=database.eventsourcing_env(create_tables))
+        self.aggregates = AggregateCache(self)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -171,7 +173,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
         region_id = Region.create_id(region_code)
         if known_at is None:
             try:
-                region = self.repository.get(region_id)
+                region = self.aggregates.get(region_id)
             except AggregateNotFoundError:
                 return None
         else:
@@ -256,7 +258,8 @@ class RegistryApplication(EnrollmentUseCases, Application):
 
     def _get(self, agreement_id: UUID, version: int | None = None) -> Agreement:
         try:
-            agreement = self.repository.get(agreement_id, version=version)
+            agreement = (self.aggregates.get(agreement_id) if version is None
+                         else self.repository.get(agreement_id, version=version))
         except AggregateNotFoundError:
             raise NotFound(f"no agreement {agreement_id}") from None
         if not isinstance(agreement, Agreement):

@@ -71,9 +71,10 @@ class _Plan:
 
 
 class EnrollmentUseCases:
-    """Mixed into RegistryApplication; relies on its `write`, `_get` and repository."""
+    """Mixed into RegistryApplication; relies on its `write`, `_get` and `aggregates`."""
 
-    repository: Any
+    aggregates: Any
+    recorder: Any
     write: Any
     agreement_for_write: Any
     _get: Any
@@ -231,7 +232,7 @@ class EnrollmentUseCases:
 
         def attempt() -> tuple[list[Aggregate], Region]:
             try:
-                region = self.repository.get(Region.create_id(region_code))
+                region = self.aggregates.get(Region.create_id(region_code))
             except AggregateNotFoundError:
                 region = Region.register(ctx, region_code)
             require_version(region, expected_version, "region's target list")
@@ -244,7 +245,7 @@ class EnrollmentUseCases:
 
     def get_worker(self, nik: str) -> Worker:
         try:
-            worker = self.repository.get(Worker.create_id(nik))
+            worker = self.aggregates.get(Worker.create_id(nik))
         except AggregateNotFoundError:
             raise NotFound(f"no worker with NIK {niks.mask(nik)}") from None
         return worker
@@ -255,10 +256,16 @@ class EnrollmentUseCases:
         return worker
 
     def _existing_workers(self, nik_set: set[str]) -> dict[str, Worker]:
+        """The workers already registered; most of a big batch usually is not."""
+        ids = {Worker.create_id(nik): nik for nik in nik_set}
+        if len(ids) == 1:
+            existing = set(ids)  # one worker: loading it answers the question
+        else:
+            existing = self.recorder.existing_originators(list(ids))
         found = {}
-        for nik in nik_set:
+        for worker_id in existing:
             try:
-                found[nik] = self.repository.get(Worker.create_id(nik))
+                found[ids[worker_id]] = self.aggregates.get(worker_id)
             except AggregateNotFoundError:
                 continue
         return found

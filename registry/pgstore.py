@@ -10,8 +10,9 @@ and adds the events' links to the hash chain in that transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
@@ -22,6 +23,14 @@ from registry.chain import CHAIN_TABLE, GENESIS, links_for
 
 
 class RegistryPostgresRecorder(PostgresApplicationRecorder):
+    def existing_originators(self, ids: Collection[UUID]) -> set[UUID]:
+        """Which of `ids` have a stream: one query, not one per id."""
+        table = sql.Identifier(self.datastore.schema, self.events_table_name)
+        with self.datastore.get_connection() as conn, conn.cursor() as curs:
+            curs.execute(sql.SQL("SELECT DISTINCT originator_id FROM {} "
+                                 "WHERE originator_id = ANY(%s)").format(table), [list(ids)])
+            return {UUID(str(row["originator_id"])) for row in curs.fetchall()}
+
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
