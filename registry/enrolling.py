@@ -19,7 +19,7 @@ from eventsourcing.domain import Aggregate
 from registry import nik as niks
 from registry.context import Context
 from registry.dates import today
-from registry.enrollment import Details
+from registry.enrollment import Coverage, Details
 from registry.errors import NotFound, QuotaExceeded, RegistryError, require_version
 from registry.region import Region
 from registry.worker import Worker
@@ -67,6 +67,7 @@ class _Plan:
     workers: dict[str, Worker] = field(default_factory=dict)
     touched: dict[str, Worker] = field(default_factory=dict)
     slots: Counter[int] = field(default_factory=Counter)
+    coverages: dict[tuple[Any, ...], Coverage] = field(default_factory=dict)
     results: list[RowResult] = field(default_factory=list)
 
 
@@ -136,7 +137,7 @@ class EnrollmentUseCases:
                   ended: dict[str, date | None], on: date) -> RowResult:
         try:
             niks.check(request.nik, request.details.birth_date, request.details.sex)
-            coverage = plan.agreement.coverage_for(request.starts_on, request.programs, on)
+            coverage = self._coverage(plan, request, on)
             term = coverage.term_number
             if not plan.agreement.has_room(term, plan.slots[term] + 1):
                 quota = plan.agreement.terms[term - 1].quota
@@ -150,6 +151,16 @@ class EnrollmentUseCases:
         plan.workers[request.nik] = plan.touched[request.nik] = worker
         plan.slots[term] += 1
         return RowResult(request.row, request.nik, "enrolled", enrollment_id=enrollment_id)
+
+    @staticmethod
+    def _coverage(plan: _Plan, request: EnrollmentRequest, on: date) -> Coverage:
+        # Rows of a batch mostly ask for the same start and programs: work each out once.
+        key = (request.starts_on, tuple(request.programs or ()))
+        coverage = plan.coverages.get(key)
+        if coverage is None:
+            coverage = plan.coverages[key] = plan.agreement.coverage_for(
+                request.starts_on, request.programs, on)
+        return coverage
 
     def disenroll_worker(self, ctx: Context, agreement_id: UUID, nik: str, *, ends_on: date,
                          reason_code: str, reason: str | None = None,

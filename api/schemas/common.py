@@ -28,11 +28,19 @@ class Text(fields.String):
     """Trimmed text without control characters, of bounded length."""
 
     def __init__(self, *, max_length: int = 200, blank: bool = False, **kwargs: Any) -> None:
-        validators = [validate.Length(min=0 if blank else 1, max=max_length)]
-        super().__init__(validate=validators, **kwargs)
+        # Checked in _deserialize, not by a validator: this field is read for every
+        # row of a 50,000-row batch. The schema still documents the bounds.
+        self.min_length = 0 if blank else 1
+        self.max_length = max_length
+        super().__init__(**kwargs)
+        self.metadata.setdefault("minLength", self.min_length)
+        self.metadata.setdefault("maxLength", max_length)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not self.min_length <= len(text) <= self.max_length:
+            raise ValidationError(
+                f"Length must be between {self.min_length} and {self.max_length}.")
         if _CONTROL.search(text):
             raise ValidationError("must not contain control characters")
         return text
