@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from registry import writelock
 from registry.config import Database
 
 
@@ -87,19 +88,26 @@ class SqlStore:
     def transaction(self, *, write: bool = False) -> Iterator[Cursor]:
         """One transaction; a write transaction on SQLite takes the write lock at once."""
         if self.engine == "sqlite":
-            conn = self._sqlite()
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-            try:
-                yield Cursor(conn.cursor(), "sqlite")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+            if not write:
+                yield from self._sqlite_transaction("BEGIN")
+                return
+            with writelock.for_database(self.database.path).held():
+                yield from self._sqlite_transaction("BEGIN IMMEDIATE")
             return
         with self._pool.connection() as conn:
             with conn.transaction():
                 with conn.cursor() as cur:
                     yield Cursor(cur, "postgresql")
+
+    def _sqlite_transaction(self, begin: str) -> Iterator[Cursor]:
+        conn = self._sqlite()
+        conn.execute(begin)
+        try:
+            yield Cursor(conn.cursor(), "sqlite")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     def ping(self) -> bool:
         try:

@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
 
+from registry import writelock
 from registry.chain import CHAIN_TABLE, GENESIS, links_for
 
 
@@ -29,6 +30,11 @@ class RegistrySQLiteRecorder(SQLiteApplicationRecorder):
         return [*super().construct_create_table_statements(),
                 f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} (position INTEGER PRIMARY KEY, "
                 "digest TEXT NOT NULL, hash TEXT NOT NULL)"]
+
+    def insert_events(self, stored_events: Sequence[StoredEvent],
+                      **kwargs: Any) -> Sequence[int] | None:
+        with writelock.for_database(self.datastore.pool.db_name).held():
+            return super().insert_events(stored_events, **kwargs)
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
