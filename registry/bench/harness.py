@@ -27,6 +27,7 @@ from typing import Any
 
 from registry.bootstrap import Registry
 from registry.config import Database, Settings
+from registry.db import ensure_schema
 
 REGISTRY = str(Path(sys.executable).with_name("registry"))
 
@@ -71,6 +72,7 @@ def fresh_store(engine: str, postgres_url: str) -> Iterator[Store]:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
         store = Store(f"{base}?schema={schema}", "postgresql", drop)
+        ensure_schema(Database.from_url(store.url))
     try:
         yield store
     finally:
