@@ -1,0 +1,42 @@
+"""The benchmark's own parts: its data is valid and its report says what it measured."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from registry import bench, nik
+from registry.bench import workload
+
+
+def test_bench_workers_have_distinct_niks_that_match_their_details() -> None:
+    indices = [*range(0, 30_000, 7), *range(999_000, 1_001_000, 13)]
+    rows = [workload.worker(i) for i in indices]
+    assert len({r["nik"] for r in rows}) == len(rows)
+    for row in rows:
+        assert nik.check(row["nik"], date.fromisoformat(row["birth_date"]), row["sex"])
+
+
+def test_workers_of_different_regions_never_share_a_nik() -> None:
+    first = {r["nik"] for r in workload.workers(0, 500, "12.75")}
+    second = {r["nik"] for r in workload.workers(0, 500, "36.73")}
+    assert not first & second
+
+
+def _figures(**overrides: float) -> dict[str, object]:
+    figures: dict[str, object] = {key: target for key, (_, target) in bench.TARGETS.items()}
+    figures.update(engine="sqlite", quick=True, seconds=60.0,
+                   machine={"cpus": 2, "python": "3.11", "platform": "linux"})
+    figures.update(overrides)
+    return figures
+
+
+def test_a_figure_exactly_on_its_target_meets_it() -> None:
+    assert all(bench.met(key, target) for key, (_, target) in bench.TARGETS.items())
+
+
+def test_the_table_names_each_missed_target() -> None:
+    text = bench.table(_figures(bulk_enroll_ratio=0.3, read_p99_ms=35.0))
+    missed = [line for line in text.splitlines() if "MISSED" in line]
+    assert len(missed) == 2
+    assert "library rate" in missed[0] and "p99" in missed[1]
+
