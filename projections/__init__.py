@@ -1,6 +1,7 @@
 """Read models derived from the event log, each rebuildable from it alone.
 
 Each projection owns its tables and its position in the log; the runner
-writes a projection's rows and its new position in one transaction, so a
-crash or a concurrent catch-up never applies an event twice.
+reads a page of the log once for every read model at the same position and
+writes their rows and new positions in one transaction, so a crash or a
+concurrent catch-up never applies an event twice.
 """

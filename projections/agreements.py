@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from functools import singledispatchmethod
 from typing import Any
 
 from events import (
@@ -16,7 +15,8 @@ from events import (
     QuotaSlotsReleased,
     QuotaSlotsTaken,
 )
-from projections.base import Projection
+from projections import bulk
+from projections.base import Batch, Projection, handles
 from registry.db import Cursor
 
 STATUS_SQL = {
@@ -59,12 +59,54 @@ class AgreementsProjection(Projection):
         "CREATE INDEX IF NOT EXISTS rm_agreements_parent ON rm_agreements (parent_id)",
     )
 
-    @singledispatchmethod
-    def process(self, event: Any, cur: Cursor, position: int) -> None:
-        """Events of other aggregates leave this model alone."""
+    AGREEMENT_COLUMNS = ("id", "seq", "agreement_number", "kind", "parent_id", "region_code",
+                         "first_starts_on", "last_ends_on", "terminated_on", "version", "doc")
 
-    @process.register(AgreementSigned)
-    def _signed(self, e: AgreementSigned, cur: Cursor, position: int) -> None:
+    def __init__(self) -> None:
+        self.start_batch()
+
+    def start_batch(self) -> None:
+        # Each agreement the batch touches is read once and written once, at its end.
+        self._docs: dict[str, dict[str, Any]] = {}
+        self._new_rows: dict[str, list[Any]] = {}  # signed in this batch: the row's fixed part
+        self._changed: dict[str, None] = {}  # stored earlier, changed in this batch
+        self._terms: list[tuple[Any, ...]] = []
+
+    def end_batch(self, cur: Cursor) -> None:
+        bulk.insert(cur, "rm_agreements", self.AGREEMENT_COLUMNS,
+                    [[*row, *_changing(self._docs[row[0]])] for row in self._new_rows.values()])
+        bulk.insert(cur, "rm_agreement_terms",
+                    ("agreement_id", "term_number", "starts_on", "ends_on"), self._terms)
+        if self._changed:
+            self.need_indexes(cur)
+        bulk.update(
+            cur, "UPDATE rm_agreements SET last_ends_on = ?, terminated_on = ?, version = ?, "
+                 "doc = ? WHERE id = ?",
+            "UPDATE rm_agreements a SET last_ends_on = v.last, terminated_on = v.terminated, "
+            "version = v.version, doc = v.doc FROM unnest(?::text[], ?::text[], ?::int[], "
+            "?::text[], ?::text[]) AS v(last, terminated, version, doc, id) WHERE a.id = v.id",
+            [(*_changing(self._docs[agreement_id]), agreement_id)
+             for agreement_id in self._changed])
+        self.start_batch()
+
+    def apply(self, batch: Batch, cur: Cursor) -> None:
+        self.start_batch()
+        signed, wanted = set(), set()
+        for _, event, _ in batch:
+            if type(event) is AgreementSigned:
+                signed.add(event.originator_id)
+            elif self.handler(type(event)) is not None and event.originator_id not in signed:
+                wanted.add(str(event.originator_id))
+        if wanted:
+            self.need_indexes(cur)
+        for agreement_id, doc in bulk.select_in(
+                cur, "SELECT id, doc FROM rm_agreements WHERE id IN (?)", sorted(wanted)):
+            self._docs[agreement_id] = json.loads(doc)
+        super().apply(batch, cur)
+
+    @handles(AgreementSigned)
+    def _signed(self, e: AgreementSigned, cur: Cursor, position: int,
+                recorded_at: str) -> None:
         doc = {
             "id": str(e.originator_id),
             "agreement_number": e.agreement_number,
@@ -85,20 +127,14 @@ class AgreementsProjection(Projection):
             "termination_reason": None,
             "version": e.originator_version,
         }
-        cur.execute(
-            "INSERT INTO rm_agreements (id, seq, agreement_number, kind, parent_id, "
-            "region_code, first_starts_on, last_ends_on, version, doc) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (doc["id"], position, e.agreement_number, e.kind, doc["parent_id"],
-             e.region_code, e.starts_on.isoformat(), e.ends_on.isoformat(),
-             e.originator_version, json.dumps(doc)),
-        )
-        self._add_term(cur, doc, e.starts_on, e.ends_on, e.quota,
-                       e.monthly_contribution_idr, 0)
-        self._store(cur, doc)
+        self._docs[doc["id"]] = doc
+        self._new_rows[doc["id"]] = [doc["id"], position, e.agreement_number, e.kind,
+                                   doc["parent_id"], e.region_code, e.starts_on.isoformat()]
+        self._add_term(doc, e.starts_on, e.ends_on, e.quota, e.monthly_contribution_idr, 0)
 
-    @process.register(AgreementAmended)
-    def _amended(self, e: AgreementAmended, cur: Cursor, position: int) -> None:
+    @handles(AgreementAmended)
+    def _amended(self, e: AgreementAmended, cur: Cursor, position: int,
+                 recorded_at: str) -> None:
         doc = self._load(cur, e)
         term = doc["terms"][e.term_number - 1]
         for field in ("quota", "monthly_contribution_idr"):
@@ -107,61 +143,61 @@ class AgreementsProjection(Projection):
         for field in ("title", "sponsor"):
             if getattr(e, field) is not None:
                 doc[field] = getattr(e, field)
-        self._store(cur, doc)
 
-    @process.register(AgreementRenewed)
-    def _renewed(self, e: AgreementRenewed, cur: Cursor, position: int) -> None:
+    @handles(AgreementRenewed)
+    def _renewed(self, e: AgreementRenewed, cur: Cursor, position: int,
+                 recorded_at: str) -> None:
         doc = self._load(cur, e)
-        self._add_term(cur, doc, e.starts_on, e.ends_on, e.quota,
-                       e.monthly_contribution_idr, e.carried_over)
-        self._store(cur, doc)
+        self._add_term(doc, e.starts_on, e.ends_on, e.quota, e.monthly_contribution_idr,
+                       e.carried_over)
 
-    @process.register(AgreementTerminated)
-    def _terminated(self, e: AgreementTerminated, cur: Cursor, position: int) -> None:
+    @handles(AgreementTerminated)
+    def _terminated(self, e: AgreementTerminated, cur: Cursor, position: int,
+                    recorded_at: str) -> None:
         doc = self._load(cur, e)
         doc["terminated_on"] = e.ends_on.isoformat()
         doc["termination_reason"] = e.reason
-        self._store(cur, doc)
 
-    @process.register(QuotaSlotsTaken)
-    @process.register(QuotaSlotsReleased)
+    @handles(QuotaSlotsTaken, QuotaSlotsReleased)
     def _slots(self, e: QuotaSlotsTaken | QuotaSlotsReleased, cur: Cursor,
-               position: int) -> None:
+               position: int, recorded_at: str) -> None:
         doc = self._load(cur, e)
         sign = 1 if isinstance(e, QuotaSlotsTaken) else -1
         doc["terms"][e.term_number - 1]["enrolled"] += sign * e.count
-        self._store(cur, doc)
 
-    @process.register(ChildQuotaAllocated)
-    def _allocated(self, e: ChildQuotaAllocated, cur: Cursor, position: int) -> None:
-        self._store(cur, self._load(cur, e))
+    @handles(ChildQuotaAllocated)
+    def _allocated(self, e: ChildQuotaAllocated, cur: Cursor, position: int,
+                   recorded_at: str) -> None:
+        self._load(cur, e)
 
     def _load(self, cur: Cursor, e: Any) -> dict[str, Any]:
-        row = cur.execute("SELECT doc FROM rm_agreements WHERE id = ?",
-                          (str(e.originator_id),)).fetchone()
-        doc = json.loads(row[0])
+        """The agreement's document, to change: its new version is the event's."""
+        agreement_id = str(e.originator_id)
+        doc = self._docs.get(agreement_id)
+        if doc is None:
+            self.need_indexes(cur)
+            row = cur.execute("SELECT doc FROM rm_agreements WHERE id = ?",
+                              (agreement_id,)).fetchone()
+            doc = self._docs[agreement_id] = json.loads(row[0])
+        if agreement_id not in self._new_rows:
+            self._changed[agreement_id] = None
         doc["version"] = e.originator_version
         return doc
 
-    def _add_term(self, cur: Cursor, doc: dict[str, Any], starts_on: date, ends_on: date,
+    def _add_term(self, doc: dict[str, Any], starts_on: date, ends_on: date,
                   quota: int | None, contribution: int, enrolled: int) -> None:
         doc["terms"].append({
             "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(),
             "quota": quota, "monthly_contribution_idr": contribution, "enrolled": enrolled,
         })
-        cur.execute(
-            "INSERT INTO rm_agreement_terms (agreement_id, term_number, starts_on, ends_on) "
-            "VALUES (?, ?, ?, ?)",
-            (doc["id"], len(doc["terms"]), starts_on.isoformat(), ends_on.isoformat()),
-        )
+        self._terms.append(
+            (doc["id"], len(doc["terms"]), starts_on.isoformat(), ends_on.isoformat()))
 
-    def _store(self, cur: Cursor, doc: dict[str, Any]) -> None:
-        cur.execute(
-            "UPDATE rm_agreements SET last_ends_on = ?, terminated_on = ?, version = ?, "
-            "doc = ? WHERE id = ?",
-            (doc["terms"][-1]["ends_on"], doc["terminated_on"], doc["version"],
-             json.dumps(doc), doc["id"]),
-        )
+
+def _changing(doc: dict[str, Any]) -> tuple[Any, ...]:
+    """The columns a change can touch: last_ends_on, terminated_on, version, doc."""
+    return (doc["terms"][-1]["ends_on"], doc["terminated_on"], doc["version"],
+            json.dumps(doc))
 
 
 def list_agreements(

@@ -2,31 +2,147 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
+from registry.dates import utc_iso
 from registry.db import Cursor
+
+# (position, event, recorded_at) in log order: one decoded page of the log,
+# shared by every projection at the same position. `recorded_at` is the
+# event's timestamp as `utc_iso` writes it, worked out once for all of them.
+Batch = Sequence[tuple[int, Any, str]]
+# (projection, event, cursor, position, recorded_at)
+Handler = Callable[[Any, Any, Cursor, int, str], None]
+
+
+def handles(*event_types: type) -> Callable[[Handler], Handler]:
+    """Mark a method as how the projection applies events of these types."""
+
+    def mark(method: Handler) -> Handler:
+        method._handles = event_types  # type: ignore[attr-defined]
+        return method
+
+    return mark
 
 
 class Projection:
     """A read model: its tables, and how each event changes them."""
 
     name: str = ""
-    tables: tuple[str, ...] = ()  # CREATE TABLE IF NOT EXISTS statements
+    tables: tuple[str, ...] = ()  # CREATE TABLE / CREATE INDEX IF NOT EXISTS statements
     table_names: tuple[str, ...] = ()
+    _handlers: dict[type, Handler] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A dict lookup by type per event: functools.singledispatchmethod builds a
+        # new bound wrapper on every call, which cost more than most handlers.
+        handlers = dict(cls._handlers)
+        for value in cls.__dict__.values():
+            for event_type in getattr(value, "_handles", ()):
+                handlers[event_type] = value
+        cls._handlers = handlers
+        cls._resolved = {}
+
+    @classmethod
+    def handler(cls, event_type: type) -> Handler | None:
+        """The method for this type of event (a subclass uses its base's), or None."""
+        try:
+            return cls._resolved[event_type]  # type: ignore[attr-defined,no-any-return]
+        except KeyError:
+            found = next((cls._handlers[t] for t in event_type.__mro__ if t in cls._handlers),
+                         None)
+            cls._resolved[event_type] = found  # type: ignore[attr-defined]
+            return found
 
     def create_tables(self, cur: Cursor) -> None:
+        """The tables as declared, keys and indexes with them (live tables)."""
         for ddl in self.tables:
             cur.execute(ddl)
+
+    # A rebuild loads into tables without keys or indexes and indexes them once
+    # loaded: keeping an index on random ids (uuids, NIKs) up to date costs a
+    # bulk load more than its rows do, and its pages are rewritten by every
+    # commit. The keys become unique indexes of the same columns.
+
+    def create_unkeyed_tables(self, cur: Cursor) -> None:
+        for ddl in self.tables:
+            if _is_table(ddl):
+                cur.execute(unkeyed(ddl))
+
+    def indexes(self) -> list[str]:
+        """CREATE INDEX statements for the unkeyed tables: their keys, then the rest."""
+        keys = [key for ddl in self.tables if _is_table(ddl) for key in key_indexes(ddl)]
+        return keys + [ddl for ddl in self.tables if not _is_table(ddl)]
+
+    def create_indexes(self, cur: Cursor) -> None:
+        for ddl in self.indexes():
+            cur.execute(ddl)
+
+    def index_names(self) -> list[str]:
+        found = (re.search(r"INDEX IF NOT EXISTS (\w+)", ddl) for ddl in self.indexes())
+        return [m.group(1) for m in found if m]
 
     def clear(self, cur: Cursor) -> None:
         for table in self.table_names:
             cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
 
+    def apply(self, batch: Batch, cur: Cursor) -> None:
+        """Apply a page of the log; the caller saves the position in the same transaction."""
+        self.start_batch()
+        handler = self.handler
+        for position, event, recorded_at in batch:
+            method = handler(type(event))
+            if method is not None:
+                method(self, event, cur, position, recorded_at)
+        self.end_batch(cur)
+
     def process(self, event: Any, cur: Cursor, position: int) -> None:
-        raise NotImplementedError
+        """Apply one event (outside `apply`, the caller brackets it with the batch hooks)."""
+        method = self.handler(type(event))
+        if method is not None:
+            method(self, event, cur, position, utc_iso(event.timestamp))
 
     def start_batch(self) -> None:
         """Forget anything buffered by a batch that did not commit."""
 
     def end_batch(self, cur: Cursor) -> None:
-        """Write what `process` buffered; runs before the batch's position is saved."""
+        """Write what the handlers buffered; runs before the batch's position is saved."""
+
+    # Set by a rebuild while it loads unkeyed tables: a handler about to look
+    # rows up (or update them) by a key or an index calls `need_indexes` first.
+    deferred_indexes: bool = False
+
+    def need_indexes(self, cur: Cursor) -> None:
+        if self.deferred_indexes:
+            self.create_indexes(cur)
+            self.deferred_indexes = False
+
+
+_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)")
+_TABLE_KEY = re.compile(r",\s*PRIMARY KEY \(([^)]*)\)")
+_COLUMN_KEY = re.compile(r"^\s*(\w+)\s[^,\n]*?\s(PRIMARY KEY|UNIQUE)\b", re.MULTILINE)
+
+
+def _is_table(ddl: str) -> bool:
+    return _TABLE.search(ddl) is not None
+
+
+def unkeyed(ddl: str) -> str:
+    """A CREATE TABLE statement without its PRIMARY KEY and UNIQUE constraints."""
+    ddl = _TABLE_KEY.sub("", ddl).replace(" PRIMARY KEY", " NOT NULL")
+    return re.sub(r"\sUNIQUE\b", "", ddl)
+
+
+def key_indexes(ddl: str) -> list[str]:
+    """The unique indexes that give an unkeyed table the keys `ddl` declares."""
+    match = _TABLE.search(ddl)
+    assert match is not None, ddl
+    table = match.group(1)
+    keys = [m.group(1) for m in _TABLE_KEY.finditer(ddl)]
+    keys += [m.group(1) for m in _COLUMN_KEY.finditer(_TABLE_KEY.sub("", ddl))]
+    named = [(key, "_".join(re.findall(r"\w+", key))) for key in keys]
+    return [f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_{name}_unique ON {table} ({key})"
+            for key, name in named]

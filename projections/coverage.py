@@ -6,13 +6,18 @@ now or as it knew it at any earlier instant (`known_at`). Each enrollment
 has versions: a change closes the current version (`valid_to`, the change's
 record time) and opens a new one. `covered_until` is the last covered day
 after disenrollments and the agreement's termination.
+
+A batch keeps the versions its events change in memory and writes them at
+its end; the changes that reach many enrollments at once (a correction of a
+worker, a termination) are made in SQL by `revise`, after writing them out.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from functools import singledispatchmethod
 from typing import Any
+from uuid import UUID
 
 from events import (
     AgreementTerminated,
@@ -23,7 +28,8 @@ from events import (
     WorkerEnrolled,
     WorkerRegistered,
 )
-from projections.base import Projection
+from projections import bulk
+from projections.base import Batch, Projection, handles
 from registry.dates import utc_iso
 from registry.db import Cursor
 from registry.programs import PROGRAMS
@@ -32,6 +38,14 @@ COLUMNS = ("enrollment_id", "seq", "agreement_id", "agreement_number", "region_c
            "name", "occupation", "term_number", "programs", "jkk", "jkm", "jht", "starts_on",
            "ends_on", "covered_until", "status", "reason_code", "reason", "recorded_at",
            "actor")
+# A version as a batch holds it (a list, as `revise` changes it): COLUMNS, then
+# version, valid_from, valid_to.
+ROW = (*COLUMNS, "version", "valid_from", "valid_to")
+(TERM_NUMBER, ENDS_ON, COVERED_UNTIL, STATUS, REASON_CODE, REASON) = (
+    COLUMNS.index(c) for c in ("term_number", "ends_on", "covered_until", "status",
+                               "reason_code", "reason"))
+VERSION, VALID_FROM, VALID_TO = range(len(COLUMNS), len(COLUMNS) + 3)
+CHANGES_ONE_ENROLLMENT = (EnrollmentCarriedOver, WorkerDisenrolled, EnrollmentVoided)
 
 
 class CoverageProjection(Projection):
@@ -81,76 +95,197 @@ class CoverageProjection(Projection):
     )
 
     WORKER_COLUMNS = ("nik", "worker_id", "name", "birth_date", "sex", "occupation",
-                      "address", "registered_at")
+                      "address", "registered_at", "deceased_on")
 
     def __init__(self) -> None:
-        # New workers and enrollments are written in bulk; anything that reads
-        # or changes existing rows writes them out first.
-        self._workers: dict[str, list[Any]] = {}
-        self._enrollments: list[tuple[Any, ...]] = []
-
-    def start_batch(self) -> None:
-        self._workers, self._enrollments = {}, []
-
-    def end_batch(self, cur: Cursor) -> None:
-        cur.insert_rows("rm_workers", self.WORKER_COLUMNS,
-                        [tuple(row) for row in self._workers.values()])
-        cur.insert_rows("rm_enrollments", (*COLUMNS, "version", "valid_from"),
-                        self._enrollments)
+        # worker_id -> NIK of workers stored before the batch: a fact that never changes.
+        self._niks: dict[UUID, str] = {}
         self.start_batch()
 
-    @singledispatchmethod
-    def process(self, event: Any, cur: Cursor, position: int) -> None:
-        """Other events leave this model alone."""
+    def start_batch(self) -> None:
+        # What a batch changes is kept here and written by `_flush` in a few
+        # statements: new rows in bulk, closed versions by primary key.
+        self._workers: dict[UUID, list[Any]] = {}  # registered in this batch
+        self._deaths: dict[UUID, str] = {}  # deceased_on of workers stored earlier
+        self._new: list[list[Any]] = []  # enrollment versions opened in this batch
+        self._stored: set[tuple[str, int]] = set()  # (enrollment_id, version) loaded
+        self._closed: list[tuple[str, str, int]] = []  # (valid_to, enrollment_id, version)
+        # enrollment_id -> its current versions (as ROW lists), as this batch knows them.
+        self._current: dict[str, list[list[Any]]] = {}
+        self._ids: dict[UUID, str] = {}  # str() of the batch's agreement ids
+        self._flushed = False
+        if len(self._niks) > 100_000:
+            self._niks.clear()
 
-    @process.register(WorkerRegistered)
-    def _registered(self, e: WorkerRegistered, cur: Cursor, position: int) -> None:
-        self._workers[str(e.originator_id)] = [
+    def end_batch(self, cur: Cursor) -> None:
+        self._flush(cur)
+        self.start_batch()
+
+    def _flush(self, cur: Cursor) -> None:
+        if self._deaths or self._closed:
+            self.need_indexes(cur)
+        bulk.insert(cur, "rm_workers", self.WORKER_COLUMNS, list(self._workers.values()))
+        bulk.update(cur, "UPDATE rm_workers SET deceased_on = ? WHERE worker_id = ?",
+                    "UPDATE rm_workers w SET deceased_on = v.day FROM "
+                    "unnest(?::text[], ?::text[]) AS v(day, id) WHERE w.worker_id = v.id",
+                    [(day, str(worker_id)) for worker_id, day in self._deaths.items()])
+        bulk.insert(cur, "rm_enrollments", ROW, self._new)
+        bulk.update(cur, "UPDATE rm_enrollments SET valid_to = ? WHERE enrollment_id = ? "
+                    "AND version = ?",
+                    "UPDATE rm_enrollments e SET valid_to = v.since FROM "
+                    "unnest(?::text[], ?::text[], ?::bigint[]) AS v(since, id, version) "
+                    "WHERE e.enrollment_id = v.id AND e.version = v.version", self._closed)
+        for worker_id, worker in self._workers.items():
+            self._niks[worker_id] = worker[0]
+        self._workers, self._deaths, self._new, self._closed = {}, {}, [], []
+        self._stored = set()
+        self._current = {}  # what was new is stored now; look it up again when needed
+        self._flushed = True
+
+    def apply(self, batch: Batch, cur: Cursor) -> None:
+        self.start_batch()
+        handler = self.handler
+        self._prefetch(batch, cur)
+        for index, (position, event, recorded_at) in enumerate(batch):
+            method = handler(type(event))
+            if method is None:
+                continue
+            method(self, event, cur, position, recorded_at)
+            if self._flushed:  # a change made in SQL: what was prefetched may be stale
+                self._flushed = False
+                self._prefetch(batch[index + 1:], cur)
+        self.end_batch(cur)
+
+    def _prefetch(self, batch: Batch, cur: Cursor) -> None:
+        """Look up, in a few queries, the workers and enrollments the batch changes."""
+        born, registered = set(), set(self._workers)
+        enrollments, workers = set(), set()
+        for _, event, _ in batch:
+            kind = type(event)
+            if kind is WorkerEnrolled:
+                born.add(event.enrollment_id)
+                if event.originator_id not in registered and event.originator_id not in self._niks:
+                    workers.add(str(event.originator_id))
+            elif kind is WorkerRegistered:
+                registered.add(event.originator_id)
+            elif kind in CHANGES_ONE_ENROLLMENT:
+                if event.enrollment_id not in born and event.enrollment_id not in self._current:
+                    enrollments.add(event.enrollment_id)
+        if workers or enrollments:
+            self.need_indexes(cur)
+        for worker_id, nik in bulk.select_in(
+                cur, "SELECT worker_id, nik FROM rm_workers WHERE worker_id IN (?)",
+                sorted(workers)):
+            self._niks[UUID(worker_id)] = nik
+        self._load(cur, sorted(enrollments))
+
+    def _load(self, cur: Cursor, enrollment_ids: list[str]) -> None:
+        if enrollment_ids:
+            self.need_indexes(cur)
+        for enrollment_id in enrollment_ids:
+            self._current[enrollment_id] = []
+        for row in bulk.select_in(
+                cur, f"SELECT {', '.join(ROW[:VALID_TO])} FROM rm_enrollments "  # noqa: S608
+                     "WHERE valid_to IS NULL AND enrollment_id IN (?)", enrollment_ids):
+            self._current[row[0]].append([*row, None])
+            self._stored.add((row[0], row[VERSION]))
+
+    def _revise(self, cur: Cursor, e: Any, position: int, recorded: str,
+                change: Callable[[list[Any]], None]) -> None:
+        """`revise` by enrollment_id, on the versions this batch holds: the same rows."""
+        if e.enrollment_id not in self._current:
+            self._load(cur, [e.enrollment_id])
+        current = []
+        for old in self._current[e.enrollment_id]:
+            if old[VERSION] >= position:
+                current.append(old)
+                continue
+            since = old[VALID_FROM] if old[VALID_FROM] > recorded else recorded
+            new = old.copy()
+            change(new)
+            new[VERSION], new[VALID_FROM], new[VALID_TO] = position, since, None
+            old[VALID_TO] = since
+            if (old[0], old[VERSION]) in self._stored:
+                self._closed.append((since, old[0], old[VERSION]))
+            self._new.append(new)
+            current.append(new)
+        self._current[e.enrollment_id] = current
+
+    def _nik_of(self, cur: Cursor, e: WorkerEnrolled) -> str:
+        # The NIK is on the registration event, which this model has already seen.
+        self.need_indexes(cur)
+        row = cur.execute("SELECT nik FROM rm_workers WHERE worker_id = ?",
+                          (str(e.originator_id),)).fetchone()
+        return str(row[0])
+
+    @handles(WorkerRegistered)
+    def _registered(self, e: WorkerRegistered, cur: Cursor, position: int,
+                    recorded_at: str) -> None:
+        self._workers[e.originator_id] = [
             e.nik, str(e.originator_id), e.name, _iso(e.birth_date), e.sex, e.occupation,
-            e.address, utc_iso(e.timestamp)]
+            e.address, recorded_at, None]
 
-    @process.register(WorkerEnrolled)
-    def _enrolled(self, e: WorkerEnrolled, cur: Cursor, position: int) -> None:
+    @handles(WorkerEnrolled)
+    def _enrolled(self, e: WorkerEnrolled, cur: Cursor, position: int,
+                  recorded: str) -> None:
         # The worker's own details change only through corrections.
-        pending = self._workers.get(str(e.originator_id))
-        nik = pending[0] if pending is not None else _nik_of(cur, e)
-        row = (e.enrollment_id, position, str(e.agreement_id), e.agreement_number,
-               e.region_code, nik, e.name, e.occupation, e.term_number, ",".join(e.programs),
-               *(int(p in e.programs) for p in PROGRAMS), e.starts_on.isoformat(),
-               e.ends_on.isoformat(), e.ends_on.isoformat(), "active", None, None,
-               utc_iso(e.timestamp), e.actor)
-        self._enrollments.append((*row, position, utc_iso(e.timestamp)))
+        worker_id = e.originator_id
+        pending = self._workers.get(worker_id)
+        nik = pending[0] if pending is not None else (
+            self._niks.get(worker_id) or self._nik_of(cur, e))
+        agreement_id = self._ids.get(e.agreement_id)
+        if agreement_id is None:
+            agreement_id = self._ids[e.agreement_id] = str(e.agreement_id)
+        ends_on, programs = e.ends_on.isoformat(), e.programs
+        version = [e.enrollment_id, position, agreement_id, e.agreement_number,
+                   e.region_code, nik, e.name, e.occupation, e.term_number, ",".join(programs),
+                   *[int(p in programs) for p in PROGRAMS], e.starts_on.isoformat(), ends_on,
+                   ends_on, "active", None, None, recorded, e.actor, position, recorded, None]
+        self._new.append(version)
+        # An enrollment_id is new with its enrollment (a uuid4): nothing stored has it.
+        self._current.setdefault(e.enrollment_id, []).append(version)
 
-    @process.register(EnrollmentCarriedOver)
-    def _carried_over(self, e: EnrollmentCarriedOver, cur: Cursor, position: int) -> None:
-        self.end_batch(cur)
+    @handles(EnrollmentCarriedOver)
+    def _carried_over(self, e: EnrollmentCarriedOver, cur: Cursor, position: int,
+                      recorded_at: str) -> None:
         day = e.ends_on.isoformat()
-        revise(cur, e, position, "enrollment_id = ?", [e.enrollment_id],
-               term_number=("?", [e.term_number]), ends_on=("?", [day]),
-               covered_until=("?", [day]))
 
-    @process.register(WorkerDisenrolled)
-    def _disenrolled(self, e: WorkerDisenrolled, cur: Cursor, position: int) -> None:
-        self.end_batch(cur)
+        def change(row: list[Any]) -> None:
+            row[TERM_NUMBER], row[ENDS_ON], row[COVERED_UNTIL] = e.term_number, day, day
+
+        self._revise(cur, e, position, recorded_at, change)
+
+    @handles(WorkerDisenrolled)
+    def _disenrolled(self, e: WorkerDisenrolled, cur: Cursor, position: int,
+                     recorded_at: str) -> None:
         day = e.ends_on.isoformat()
-        revise(cur, e, position, "enrollment_id = ?", [e.enrollment_id],
-               status=("'ended'", []), ends_on=("?", [day]),
-               reason_code=("?", [e.reason_code]), reason=("?", [e.reason]),
-               covered_until=("CASE WHEN covered_until < ? THEN covered_until ELSE ? END",
-                              [day, day]))
+
+        def change(row: list[Any]) -> None:
+            row[STATUS], row[ENDS_ON], row[REASON_CODE], row[REASON] = (
+                "ended", day, e.reason_code, e.reason)
+            row[COVERED_UNTIL] = min(row[COVERED_UNTIL], day)
+
+        self._revise(cur, e, position, recorded_at, change)
         if e.reason_code == "DECEASED":
-            cur.execute("UPDATE rm_workers SET deceased_on = ? WHERE worker_id = ?",
-                        (day, str(e.originator_id)))
+            pending = self._workers.get(e.originator_id)
+            if pending is not None:
+                pending[-1] = day
+            else:
+                self._deaths[e.originator_id] = day
 
-    @process.register(EnrollmentVoided)
-    def _voided(self, e: EnrollmentVoided, cur: Cursor, position: int) -> None:
-        self.end_batch(cur)
-        revise(cur, e, position, "enrollment_id = ?", [e.enrollment_id],
-               status=("'voided'", []), reason=("?", [e.reason]))
+    @handles(EnrollmentVoided)
+    def _voided(self, e: EnrollmentVoided, cur: Cursor, position: int,
+                recorded_at: str) -> None:
+        def change(row: list[Any]) -> None:
+            row[STATUS], row[REASON] = "voided", e.reason
 
-    @process.register(WorkerCorrected)
-    def _corrected(self, e: WorkerCorrected, cur: Cursor, position: int) -> None:
-        self.end_batch(cur)
+        self._revise(cur, e, position, recorded_at, change)
+
+    @handles(WorkerCorrected)
+    def _corrected(self, e: WorkerCorrected, cur: Cursor, position: int,
+                   recorded_at: str) -> None:
+        self._flush(cur)
+        self.need_indexes(cur)
         worker_id = str(e.originator_id)
         cur.execute(
             "UPDATE rm_workers SET name = COALESCE(?, name), "
@@ -164,9 +299,11 @@ class CoverageProjection(Projection):
                    name=("COALESCE(?, name)", [e.name]),
                    occupation=("COALESCE(?, occupation)", [e.occupation]))
 
-    @process.register(AgreementTerminated)
-    def _terminated(self, e: AgreementTerminated, cur: Cursor, position: int) -> None:
-        self.end_batch(cur)
+    @handles(AgreementTerminated)
+    def _terminated(self, e: AgreementTerminated, cur: Cursor, position: int,
+                    recorded_at: str) -> None:
+        self._flush(cur)
+        self.need_indexes(cur)
         day = e.ends_on.isoformat()
         revise(cur, e, position, "agreement_id = ? AND covered_until > ?",
                [str(e.originator_id), day], covered_until=("?", [day]))
@@ -196,9 +333,3 @@ def revise(cur: Cursor, event: Any, position: int, where: str, where_params: lis
 def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
-
-def _nik_of(cur: Cursor, e: WorkerEnrolled) -> str:
-    # The NIK is on the registration event, which this model has already seen.
-    row = cur.execute("SELECT nik FROM rm_workers WHERE worker_id = ?",
-                      (str(e.originator_id),)).fetchone()
-    return str(row[0])

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from datetime import date, datetime
+from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +24,8 @@ from events import (
     WorkerCorrected,
     WorkerRegistered,
 )
-from projections.base import Projection
+from projections import bulk
+from projections.base import Batch, Projection
 from registry.dates import JAKARTA, utc_iso
 from registry.db import Cursor
 
@@ -64,6 +67,57 @@ def business_data(event: RegistryEvent) -> dict[str, Any]:
             if f.name not in METADATA}
 
 
+def _json_default(value: Any) -> Any:
+    plain = _plain(value)
+    if plain is value:
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    return plain
+
+
+# `json.dumps(business_data(e), ensure_ascii=False)`, the same text, in one pass
+# of the C encoder, made once (`JSONEncoder.encode` makes one per call).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_json_default)
+_encode = (c_make_encoder(None, _json_default, encode_basestring, None, ": ", ", ", False,
+                          False, True)
+           if c_make_encoder is not None else _ENCODER.iterencode)
+
+
+# What `_plain` makes of the values fields hold at the top level, without its
+# chain of isinstance checks.
+_CONVERT: dict[type, Callable[[Any], Any]] = {
+    date: date.isoformat, datetime: utc_iso, UUID: UUID.__str__}
+
+
+class _Shape:
+    """What the history row needs of one event class, worked out once."""
+
+    def __init__(self, cls: type) -> None:
+        fields = [f for f in dataclasses.fields(cls) if f.name not in METADATA]
+        self.fields = tuple(f.name for f in fields)
+        # Fields that may hold a date or a UUID (the encoder's hook catches any other).
+        self.special = tuple(f.name for f in fields
+                             if any(word in str(f.type) for word in ("date", "UUID")))
+        self.effective = EFFECTIVE_FIELD.get(getattr(cls, "TOPIC", ""))
+        self.type = cls.TOPIC  # type: ignore[attr-defined]
+        self.registers = {AgreementSigned: ("agreement", "region_code", None),
+                          WorkerRegistered: ("worker", None, "nik"),
+                          RegionRegistered: ("region", "region_code", None)}.get(cls)
+
+    def data(self, event: Any) -> str:
+        """`business_data` as JSON text, the same text, at a third of the cost."""
+        state = event.__dict__
+        try:
+            data = {name: state[name] for name in self.fields}
+        except KeyError:
+            data = {name: getattr(event, name) for name in self.fields}
+        for name in self.special:
+            value = data[name]
+            convert = _CONVERT.get(type(value))
+            if convert is not None:
+                data[name] = convert(value)
+        return "".join(_encode(data, 0))
+
+
 class HistoryProjection(Projection):
     name = "history"
     table_names = ("rm_history_links", "rm_history", "rm_history_streams")
@@ -102,28 +156,77 @@ class HistoryProjection(Projection):
     HISTORY_COLUMNS = ("position", "stream_id", "stream_kind", "version", "type",
                        "recorded_at", "actor", "request_id", "reason", "reason_code", "nik",
                        "region_code", "effective_on", "backdated_days", "data")
+    # What a stream is never changes once registered: kept across batches. Workers'
+    # up to a bound (they come in the millions), agreements' and regions' always.
+    MAX_STREAMS = 200_000
 
     def __init__(self) -> None:
-        # What a stream is never changes once registered, so lookups can be kept.
         self._streams: dict[str, tuple[str, str | None, str | None]] = {}
-        # Rows are written in bulk at the end of each batch.
+        self._shapes: dict[type, _Shape] = {}
+        # Rows are written in bulk at the end of each batch (or before a query
+        # that must see them): emptied in place, as `_add` holds on to them.
         self._rows: list[tuple[Any, ...]] = []
         self._links: list[tuple[Any, ...]] = []
         self._new_streams: list[tuple[Any, ...]] = []
+        self._link_of: dict[Any, tuple[str, str]] = {}
 
     def start_batch(self) -> None:
-        self._rows, self._links, self._new_streams = [], [], []
+        for buffer in (self._rows, self._links, self._new_streams, self._link_of):
+            buffer.clear()
 
     def end_batch(self, cur: Cursor) -> None:
-        cur.insert_rows("rm_history_streams", ("stream_id", "kind", "region_code", "nik"),
-                        self._new_streams)
-        cur.insert_rows("rm_history", self.HISTORY_COLUMNS, self._rows)
-        cur.insert_rows("rm_history_links", ("position", "agreement_id", "region_code"),
-                        self._links, suffix=" ON CONFLICT DO NOTHING")
+        bulk.insert(cur, "rm_history_streams", ("stream_id", "kind", "region_code", "nik"),
+                    self._new_streams)
+        bulk.insert(cur, "rm_history", self.HISTORY_COLUMNS, self._rows)
+        bulk.insert(cur, "rm_history_links", ("position", "agreement_id", "region_code"),
+                    self._links)
         self.start_batch()
+
+    def clear(self, cur: Cursor) -> None:
+        super().clear(cur)
+        self._streams.clear()
+        self.start_batch()
+
+    def apply(self, batch: Batch, cur: Cursor) -> None:
+        self.start_batch()
+        if len(self._streams) > self.MAX_STREAMS:
+            self._streams = {stream_id: facts for stream_id, facts in self._streams.items()
+                             if facts[0] != "worker"}
+        self._add(batch, cur)
+        self.end_batch(cur)
+
+    def process(self, event: Any, cur: Cursor, position: int) -> None:
+        self._add([(position, event, utc_iso(event.timestamp))], cur)
+
+    def _shape(self, cls: type) -> _Shape:
+        shape = self._shapes.get(cls)
+        if shape is None:
+            shape = self._shapes[cls] = _Shape(cls)
+        return shape
+
+    def _prefetch(self, batch: Batch, cur: Cursor) -> list[str]:
+        """The batch's stream ids; looks up in one query those registered in earlier batches."""
+        known, registered, wanted, stream_ids = self._streams, set(), set(), []
+        for _, event, _ in batch:
+            stream_id = str(event.originator_id)
+            stream_ids.append(stream_id)
+            if stream_id in known or stream_id in registered:
+                continue
+            if self._shape(type(event)).registers:
+                registered.add(stream_id)
+            else:
+                wanted.add(stream_id)
+        if wanted:
+            self.need_indexes(cur)
+        for stream_id, kind, region_code, nik in bulk.select_in(
+                cur, "SELECT stream_id, kind, region_code, nik FROM rm_history_streams "
+                     "WHERE stream_id IN (?)", sorted(wanted)):
+            known[stream_id] = (kind, region_code, nik)
+        return stream_ids
 
     def _stream(self, cur: Cursor, stream_id: str) -> tuple[str, str | None, str | None]:
         if stream_id not in self._streams:
+            self.need_indexes(cur)
             row = cur.execute("SELECT kind, region_code, nik FROM rm_history_streams "
                               "WHERE stream_id = ?", (stream_id,)).fetchone()
             if row is None:
@@ -131,53 +234,68 @@ class HistoryProjection(Projection):
             self._streams[stream_id] = (row[0], row[1], row[2])
         return self._streams[stream_id]
 
-    def clear(self, cur: Cursor) -> None:
-        super().clear(cur)
-        self._streams.clear()
-        self.start_batch()
+    def _add(self, batch: Batch, cur: Cursor) -> None:
+        # One loop with everything it uses in locals: this runs for every event.
+        streams, shapes, rows, links = self._streams, self._shapes, self._rows, self._links
+        for (position, event, recorded_at), stream_id in zip(
+                batch, self._prefetch(batch, cur), strict=True):
+            shape = shapes.get(type(event)) or self._shape(type(event))
+            state = event.__dict__
+            if shape.registers is not None:
+                kind, region_field, nik_field = shape.registers
+                facts = (kind, state[region_field] if region_field else None,
+                         state[nik_field] if nik_field else None)
+                self._new_streams.append((stream_id, *facts))
+                streams[stream_id] = facts
+            else:
+                facts = streams.get(stream_id) or self._stream(cur, stream_id)
+            kind, region_code, nik = facts
+            day = state[shape.effective] if shape.effective else None
+            if day is None:
+                effective_on = backdated = None
+            else:
+                effective_on = day.isoformat()
+                backdated = (state["timestamp"].astimezone(JAKARTA).date() - day).days
+            rows.append(
+                (position, stream_id, kind, state["originator_version"], shape.type,
+                 recorded_at, state["actor"], state["request_id"], state.get("reason"),
+                 state.get("reason_code"), nik, region_code, effective_on, backdated,
+                 shape.data(event)))
+            for agreement_id, agreement_region in self._concerned(
+                    event, cur, kind, stream_id, region_code, nik):
+                links.append((position, agreement_id, agreement_region))
 
-    def process(self, event: Any, cur: Cursor, position: int) -> None:
-        stream_id = str(event.originator_id)
-        self._register_stream(event, cur, stream_id)
-        kind, region_code, nik = self._stream(cur, stream_id)
-        effective_on = effective_date(event)
-        backdated = (None if effective_on is None
-                     else (event.timestamp.astimezone(JAKARTA).date() - effective_on).days)
-        self._rows.append(
-            (position, stream_id, kind, event.originator_version, event.type,
-             utc_iso(event.timestamp), event.actor, event.request_id,
-             getattr(event, "reason", None), getattr(event, "reason_code", None), nik,
-             region_code, effective_on.isoformat() if effective_on else None, backdated,
-             json.dumps(business_data(event), ensure_ascii=False)))
-        for agreement_id in self._agreements_concerned(event, cur, kind, stream_id, nik):
-            self._links.append(
-                (position, agreement_id, self._stream(cur, agreement_id)[1] or ""))
-
-    def _register_stream(self, event: Any, cur: Cursor, stream_id: str) -> None:
-        known = {AgreementSigned: ("agreement", "region_code", None),
-                 WorkerRegistered: ("worker", None, "nik"),
-                 RegionRegistered: ("region", "region_code", None)}.get(type(event))
-        if known is None:
-            return
-        kind, region_field, nik_field = known
-        facts = (kind, getattr(event, region_field) if region_field else None,
-                 getattr(event, nik_field) if nik_field else None)
-        self._new_streams.append((stream_id, *facts))
-        self._streams[stream_id] = facts
-
-    def _agreements_concerned(self, event: Any, cur: Cursor, kind: str, stream_id: str,
-                              nik: str | None) -> list[str]:
+    def _concerned(self, event: Any, cur: Cursor, kind: str, stream_id: str,
+                   region_code: str | None, nik: str | None) -> list[tuple[str, str]]:
+        """(agreement_id, its region) of each agreement the event concerns."""
         if kind == "agreement":
-            related = [str(event.child_id)] if isinstance(event, ChildQuotaAllocated) else []
-            return [stream_id, *related]
-        if kind == "worker" and getattr(event, "agreement_id", None) is not None:
-            return [str(event.agreement_id)]
+            if isinstance(event, ChildQuotaAllocated):
+                child = self._link(cur, event.child_id)
+                return [(stream_id, region_code or "")] + (
+                    [child] if child[0] != stream_id else [])
+            return [(stream_id, region_code or "")]
+        agreement_id = event.__dict__.get("agreement_id")
+        if kind == "worker" and agreement_id is not None:
+            return [self._link(cur, agreement_id)]
         if isinstance(event, WorkerCorrected):
             # A correction of the worker concerns every agreement of theirs.
             self.end_batch(cur)  # what this reads may still be buffered
+            self.need_indexes(cur)
             rows = cur.execute(
                 "SELECT DISTINCT l.agreement_id FROM rm_history_links l "
                 "JOIN rm_history h ON h.position = l.position WHERE h.nik = ?",
                 (nik,)).fetchall()
-            return [r[0] for r in rows]
+            return [(row[0], (self._streams.get(row[0]) or self._stream(cur, row[0]))[1] or "")
+                    for row in rows]
         return []
+
+    def _link(self, cur: Cursor, agreement_id: Any) -> tuple[str, str]:
+        """(agreement_id, its region): looked up once per batch and agreement."""
+        link = self._link_of.get(agreement_id)
+        if link is None:
+            key = str(agreement_id)
+            facts = self._streams.get(key) or self._stream(cur, key)
+            link = (key, facts[1] or "")
+            if facts[0] != "unknown":
+                self._link_of[agreement_id] = link
+        return link

@@ -2,26 +2,34 @@
 
 `catch_up()` runs in request handlers (so a read sees every write committed
 before it started) and in the background process `registry serve` starts (so
-they rarely have to wait). Each batch holds a lock on the projection's
-position row: concurrent catch-ups take turns and never apply an event twice.
+they rarely have to wait). Each batch reads a page of the log once, decodes
+each event once, and applies it to every read model at that position, in one
+transaction holding their position rows: concurrent catch-ups take turns and
+never apply an event twice.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from typing import Any
 
 from projections.agreements import AgreementsProjection
-from projections.base import Projection
+from projections.base import Batch, Projection
 from projections.coverage import CoverageProjection
 from projections.coverage_queries import active_in_term
 from projections.history import HistoryProjection
+from registry.dates import utc_iso
 from registry.db import Cursor, SqlStore
 
 log = logging.getLogger(__name__)
 
 BATCH = 1000
+BULK = 10 * BATCH  # a lag from which a catch-up is a bulk load
+CHECKPOINT_PAGES = 10_000  # about 40 MB of write-ahead log between checkpoints
+CACHE_KIB = -65_536  # a 64 MB page cache (negative: in KiB)
 
 POSITIONS_DDL = """CREATE TABLE IF NOT EXISTS projection_positions (
     name TEXT PRIMARY KEY,
@@ -30,6 +38,17 @@ POSITIONS_DDL = """CREATE TABLE IF NOT EXISTS projection_positions (
 
 def all_projections() -> list[Projection]:
     return [AgreementsProjection(), CoverageProjection(), HistoryProjection()]
+
+
+@dataclass(frozen=True)
+class Step:
+    """One batch: `events` read and decoded once, applied to `projections` read models."""
+
+    events: int
+    projections: int
+
+
+Keyed = Sequence[tuple[str, Projection]]  # (name of the position row, projection)
 
 
 class ProjectionRunner:
@@ -61,36 +80,80 @@ class ProjectionRunner:
 
     def catch_up(self, until: int | None = None,
                  progress: Callable[[int], None] | None = None) -> int:
-        """Apply every event up to `until` (default: the head now). Returns events applied."""
-        head = self.app.head_position() if until is None else until
-        applied = 0
-        for index, projection in enumerate(self.projections):
-            while True:
-                done = self._batch(projection, head)
-                applied += done
-                if progress is not None and index == len(self.projections) - 1:
-                    progress(done)
-                if done == 0:
-                    break
-        return applied
+        """Apply every event up to `until` (default: the head now).
 
-    def _batch(self, projection: Projection, head: int) -> int:
-        with self.store.transaction(write=True) as cur:
-            position = self.lock_position(cur, projection.name)
-            if position >= head:
-                return 0
-            notifications = self.app.recorder.select_notifications(
-                start=position, limit=BATCH, stop=head, inclusive_of_start=False)
-            projection.start_batch()
-            for notification in notifications:
-                event = self.app.mapper.to_domain_event(notification)
-                projection.process(event, cur, notification.id)
-            if not notifications:
-                return 0
-            projection.end_batch(cur)
-            cur.execute("UPDATE projection_positions SET position = ? WHERE name = ?",
-                        (notifications[-1].id, projection.name))
-            return len(notifications)
+        Returns events applied, summed over the read models.
+        """
+        head = self.app.head_position() if until is None else until
+        low = min(self.positions().values(), default=head)
+        if low >= head:
+            return 0  # current: no need to queue for the write lock
+        keyed = [(p.name, p) for p in self.projections]
+        applied = 0
+        with bulk_settings(self.store) if head - low >= BULK else nullcontext():
+            while True:
+                with self.store.transaction(write=True) as cur:
+                    step = self.advance(cur, keyed, head, BATCH)
+                if step is None:
+                    return applied
+                applied += step.events * step.projections
+                if progress is not None:
+                    progress(step.events)
+
+    def read(self, start: int, stop: int, limit: int) -> Batch:
+        """The events after `start`, up to `stop` and `limit` many, each decoded once."""
+        notifications = self.app.recorder.select_notifications(
+            start=start, limit=limit, stop=stop, inclusive_of_start=False)
+        decode = self.app.mapper.to_domain_event
+        return [(n.id, event, utc_iso(event.timestamp))
+                for n, event in zip(notifications, map(decode, notifications), strict=True)]
+
+    def advance(self, cur: Cursor, keyed: Keyed, head: int, limit: int,
+                view: Callable[[Cursor], Cursor] | None = None) -> Step | None:
+        """In the caller's write transaction, move the read models furthest behind
+        by up to `limit` events, reading and decoding each event once for all of
+        them. None when every one is at `head`.
+
+        The position rows stay locked until the transaction ends: concurrent
+        catch-ups take turns and never apply an event twice. Read models at
+        different positions (after a partial rebuild) are not mixed: the
+        laggards go first, up to the next position, and join the others there.
+        """
+        positions = self.lock_positions(cur, [key for key, _ in keyed])
+        low = min(positions.values(), default=head)
+        if low >= head:
+            return None
+        group = [(key, p) for key, p in keyed if positions[key] == low]
+        stop = min([head, *(pos for pos in positions.values() if pos > low)])
+        batch = self.read(low, stop, limit)
+        if batch:
+            target = cur if view is None else view(cur)
+            for _, projection in group:
+                projection.apply(batch, target)
+            reached = batch[-1][0]
+        elif stop < head:
+            reached = stop  # nothing up to the others' position: join them there
+        else:
+            return None
+        names = [key for key, _ in group]
+        cur.execute("UPDATE projection_positions SET position = ? "  # noqa: S608
+                    f"WHERE name IN ({', '.join('?' for _ in names)})", (reached, *names))
+        return Step(len(batch), len(group))
+
+    def lock_positions(self, cur: Cursor, names: Sequence[str]) -> dict[str, int]:
+        """The positions of `names`, locked for this transaction (SQLite's write
+        transaction locks everything); a missing row is created at 0."""
+        # Always in name order: two transactions locking overlapping sets cannot deadlock.
+        lock = " ORDER BY name FOR UPDATE" if self.store.engine == "postgresql" else ""
+        marks = ", ".join("?" for _ in names)
+        found = dict(cur.execute(
+            "SELECT name, position FROM projection_positions "  # noqa: S608
+            f"WHERE name IN ({marks}){lock}", tuple(names)).fetchall())
+        for name in sorted(set(names) - set(found)):
+            cur.execute("INSERT INTO projection_positions (name, position) VALUES (?, 0) "
+                        "ON CONFLICT (name) DO NOTHING", (name,))
+            found[name] = self.lock_position(cur, name)
+        return {name: int(found[name]) for name in names}
 
     def lock_position(self, cur: Cursor, name: str) -> int:
         lock = " FOR UPDATE" if self.store.engine == "postgresql" else ""
@@ -98,6 +161,31 @@ class ProjectionRunner:
             "SELECT position FROM projection_positions WHERE name = ?" + lock, (name,)
         ).fetchone()
         return int(row[0]) if row else 0
+
+
+@contextmanager
+def bulk_settings(store: SqlStore) -> Iterator[None]:
+    """SQLite settings of this thread's connection for a bulk load, restored after it.
+
+    The write-ahead log is copied into the database every 1,000 pages by
+    default: the pages a load keeps appending to would be copied (and synced)
+    over and over. Index pages (and an index build's sort) want more than
+    the default 2 MB of page cache.
+    """
+    if store.engine != "sqlite":
+        yield
+        return
+    settings = {"wal_autocheckpoint": CHECKPOINT_PAGES, "cache_size": CACHE_KIB}
+    with store.transaction() as cur:
+        before = {name: int(cur.execute(f"PRAGMA {name}").fetchone()[0]) for name in settings}
+        for name, value in settings.items():
+            cur.execute(f"PRAGMA {name} = {value}")
+    try:
+        yield
+    finally:
+        with store.transaction() as cur:
+            for name, value in before.items():
+                cur.execute(f"PRAGMA {name} = {value}")
 
 
 class ProjectedRoster:
