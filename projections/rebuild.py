@@ -10,6 +10,7 @@ place, index them, and take over the shadow position.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 
@@ -22,7 +23,9 @@ BATCH = 1000  # events per transaction: bigger ones measured no faster
 _LIVE_NAME = re.compile(r"\brm_(\w+)")
 
 
+@functools.lru_cache(maxsize=1024)
 def shadow_name(name: str) -> str:
+    # Cached: a rebuild sends the same few statements thousands of times.
     return _LIVE_NAME.sub(lambda m: SHADOW + m.group(1), name)
 
 
