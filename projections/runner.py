@@ -84,8 +84,10 @@ class ProjectionRunner:
 
         Returns events applied, summed over the read models.
         """
-        head = self.app.head_position() if until is None else until
-        low = min(self.positions().values(), default=head)
+        if until is None:
+            head, low = self._head_and_lowest()
+        else:
+            head, low = until, min(self.positions().values(), default=until)
         if low >= head:
             return 0  # current: no need to queue for the write lock
         keyed = [(p.name, p) for p in self.projections]
@@ -99,6 +101,21 @@ class ProjectionRunner:
                 applied += step.events * step.projections
                 if progress is not None:
                     progress(step.events)
+
+    def _head_and_lowest(self) -> tuple[int, int]:
+        """The log's head and the lowest read-model position, in one query: every
+        read asks this first, and almost always learns it has nothing to do."""
+        events = self.app.recorder.events_table_name
+        position = "rowid" if self.store.engine == "sqlite" else "notification_id"
+        names = [p.name for p in self.projections]
+        with self.store.transaction() as cur:
+            head, low, known = cur.execute(
+                f"SELECT (SELECT MAX({position}) FROM {events}), "  # noqa: S608
+                "MIN(position), COUNT(*) FROM projection_positions "
+                f"WHERE name IN ({', '.join('?' for _ in names)})", names).fetchone()
+        head = int(head or 0)
+        # A read model without a position row has applied nothing.
+        return head, (int(low) if low is not None and known == len(names) else 0)
 
     def read(self, start: int, stop: int, limit: int) -> Batch:
         """The events after `start`, up to `stop` and `limit` many, each decoded once."""
