@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from registry.bootstrap import Registry
-from registry.config import Database, Settings
+from registry.config import ConfigurationError, Database, Settings
 from registry.db import ensure_schema
 
 REGISTRY = str(Path(sys.executable).with_name("registry"))
@@ -63,7 +63,12 @@ def fresh_store(engine: str, postgres_url: str) -> Iterator[Store]:
     else:
         schema = "bench_" + uuid.uuid4().hex[:12]
         base = postgres_url.split("?", 1)[0]
-        database = Database.from_url(base)
+        try:
+            database = Database.from_url(base)
+        except ConfigurationError as e:
+            raise BenchError(f"--postgres-url: {e}") from None
+        if database.engine != "postgresql":
+            raise BenchError(f"--postgres-url must be a postgresql:// URL, not {base!r}")
 
         def drop() -> None:
             import psycopg
@@ -72,7 +77,10 @@ def fresh_store(engine: str, postgres_url: str) -> Iterator[Store]:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
         store = Store(f"{base}?schema={schema}", "postgresql", drop)
-        ensure_schema(Database.from_url(store.url))
+        try:
+            ensure_schema(Database.from_url(store.url))
+        except Exception as e:  # noqa: BLE001 - any reason the server cannot be used
+            raise BenchError(f"cannot use PostgreSQL at {base}: {e}") from None
     try:
         yield store
     finally:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from click.testing import CliRunner
+
 from registry import bench, nik
 from registry.bench import workload
+from registry.cli import main
 
 
 def test_bench_workers_have_distinct_niks_that_match_their_details() -> None:
@@ -40,3 +43,18 @@ def test_the_table_names_each_missed_target() -> None:
     assert len(missed) == 2
     assert "library rate" in missed[0] and "p99" in missed[1]
 
+
+
+def test_bench_says_plainly_when_postgresql_cannot_be_reached() -> None:
+    result = CliRunner().invoke(main, ["bench", "--quick", "--engine", "postgresql",
+                                       "--postgres-url", "postgresql://nobody@127.0.0.1:1/x"])
+    assert result.exit_code == 1
+    assert "cannot use PostgreSQL at postgresql://nobody@127.0.0.1:1/x" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bench_refuses_a_sqlite_url_as_the_postgresql_server() -> None:
+    result = CliRunner().invoke(main, ["bench", "--engine", "postgresql",
+                                       "--postgres-url", "sqlite:///x.db"])
+    assert result.exit_code == 1
+    assert "must be a postgresql:// URL" in result.output
