@@ -70,7 +70,8 @@ class SqlStore:
 
             self._pool = ConnectionPool(
                 conninfo=database.conninfo(), min_size=1, max_size=8, open=True,
-                kwargs={"autocommit": False, "options": f"-c search_path={database.schema}"},
+                # Autocommit: a plain read is one round trip, not BEGIN, query, COMMIT.
+                kwargs={"autocommit": True, "options": f"-c search_path={database.schema}"},
                 timeout=30,
             )
 
@@ -85,8 +86,14 @@ class SqlStore:
         return conn
 
     @contextmanager
-    def transaction(self, *, write: bool = False) -> Iterator[Cursor]:
-        """One transaction; a write transaction on SQLite takes the write lock at once."""
+    def transaction(self, *, write: bool = False, snapshot: bool = False) -> Iterator[Cursor]:
+        """One transaction; a write transaction on SQLite takes the write lock at once.
+
+        On PostgreSQL a read (neither `write` nor `snapshot`) runs each statement
+        on its own, as READ COMMITTED would see it inside a transaction anyway;
+        `snapshot` opens a real transaction block, for SET TRANSACTION and
+        server-side cursors.
+        """
         if self.engine == "sqlite":
             if not write:
                 yield from self._sqlite_transaction("BEGIN")
@@ -95,6 +102,10 @@ class SqlStore:
                 yield from self._sqlite_transaction("BEGIN IMMEDIATE")
             return
         with self._pool.connection() as conn:
+            if not (write or snapshot):
+                with conn.cursor() as cur:
+                    yield Cursor(cur, "postgresql")
+                return
             with conn.transaction():
                 with conn.cursor() as cur:
                     yield Cursor(cur, "postgresql")

@@ -76,7 +76,7 @@ def check(app: Any, store: SqlStore,
 @contextmanager
 def _one_snapshot(store: SqlStore) -> Iterator[Any]:
     """One read transaction: the events, their links and the snapshots as of one moment."""
-    with store.transaction() as cur:
+    with store.transaction(snapshot=True) as cur:
         if store.engine == "postgresql":
             cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
         yield cur
