@@ -102,7 +102,9 @@ class AgreementsProjection(Projection):
         for agreement_id, doc in bulk.select_in(
                 cur, "SELECT id, doc FROM rm_agreements WHERE id IN (?)", sorted(wanted)):
             self._docs[agreement_id] = json.loads(doc)
-        super().apply(batch, cur)
+        # Not super().apply(): its start_batch() would forget what was just read.
+        self.handle(batch, cur)
+        self.end_batch(cur)
 
     @handles(AgreementSigned)
     def _signed(self, e: AgreementSigned, cur: Cursor, position: int,

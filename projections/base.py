@@ -92,12 +92,16 @@ class Projection:
     def apply(self, batch: Batch, cur: Cursor) -> None:
         """Apply a page of the log; the caller saves the position in the same transaction."""
         self.start_batch()
+        self.handle(batch, cur)
+        self.end_batch(cur)
+
+    def handle(self, batch: Batch, cur: Cursor) -> None:
+        """Each event of the page to its handler, if the read model has one."""
         handler = self.handler
         for position, event, recorded_at in batch:
             method = handler(type(event))
             if method is not None:
                 method(self, event, cur, position, recorded_at)
-        self.end_batch(cur)
 
     def process(self, event: Any, cur: Cursor, position: int) -> None:
         """Apply one event (outside `apply`, the caller brackets it with the batch hooks)."""

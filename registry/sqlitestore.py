@@ -7,7 +7,12 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
+from eventsourcing.sqlite import (
+    SQLiteAggregateRecorder,
+    SQLiteApplicationRecorder,
+    SQLiteCursor,
+    SQLiteFactory,
+)
 
 from registry import writelock
 from registry.chain import CHAIN_TABLE, GENESIS, links_for
@@ -48,5 +53,15 @@ class RegistrySQLiteRecorder(SQLiteApplicationRecorder):
         return positions
 
 
+class RegistrySQLiteSnapshotRecorder(SQLiteAggregateRecorder):
+    """Snapshots: written under the same queue for the write lock as the events."""
+
+    def insert_events(self, stored_events: Sequence[StoredEvent],
+                      **kwargs: Any) -> Sequence[int] | None:
+        with writelock.for_database(self.datastore.pool.db_name).held():
+            return super().insert_events(stored_events, **kwargs)
+
+
 class RegistrySQLiteFactory(SQLiteFactory):
     application_recorder_class = RegistrySQLiteRecorder
+    aggregate_recorder_class = RegistrySQLiteSnapshotRecorder

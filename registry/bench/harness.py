@@ -111,7 +111,12 @@ class Server:
         self.process = subprocess.Popen(
             [REGISTRY, "serve", "--port", str(self.port), "--workers", str(workers)],
             env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        self._wait_until_up()
+        try:
+            self._wait_until_up()
+        except BaseException:
+            # Its own session: Ctrl-C never reaches it, so it must be stopped here.
+            self.stop()
+            raise
 
     def _wait_until_up(self) -> None:
         deadline = time.monotonic() + 60
@@ -125,7 +130,6 @@ class Server:
             except OSError:
                 pass
             time.sleep(0.1)
-        self.stop()
         raise BenchError("registry serve did not answer /health within 60 s")
 
     def _log_text(self) -> str:
@@ -133,6 +137,8 @@ class Server:
         return self.log.read().decode(errors="replace")[-4000:]
 
     def stop(self) -> None:
+        if self.log.closed:
+            return
         if self.process.poll() is None:
             os.killpg(self.process.pid, signal.SIGTERM)
             try:
@@ -199,20 +205,21 @@ def hammer(port: int, token: str, clients: int, step: Callable[[int], Step],
            expect: int = 200) -> Load:
     """Run `clients` threads; client c calls `step(c)(client, i)` for i = 0, 1, ...
 
-    Each client stops after `requests` calls or after `seconds`, whichever is given.
+    Each client stops after `requests` calls or after `seconds`, whichever is
+    given. A wrong status or an exception in any client fails the whole run.
     """
     load = Load()
     lock = threading.Lock()
-    start_gate = threading.Barrier(clients + 1)
+    calls = [step(number) for number in range(clients)]
+    start_gate = threading.Barrier(clients + 1, timeout=60)
 
-    def run(number: int) -> None:
-        client = Client(port, token)
-        call = step(number)
+    def run(call: Step) -> None:
         mine: list[float] = []
-        start_gate.wait()
-        deadline = time.perf_counter() + (seconds or 0)
-        i = 0
+        client = Client(port, token)
         try:
+            start_gate.wait()
+            deadline = time.perf_counter() + (seconds or 0)
+            i = 0
             while (requests is not None and i < requests) or (
                     requests is None and time.perf_counter() < deadline):
                 began = time.perf_counter()
@@ -222,15 +229,22 @@ def hammer(port: int, token: str, clients: int, step: Callable[[int], Step],
                     with lock:
                         load.failures.append(f"HTTP {status}: {str(body)[:300]}")
                 i += 1
+        except Exception as e:  # noqa: BLE001 - reported as a failed run below
+            start_gate.abort()
+            with lock:
+                load.failures.append(f"{type(e).__name__}: {e}")
         finally:
             client.close()
             with lock:
                 load.latencies.extend(mine)
 
-    threads = [threading.Thread(target=run, args=(n,), daemon=True) for n in range(clients)]
+    threads = [threading.Thread(target=run, args=(call,), daemon=True) for call in calls]
     for thread in threads:
         thread.start()
-    start_gate.wait()
+    try:
+        start_gate.wait()
+    except threading.BrokenBarrierError:
+        pass  # a client failed before the start: its failure is reported below
     began = time.perf_counter()
     for thread in threads:
         thread.join()

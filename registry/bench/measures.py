@@ -99,8 +99,8 @@ def scale(store: Store, quick: bool, say: Say) -> dict[str, Any]:
             say(f"scale: filling the log to {target:,} events")
             next_worker = workload.grow(registry.app, target, first_worker=next_worker)
             registry.projections.catch_up()
-            niks = [workload.worker(i, workload.REGIONS[(i // 50_000) % len(workload.REGIONS)])
-                    ["nik"] for i in random.Random(target).sample(range(next_worker), 2000)]
+            niks = [workload.worker(i, workload.region_of(i))["nik"]
+                    for i in random.Random(target).sample(range(next_worker), 2000)]
             say(f"scale: coverage look-ups with {registry.app.head_position():,} events")
             with Server(store, workers=2) as server:
                 hammer(server.port, token, CLIENTS, lambda c: _lookups(niks, c), requests=20)

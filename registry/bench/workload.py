@@ -43,6 +43,14 @@ def workers(first: int, count: int, region_code: str = REGIONS[0]) -> list[dict[
     return [worker(i, region_code) for i in range(first, first + count)]
 
 
+AGREEMENT_QUOTA = 50_000
+
+
+def region_of(index: int) -> str:
+    """The region `grow` enrolls worker number `index` in (and makes its NIK in)."""
+    return REGIONS[(index // AGREEMENT_QUOTA) % len(REGIONS)]
+
+
 def agreement(number: str, quota: int, region_code: str = REGIONS[0]) -> dict[str, Any]:
     """A PKS as a regional government signs it, in the API's JSON shape."""
     return {
@@ -73,33 +81,31 @@ EVENTS_PER_BATCH_WORKER = 2  # WorkerRegistered and WorkerEnrolled
 
 
 def grow(app: RegistryApplication, target_events: int, *, first_worker: int = 0,
-         batch: int = 5000, agreement_quota: int = 50_000,
-         progress: Callable[[int], None] = lambda _n: None) -> int:
+         batch: int = 5000, progress: Callable[[int], None] = lambda _n: None) -> int:
     """Enroll new workers in batches until the log holds about `target_events`.
 
     Writes through the application service, as the API does, so the log holds
-    the same events a real registry would. Returns the next unused worker index.
+    the same events a real registry would. Worker number i is enrolled in
+    `region_of(i)`, under an agreement of that region. Returns the next unused
+    worker index.
     """
     ctx = Context(actor="bench")
     index = first_worker
     agreement_id: UUID | None = None
-    room = 0
     while app.head_position() < target_events:
-        if room == 0:
-            number = f"PKS/BENCH/{index // agreement_quota:05d}/{index}"
-            region = REGIONS[(index // agreement_quota) % len(REGIONS)]
-            agreement_id = app.sign_agreement(
-                ctx, **_agreement_fields(agreement(number, agreement_quota, region))).agreement.id
-            room = agreement_quota
+        if agreement_id is None or index % AGREEMENT_QUOTA == 0:
+            region = region_of(index)
+            payload = agreement(f"PKS/BENCH/{index // AGREEMENT_QUOTA:05d}/{index}",
+                                AGREEMENT_QUOTA, region)
+            agreement_id = app.sign_agreement(ctx, **_agreement_fields(payload)).agreement.id
         left = (target_events - app.head_position()) // EVENTS_PER_BATCH_WORKER
-        count = max(1, min(batch, room, left))
-        region = REGIONS[(index // agreement_quota) % len(REGIONS)]
-        assert agreement_id is not None
-        outcome = app.enroll_workers(ctx, agreement_id, _requests(workers(index, count, region)))
+        # Never across a region's boundary: every worker's NIK is in its region.
+        count = max(1, min(batch, AGREEMENT_QUOTA - index % AGREEMENT_QUOTA, left))
+        outcome = app.enroll_workers(
+            ctx, agreement_id, _requests(workers(index, count, region_of(index))))
         if not outcome.written:
             errors = [r.error for r in outcome.results if r.error][:3]
             raise RuntimeError(f"the benchmark's own batch was refused: {errors}")
         index += count
-        room -= count
         progress(app.head_position())
     return index
