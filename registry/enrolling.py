@@ -269,10 +269,7 @@ class EnrollmentUseCases:
     def _existing_workers(self, nik_set: set[str]) -> dict[str, Worker]:
         """The workers already registered; most of a big batch usually is not."""
         ids = {Worker.create_id(nik): nik for nik in nik_set}
-        if len(ids) == 1:
-            existing = set(ids)  # one worker: loading it answers the question
-        else:
-            existing = self.recorder.existing_originators(list(ids))
+        existing = self.recorder.existing_originators(list(ids))
         found = {}
         for worker_id in existing:
             try:
