@@ -217,6 +217,7 @@ def hammer(port: int, token: str, clients: int, step: Callable[[int], Step],
         mine: list[float] = []
         client = Client(port, token)
         try:
+            client.conn.connect()  # timed requests go over an open connection
             start_gate.wait()
             deadline = time.perf_counter() + (seconds or 0)
             i = 0

@@ -50,7 +50,7 @@ def bulk_and_traffic(store: Store, library_store: Store, quick: bool, say: Say) 
         figures.update(bulk_enroll_5000_s=registry_s, library_bulk_5000_s=library_s,
                        bulk_enroll_ratio=library_s / registry_s)
 
-        per_client = 100 if quick else 500
+        per_client = 250 if quick else 500
         say(f"single: {CLIENTS} clients x {per_client} single enrollments")
         agreements = [_sign(admin, f"PKS/BENCH/SINGLE/{c}", per_client, workload.REGIONS[c])
                       for c in range(CLIENTS)]
