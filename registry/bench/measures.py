@@ -104,9 +104,12 @@ def scale(store: Store, quick: bool, say: Say) -> dict[str, Any]:
             say(f"scale: coverage look-ups with {registry.app.head_position():,} events")
             with Server(store, workers=2) as server:
                 hammer(server.port, token, CLIENTS, lambda c: _lookups(niks, c), requests=20)
-                load = hammer(server.port, token, CLIENTS, lambda c: _lookups(niks, c),
-                              seconds=3.0 if quick else 5.0)
-            latencies[target] = load.percentile_ms(50)
+                # The better of two rounds: one stall of a shared machine must not
+                # pass for the cost of a bigger log.
+                latencies[target] = min(
+                    hammer(server.port, token, CLIENTS, lambda c: _lookups(niks, c),
+                           seconds=1.5 if quick else 3.0).percentile_ms(50)
+                    for _ in range(2))
         figures.update(scale_events_small=10_000, scale_events_large=large,
                        scale_p50_small_ms=latencies[10_000], scale_p50_large_ms=latencies[large],
                        scale_latency_ratio=latencies[large] / latencies[10_000])
