@@ -102,15 +102,23 @@ def _free_port() -> int:
 
 
 class Server:
-    """`registry serve --workers N` as a user starts it, on the given store."""
+    """`registry serve --workers N` as a user starts it, on the given database.
 
-    def __init__(self, store: Store, workers: int = 2) -> None:
+    In its own session (so a signal to this process never reaches it, and it
+    is stopped as a group); its output goes to `folder/serve-PORT.log`, or to
+    a temporary file. The end-to-end tests start theirs with this too.
+    """
+
+    def __init__(self, database_url: str, workers: int = 2, folder: Path | None = None) -> None:
         self.port = _free_port()
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
-        env = {**os.environ, "REGISTRY_DATABASE_URL": store.url, "REGISTRY_LOG_LEVEL": "WARNING"}
+        self.log = (open(folder / f"serve-{self.port}.log", "w+b")  # noqa: SIM115 - stop()
+                    if folder is not None else tempfile.TemporaryFile())
+        self.env = {**os.environ, "REGISTRY_DATABASE_URL": database_url,
+                    "REGISTRY_LOG_LEVEL": "WARNING"}
         self.process = subprocess.Popen(
             [REGISTRY, "serve", "--port", str(self.port), "--workers", str(workers)],
-            env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            env=self.env, cwd=folder, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True)
         try:
             self._wait_until_up()
         except BaseException:
@@ -123,12 +131,14 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise BenchError("registry serve stopped at start:\n" + self._log_text())
+            probe = Client(self.port)
             try:
-                status, _ = Client(self.port).get("/health")
-                if status == 200:
+                if probe.get("/health")[0] == 200:
                     return
             except OSError:
                 pass
+            finally:
+                probe.close()
             time.sleep(0.1)
         raise BenchError("registry serve did not answer /health within 60 s")
 

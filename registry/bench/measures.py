@@ -29,7 +29,7 @@ def bulk_and_traffic(store: Store, library_store: Store, quick: bool, say: Say) 
     from 8 clients, then coverage look-ups against /health."""
     token = admin_token(store)
     figures: dict[str, Any] = {}
-    with Server(store, workers=2) as server:
+    with Server(store.url, workers=2) as server:
         admin = Client(server.port, token)
         # Warm each worker process up (imports, first connections) as a running service is.
         warm = _sign(admin, "PKS/BENCH/WARM", 100)
@@ -102,7 +102,7 @@ def scale(store: Store, quick: bool, say: Say) -> dict[str, Any]:
             niks = [workload.worker(i, workload.region_of(i))["nik"]
                     for i in random.Random(target).sample(range(next_worker), 2000)]
             say(f"scale: coverage look-ups with {registry.app.head_position():,} events")
-            with Server(store, workers=2) as server:
+            with Server(store.url, workers=2) as server:
                 hammer(server.port, token, CLIENTS, lambda c: _lookups(niks, c), requests=20)
                 # The better of two rounds: one stall of a shared machine must not
                 # pass for the cost of a bigger log.

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,13 +11,9 @@ from typing import Any
 import pytest
 import requests
 
+from registry.bench import harness
+
 REGISTRY = str(Path(sys.executable).with_name("registry"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def cli(env: dict[str, str], *args: str) -> str:
@@ -30,13 +22,12 @@ def cli(env: dict[str, str], *args: str) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-class Server:
-    def __init__(self, base: str, env: dict[str, str], process: subprocess.Popen[bytes],
-                 log: Any) -> None:
-        self.base = base
-        self.env = env
-        self.process = process
-        self.log = log
+class Server(harness.Server):
+    """The benchmark's `registry serve`, with what the tests ask of it."""
+
+    def __init__(self, database_url: str, folder: Path, workers: int = 2) -> None:
+        super().__init__(database_url, workers, folder)
+        self.base = f"http://127.0.0.1:{self.port}"
         self.session = requests.Session()
 
     def token(self, role: str = "admin", name: str = "e2e-admin", *regions: str) -> str:
@@ -50,40 +41,12 @@ class Server:
 
 
 def start_server(database_url: str, cwd: Path, workers: int = 2) -> Server:
-    port = free_port()
-    env = {**os.environ, "REGISTRY_DATABASE_URL": database_url, "REGISTRY_LOG_LEVEL": "WARNING"}
-    log = open(cwd / f"serve-{port}.log", "wb")  # noqa: SIM115 - closed with the process
-    process = subprocess.Popen(
-        [REGISTRY, "serve", "--port", str(port), "--workers", str(workers)],
-        env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    server = Server(base, env, process, log)
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log.close()
-            raise RuntimeError((cwd / f"serve-{port}.log").read_text())
-        try:
-            if requests.get(base + "/health", timeout=1).status_code == 200:
-                return server
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.1)
-    stop_server(server)
-    raise RuntimeError("registry serve did not answer /health within 30 s")
+    return Server(database_url, cwd, workers)
 
 
 def stop_server(server: Server) -> None:
-    process = server.process
     server.session.close()
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    server.log.close()
+    server.stop()
 
 
 @pytest.fixture

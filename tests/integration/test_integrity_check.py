@@ -8,44 +8,18 @@ from datetime import date
 import pytest
 
 from registry import integrity
-from registry import nik as niks
-from registry.chain import CHAIN_TABLE, verify
-from registry.context import Context
-from registry.enrolling import EnrollmentRequest
-from registry.enrollment import Details
-from tests.conftest import labusel_pks
-
-CTX = Context("tester")
+from registry.chain import verify
+from tests.integration.tampering import CTX, sign_and_enroll_three, sql
 
 
 @pytest.fixture
 def log(registry):
     """A signing, a batch of three workers and three amendments; the agreement's id."""
-    fields = dict(labusel_pks())
-    for key in ("signed_on", "starts_on", "ends_on"):
-        fields[key] = date.fromisoformat(fields[key])
-    agreement = registry.app.sign_agreement(CTX, **fields).agreement
-    registry.app.enroll_workers(CTX, agreement.id, [
-        EnrollmentRequest(nik=niks.make("12.22", 1, date(1970, 1, 1), "M", i),
-                          details=Details(name=f"W{i}", occupation="petani"),
-                          starts_on=date(2022, 10, 1), row=i) for i in range(3)])
+    agreement = sign_and_enroll_three(registry)
     for n in range(3):
         registry.app.amend_agreement(CTX, agreement.id, effective_on=date(2022, 11, 1),
                                      reason=f"revisi {n}", title=f"Judul {n}")
     return registry, agreement.id
-
-
-def sql(registry, statement: str, params: tuple = ()) -> list:
-    events = registry.app.recorder.events_table_name
-    snapshots = registry.app.snapshots.recorder.events_table_name
-    position = "rowid" if registry.store.engine == "sqlite" else "notification_id"
-    with registry.store.transaction(write=True) as cur:
-        cur.execute(statement.format(events=events, snapshots=snapshots, pos=position,
-                                     chain=CHAIN_TABLE), params)
-        try:
-            return cur.fetchall()
-        except Exception:  # noqa: BLE001 - statements without rows
-            return []
 
 
 def plain(registry, expect_head=None):

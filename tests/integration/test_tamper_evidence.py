@@ -8,40 +8,15 @@ from uuid import UUID
 import pytest
 
 from registry import integrity
-from registry import nik as niks
-from registry.chain import CHAIN_TABLE
-from registry.context import Context
-from registry.enrolling import EnrollmentRequest
-from registry.enrollment import Details
-from tests.conftest import labusel_pks
-
-CTX = Context("tester")
+from tests.integration.tampering import CTX, sign_and_enroll_three, sql
 
 
 @pytest.fixture
 def log(registry):
     """A small log: a signing and a batch of three workers (8 events)."""
-    fields = dict(labusel_pks())
-    for key in ("signed_on", "starts_on", "ends_on"):
-        fields[key] = date.fromisoformat(fields[key])
-    agreement = registry.app.sign_agreement(CTX, **fields).agreement
-    registry.app.enroll_workers(CTX, agreement.id, [
-        EnrollmentRequest(nik=niks.make("12.22", 1, date(1970, 1, 1), "M", i),
-                          details=Details(name=f"W{i}", occupation="petani"),
-                          starts_on=date(2022, 10, 1), row=i) for i in range(3)])
+    sign_and_enroll_three(registry)
     assert registry.app.head_position() == 8
     return registry
-
-
-def sql(registry, statement: str, params: tuple = ()) -> list:
-    events = registry.app.recorder.events_table_name
-    position = "rowid" if registry.store.engine == "sqlite" else "notification_id"
-    with registry.store.transaction(write=True) as cur:
-        cur.execute(statement.format(events=events, pos=position, chain=CHAIN_TABLE), params)
-        try:
-            return cur.fetchall()
-        except Exception:  # noqa: BLE001 - statements without rows
-            return []
 
 
 def state_of(registry, position: int) -> bytes:
