@@ -73,10 +73,10 @@ class AgreementsProjection(Projection):
         self._terms: list[tuple[Any, ...]] = []
 
     def end_batch(self, cur: Cursor) -> None:
-        bulk.insert(cur, "rm_agreements", self.AGREEMENT_COLUMNS,
-                    [[*row, *_changing(self._docs[row[0]])] for row in self._new_rows.values()])
-        bulk.insert(cur, "rm_agreement_terms",
-                    ("agreement_id", "term_number", "starts_on", "ends_on"), self._terms)
+        cur.insert_rows("rm_agreements", self.AGREEMENT_COLUMNS,
+                        [[*row, *_changing(self._docs[row[0]])] for row in self._new_rows.values()])
+        cur.insert_rows("rm_agreement_terms",
+                        ("agreement_id", "term_number", "starts_on", "ends_on"), self._terms)
         if self._changed:
             self.need_indexes(cur)
         bulk.update(

@@ -124,12 +124,12 @@ class CoverageProjection(Projection):
     def _flush(self, cur: Cursor) -> None:
         if self._deaths or self._closed:
             self.need_indexes(cur)
-        bulk.insert(cur, "rm_workers", self.WORKER_COLUMNS, list(self._workers.values()))
+        cur.insert_rows("rm_workers", self.WORKER_COLUMNS, list(self._workers.values()))
         bulk.update(cur, "UPDATE rm_workers SET deceased_on = ? WHERE worker_id = ?",
                     "UPDATE rm_workers w SET deceased_on = v.day FROM "
                     "unnest(?::text[], ?::text[]) AS v(day, id) WHERE w.worker_id = v.id",
                     [(day, str(worker_id)) for worker_id, day in self._deaths.items()])
-        bulk.insert(cur, "rm_enrollments", ROW, self._new)
+        cur.insert_rows("rm_enrollments", ROW, self._new)
         bulk.update(cur, "UPDATE rm_enrollments SET valid_to = ? WHERE enrollment_id = ? "
                     "AND version = ?",
                     "UPDATE rm_enrollments e SET valid_to = v.since FROM "

@@ -175,11 +175,11 @@ class HistoryProjection(Projection):
             buffer.clear()
 
     def end_batch(self, cur: Cursor) -> None:
-        bulk.insert(cur, "rm_history_streams", ("stream_id", "kind", "region_code", "nik"),
-                    self._new_streams)
-        bulk.insert(cur, "rm_history", self.HISTORY_COLUMNS, self._rows)
-        bulk.insert(cur, "rm_history_links", ("position", "agreement_id", "region_code"),
-                    self._links)
+        cur.insert_rows("rm_history_streams", ("stream_id", "kind", "region_code", "nik"),
+                        self._new_streams)
+        cur.insert_rows("rm_history", self.HISTORY_COLUMNS, self._rows)
+        cur.insert_rows("rm_history_links", ("position", "agreement_id", "region_code"),
+                        self._links)
         self.start_batch()
 
     def clear(self, cur: Cursor) -> None:

@@ -11,10 +11,14 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain
 from typing import Any
 
 from registry import writelock
 from registry.config import Database
+
+COPY_FROM = 50  # below this many rows an INSERT is one round trip to COPY's two
+SQLITE_PARAMS = 30_000  # under SQLite's limit of 32,766 bound parameters
 
 
 class Cursor:
@@ -35,16 +39,33 @@ class Cursor:
         if rows:
             self._raw.executemany(self._sql(sql), [tuple(r) for r in rows])
 
-    def insert_rows(self, table: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]],
-                    *, chunk: int = 200, suffix: str = "") -> None:
-        """Insert many rows with multi-row VALUES statements: one round trip per chunk."""
+    @property
+    def engine(self) -> str:
+        return self._engine
+
+    def insert_rows(self, table: str, columns: Sequence[str],
+                    rows: Sequence[Sequence[Any]]) -> None:
+        """Insert many rows in few statements, the fastest way each engine offers.
+
+        PostgreSQL takes rows through COPY about ten times faster than through
+        multi-row INSERTs (which psycopg binds slowly); SQLite is fastest with
+        multi-row INSERTs of a few hundred rows.
+        """
+        if not rows:
+            return
+        names = ", ".join(columns)
+        if self._engine == "postgresql" and len(rows) >= COPY_FROM:
+            # Through _sql, where a subclass may rename tables, like every statement.
+            with self._raw.copy(self._sql(f"COPY {table} ({names}) FROM STDIN")) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
         one = "(" + ", ".join("?" for _ in columns) + ")"
+        chunk = max(1, min(500, SQLITE_PARAMS // len(columns)))
         for start in range(0, len(rows), chunk):
             part = rows[start:start + chunk]
-            self.execute(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES "  # noqa: S608
-                + ", ".join(one for _ in part) + suffix,
-                [value for row in part for value in row])
+            self.execute(f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608 - fixed names
+                         + ", ".join([one] * len(part)), tuple(chain.from_iterable(part)))
 
     def fetchone(self) -> tuple[Any, ...] | None:
         return self._raw.fetchone()
@@ -65,7 +86,9 @@ class SqlStore:
         self.engine = database.engine
         self._local = threading.local()
         self._pool: Any = None
-        if self.engine == "postgresql":
+        if self.engine == "sqlite":
+            self._write_lock = writelock.for_database(database.path)
+        else:
             from psycopg_pool import ConnectionPool
 
             self._pool = ConnectionPool(
@@ -98,7 +121,7 @@ class SqlStore:
             if not write:
                 yield from self._sqlite_transaction("BEGIN")
                 return
-            with writelock.for_database(self.database.path).held():
+            with self._write_lock.held():
                 yield from self._sqlite_transaction("BEGIN IMMEDIATE")
             return
         with self._pool.connection() as conn:

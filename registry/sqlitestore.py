@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID
@@ -18,7 +19,22 @@ from registry import writelock
 from registry.chain import CHAIN_TABLE, GENESIS, links_for
 
 
-class RegistrySQLiteRecorder(SQLiteApplicationRecorder):
+class _QueuedWrites:
+    """Saves wait their turn on the database's write lock (registry/writelock.py)."""
+
+    datastore: Any
+
+    @functools.cached_property
+    def _write_lock(self) -> writelock.WriteLock:
+        return writelock.for_database(self.datastore.pool.db_name)
+
+    def insert_events(self, stored_events: Sequence[StoredEvent],
+                      **kwargs: Any) -> Sequence[int] | None:
+        with self._write_lock.held():
+            return super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+
+
+class RegistrySQLiteRecorder(_QueuedWrites, SQLiteApplicationRecorder):
     def existing_originators(self, ids: Collection[UUID]) -> set[UUID]:
         """Which of `ids` have a stream: a query per 500 ids, not one per id."""
         found: set[UUID] = set()
@@ -36,11 +52,6 @@ class RegistrySQLiteRecorder(SQLiteApplicationRecorder):
                 f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} (position INTEGER PRIMARY KEY, "
                 "digest TEXT NOT NULL, hash TEXT NOT NULL)"]
 
-    def insert_events(self, stored_events: Sequence[StoredEvent],
-                      **kwargs: Any) -> Sequence[int] | None:
-        with writelock.for_database(self.datastore.pool.db_name).held():
-            return super().insert_events(stored_events, **kwargs)
-
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
         positions = super()._insert_events(c, stored_events, **kwargs)
@@ -53,13 +64,8 @@ class RegistrySQLiteRecorder(SQLiteApplicationRecorder):
         return positions
 
 
-class RegistrySQLiteSnapshotRecorder(SQLiteAggregateRecorder):
+class RegistrySQLiteSnapshotRecorder(_QueuedWrites, SQLiteAggregateRecorder):
     """Snapshots: written under the same queue for the write lock as the events."""
-
-    def insert_events(self, stored_events: Sequence[StoredEvent],
-                      **kwargs: Any) -> Sequence[int] | None:
-        with writelock.for_database(self.datastore.pool.db_name).held():
-            return super().insert_events(stored_events, **kwargs)
 
 
 class RegistrySQLiteFactory(SQLiteFactory):
