@@ -6,7 +6,6 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from registry.dates import utc_iso
 from registry.db import Cursor
 
 # (position, event, recorded_at) in log order: one decoded page of the log,
@@ -85,10 +84,6 @@ class Projection:
         found = (re.search(r"INDEX IF NOT EXISTS (\w+)", ddl) for ddl in self.indexes())
         return [m.group(1) for m in found if m]
 
-    def clear(self, cur: Cursor) -> None:
-        for table in self.table_names:
-            cur.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
-
     def apply(self, batch: Batch, cur: Cursor) -> None:
         """Apply a page of the log; the caller saves the position in the same transaction."""
         self.start_batch()
@@ -102,12 +97,6 @@ class Projection:
             method = handler(type(event))
             if method is not None:
                 method(self, event, cur, position, recorded_at)
-
-    def process(self, event: Any, cur: Cursor, position: int) -> None:
-        """Apply one event (outside `apply`, the caller brackets it with the batch hooks)."""
-        method = self.handler(type(event))
-        if method is not None:
-            method(self, event, cur, position, utc_iso(event.timestamp))
 
     def start_batch(self) -> None:
         """Forget anything buffered by a batch that did not commit."""

@@ -182,11 +182,6 @@ class HistoryProjection(Projection):
                         self._links)
         self.start_batch()
 
-    def clear(self, cur: Cursor) -> None:
-        super().clear(cur)
-        self._streams.clear()
-        self.start_batch()
-
     def apply(self, batch: Batch, cur: Cursor) -> None:
         self.start_batch()
         if len(self._streams) > self.MAX_STREAMS:
@@ -194,9 +189,6 @@ class HistoryProjection(Projection):
                              if facts[0] != "worker"}
         self._add(batch, cur)
         self.end_batch(cur)
-
-    def process(self, event: Any, cur: Cursor, position: int) -> None:
-        self._add([(position, event, utc_iso(event.timestamp))], cur)
 
     def _shape(self, cls: type) -> _Shape:
         shape = self._shapes.get(cls)
