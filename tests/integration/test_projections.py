@@ -77,13 +77,18 @@ def rows(registry: Registry) -> dict[str, list[str]]:
                 for projection in all_projections() for table in projection.table_names}
 
 
-def built_from_nothing(registry: Registry) -> None:
+def emptied(registry: Registry) -> None:
+    """Every read model dropped and created again, empty and at position 0."""
     with registry.store.transaction(write=True) as cur:
         for projection in registry.projections.projections:
             for table in projection.table_names:
                 cur.execute(f"DROP TABLE {table}")
         cur.execute("DELETE FROM projection_positions")
     registry.projections.create_tables()
+
+
+def built_from_nothing(registry: Registry) -> None:
+    emptied(registry)
     registry.projections.catch_up()
 
 
@@ -124,12 +129,7 @@ def test_read_models_at_different_positions_read_each_event_once(
     built_from_nothing_until = registry.app.head_position()
     # History at a third of the log, the other two at two thirds (a partial rebuild
     # or a read model added later leaves them so).
-    with registry.store.transaction(write=True) as cur:
-        for projection in registry.projections.projections:
-            for table in projection.table_names:
-                cur.execute(f"DROP TABLE {table}")
-        cur.execute("DELETE FROM projection_positions")
-    registry.projections.create_tables()
+    emptied(registry)
     third = built_from_nothing_until // 3
     ProjectionRunner(registry.app, registry.store, [HistoryProjection()]).catch_up(third)
     ProjectionRunner(registry.app, registry.store,
