@@ -29,6 +29,11 @@ def _read(query: Any, *args: Any, **kwargs: Any) -> Any:
         return query(cur, *args, **kwargs)
 
 
+def _trail(query: Any, *args: Any) -> Any:
+    """A history query: positions from the read model, bodies from the log."""
+    return _read(query, history_queries.EventLog.of(registry().app), *args)
+
+
 @blp.route("/agreements/<uuid:agreement_id>/history")
 class AgreementHistory(MethodView):
     @blp.arguments(PageArgs, location="query")
@@ -37,7 +42,7 @@ class AgreementHistory(MethodView):
     def get(self, args: dict[str, Any], agreement_id: UUID) -> dict[str, Any]:
         """The agreement's events and every event about it, in log order."""
         visible_agreement(agreement_id)
-        events, next_after = _read(history_queries.agreement_history, str(agreement_id),
+        events, next_after = _trail(history_queries.agreement_history, str(agreement_id),
                                    args["after"], args["limit"])
         return {"events": events, "next_after": next_after}
 
@@ -52,7 +57,7 @@ class WorkerHistory(MethodView):
         scopes = auth.principal().scopes
         if _read(coverage_queries.worker, nik, today(), scopes) is None:
             raise ApiProblem("not_found", f"no worker with NIK {niks.mask(nik)}")
-        events, next_after = _read(history_queries.worker_history, nik, scopes,
+        events, next_after = _trail(history_queries.worker_history, nik, scopes,
                                    args["after"], args["limit"])
         return {"events": events, "next_after": next_after}
 
@@ -64,7 +69,7 @@ class Events(MethodView):
     @with_problems
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The global log in position order (only the token's regions, if scoped)."""
-        events, next_after = _read(history_queries.global_log, auth.principal().scopes,
+        events, next_after = _trail(history_queries.global_log, auth.principal().scopes,
                                    args["after"], args["limit"])
         return {"events": events, "next_after": next_after}
 
@@ -80,7 +85,7 @@ class Backdated(MethodView):
         Flags those recorded after the worker's recorded death, or within the
         30 days before it.
         """
-        items, next_after = _read(history_queries.backdated, args["min_days"],
+        items, next_after = _trail(history_queries.backdated, args["min_days"],
                                   auth.principal().scopes, args["after"], args["limit"])
         return {"items": items, "next_after": next_after}
 

@@ -35,6 +35,7 @@ LIVE_SQL = "(a.terminated_on IS NULL OR ? <= a.terminated_on)"
 
 class AgreementsProjection(Projection):
     name = "agreements"
+    rebuild_cost = 0.1
     table_names = ("rm_agreement_terms", "rm_agreements")
     tables = (
         """CREATE TABLE IF NOT EXISTS rm_agreements (
@@ -92,7 +93,7 @@ class AgreementsProjection(Projection):
     def apply(self, batch: Batch, cur: Cursor) -> None:
         self.start_batch()
         signed, wanted = set(), set()
-        for _, event, _ in batch:
+        for _, event in batch:
             if type(event) is AgreementSigned:
                 signed.add(event.originator_id)
             elif self.handler(type(event)) is not None and event.originator_id not in signed:
@@ -107,8 +108,7 @@ class AgreementsProjection(Projection):
         self.end_batch(cur)
 
     @handles(AgreementSigned)
-    def _signed(self, e: AgreementSigned, cur: Cursor, position: int,
-                recorded_at: str) -> None:
+    def _signed(self, e: AgreementSigned, cur: Cursor, position: int) -> None:
         doc = {
             "id": str(e.originator_id),
             "agreement_number": e.agreement_number,
@@ -135,8 +135,7 @@ class AgreementsProjection(Projection):
         self._add_term(doc, e.starts_on, e.ends_on, e.quota, e.monthly_contribution_idr, 0)
 
     @handles(AgreementAmended)
-    def _amended(self, e: AgreementAmended, cur: Cursor, position: int,
-                 recorded_at: str) -> None:
+    def _amended(self, e: AgreementAmended, cur: Cursor, position: int) -> None:
         doc = self._load(cur, e)
         term = doc["terms"][e.term_number - 1]
         for field in ("quota", "monthly_contribution_idr"):
@@ -147,29 +146,26 @@ class AgreementsProjection(Projection):
                 doc[field] = getattr(e, field)
 
     @handles(AgreementRenewed)
-    def _renewed(self, e: AgreementRenewed, cur: Cursor, position: int,
-                 recorded_at: str) -> None:
+    def _renewed(self, e: AgreementRenewed, cur: Cursor, position: int) -> None:
         doc = self._load(cur, e)
         self._add_term(doc, e.starts_on, e.ends_on, e.quota, e.monthly_contribution_idr,
                        e.carried_over)
 
     @handles(AgreementTerminated)
-    def _terminated(self, e: AgreementTerminated, cur: Cursor, position: int,
-                    recorded_at: str) -> None:
+    def _terminated(self, e: AgreementTerminated, cur: Cursor, position: int) -> None:
         doc = self._load(cur, e)
         doc["terminated_on"] = e.ends_on.isoformat()
         doc["termination_reason"] = e.reason
 
     @handles(QuotaSlotsTaken, QuotaSlotsReleased)
     def _slots(self, e: QuotaSlotsTaken | QuotaSlotsReleased, cur: Cursor,
-               position: int, recorded_at: str) -> None:
+               position: int) -> None:
         doc = self._load(cur, e)
         sign = 1 if isinstance(e, QuotaSlotsTaken) else -1
         doc["terms"][e.term_number - 1]["enrolled"] += sign * e.count
 
     @handles(ChildQuotaAllocated)
-    def _allocated(self, e: ChildQuotaAllocated, cur: Cursor, position: int,
-                   recorded_at: str) -> None:
+    def _allocated(self, e: ChildQuotaAllocated, cur: Cursor, position: int) -> None:
         self._load(cur, e)
 
     def _load(self, cur: Cursor, e: Any) -> dict[str, Any]:

@@ -8,12 +8,11 @@ from typing import Any
 
 from registry.db import Cursor
 
-# (position, event, recorded_at) in log order: one decoded page of the log,
-# shared by every projection at the same position. `recorded_at` is the
-# event's timestamp as `utc_iso` writes it, worked out once for all of them.
-Batch = Sequence[tuple[int, Any, str]]
-# (projection, event, cursor, position, recorded_at)
-Handler = Callable[[Any, Any, Cursor, int, str], None]
+# (position, event) in log order: one decoded page of the log, shared by every
+# projection at the same position.
+Batch = Sequence[tuple[int, Any]]
+# (projection, event, cursor, position, ...): a projection may pass more
+Handler = Callable[..., None]
 
 
 def handles(*event_types: type) -> Callable[[Handler], Handler]:
@@ -30,6 +29,12 @@ class Projection:
     """A read model: its tables, and how each event changes them."""
 
     name: str = ""
+    # The shape of its tables: a new version (rows or columns that mean something
+    # else) makes `ProjectionRunner.create_tables` throw the old ones away.
+    version: int = 1
+    # What a rebuild spends on it per event, next to the others: how a rebuild in
+    # several processes shares them out (`projections.jobs`).
+    rebuild_cost: float = 1.0
     tables: tuple[str, ...] = ()  # CREATE TABLE / CREATE INDEX IF NOT EXISTS statements
     table_names: tuple[str, ...] = ()
     _handlers: dict[type, Handler] = {}
@@ -93,10 +98,10 @@ class Projection:
     def handle(self, batch: Batch, cur: Cursor) -> None:
         """Each event of the page to its handler, if the read model has one."""
         handler = self.handler
-        for position, event, recorded_at in batch:
+        for position, event in batch:
             method = handler(type(event))
             if method is not None:
-                method(self, event, cur, position, recorded_at)
+                method(self, event, cur, position)
 
     def start_batch(self) -> None:
         """Forget anything buffered by a batch that did not commit."""

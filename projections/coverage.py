@@ -146,11 +146,12 @@ class CoverageProjection(Projection):
         self.start_batch()
         handler = self.handler
         self._prefetch(batch, cur)
-        for index, (position, event, recorded_at) in enumerate(batch):
+        for index, (position, event) in enumerate(batch):
             method = handler(type(event))
             if method is None:
                 continue
-            method(self, event, cur, position, recorded_at)
+            # Every change is a version that starts at the event's record time.
+            method(self, event, cur, position, utc_iso(event.timestamp))
             if self._flushed:  # a change made in SQL: what was prefetched may be stale
                 self._flushed = False
                 self._prefetch(batch[index + 1:], cur)
@@ -160,7 +161,7 @@ class CoverageProjection(Projection):
         """Look up, in a few queries, the workers and enrollments the batch changes."""
         born, registered = set(), set(self._workers)
         enrollments, workers = set(), set()
-        for _, event, _ in batch:
+        for _, event in batch:
             kind = type(event)
             if kind is WorkerEnrolled:
                 born.add(event.enrollment_id)

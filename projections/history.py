@@ -1,51 +1,32 @@
-"""The history read model: every event, indexed by agreement, worker and region.
+"""The history read model: an index over the log, by agreement, worker and region.
 
 Answers the audit trail of an agreement and of a worker, and the global log
-filtered to a token's regions. One row per event (its metadata and business
-data), plus one link per agreement the event concerns: a correction of a
-worker concerns every agreement the worker was enrolled under.
+filtered to a token's regions. One row per event with what its queries filter
+on, plus one link per agreement the event concerns: a correction of a worker
+concerns every agreement the worker was enrolled under.
+
+The events themselves are not copied: a page of history reads their bodies
+from the event store by position (`projections/history_queries.py`). The log
+is the record auditors trust; a second copy of every worker's personal data
+would be one more place to keep in step and to erase from.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-from collections.abc import Callable
-from datetime import date, datetime
-from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
-from uuid import UUID
 
 from events import (
     AgreementSigned,
     ChildQuotaAllocated,
     RegionRegistered,
-    RegistryEvent,
     WorkerCorrected,
     WorkerRegistered,
 )
 from projections import bulk
 from projections.base import Batch, Projection
-from registry.dates import JAKARTA, utc_iso
+from registry.dates import JAKARTA
 from registry.db import Cursor
-
-METADATA = ("originator_id", "originator_version", "timestamp", "actor", "request_id",
-            "originator_topic", "reason")
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return utc_iso(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
-
 
 # The business date each kind of event takes effect on: what backdating is measured from.
 EFFECTIVE_FIELD = {
@@ -57,87 +38,38 @@ EFFECTIVE_FIELD = {
 }
 
 
-def effective_date(event: RegistryEvent) -> date | None:
-    name = EFFECTIVE_FIELD.get(event.type)
-    return getattr(event, name) if name else None
-
-
-def business_data(event: RegistryEvent) -> dict[str, Any]:
-    return {f.name: _plain(getattr(event, f.name)) for f in dataclasses.fields(event)
-            if f.name not in METADATA}
-
-
-def _json_default(value: Any) -> Any:
-    plain = _plain(value)
-    if plain is value:
-        raise TypeError(f"{type(value).__name__} is not JSON serializable")
-    return plain
-
-
-# `json.dumps(business_data(e), ensure_ascii=False)`, the same text, in one pass
-# of the C encoder, made once (`JSONEncoder.encode` makes one per call).
-_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_json_default)
-_encode = (c_make_encoder(None, _json_default, encode_basestring, None, ": ", ", ", False,
-                          False, True)
-           if c_make_encoder is not None else _ENCODER.iterencode)
-
-
-# What `_plain` makes of the values fields hold at the top level, without its
-# chain of isinstance checks.
-_CONVERT: dict[type, Callable[[Any], Any]] = {
-    date: date.isoformat, datetime: utc_iso, UUID: UUID.__str__}
-
-
+@dataclasses.dataclass(frozen=True)
 class _Shape:
     """What the history row needs of one event class, worked out once."""
 
-    def __init__(self, cls: type) -> None:
-        fields = [f for f in dataclasses.fields(cls) if f.name not in METADATA]
-        self.fields = tuple(f.name for f in fields)
-        # Fields that may hold a date or a UUID (the encoder's hook catches any other).
-        self.special = tuple(f.name for f in fields
-                             if any(word in str(f.type) for word in ("date", "UUID")))
-        self.effective = EFFECTIVE_FIELD.get(getattr(cls, "TOPIC", ""))
-        self.type = cls.TOPIC  # type: ignore[attr-defined]
-        self.registers = {AgreementSigned: ("agreement", "region_code", None),
-                          WorkerRegistered: ("worker", None, "nik"),
-                          RegionRegistered: ("region", "region_code", None)}.get(cls)
+    type: str
+    effective: str | None
+    # (stream kind, field of its region, field of its NIK) of a stream's first event
+    registers: tuple[str, str | None, str | None] | None
 
-    def data(self, event: Any) -> str:
-        """`business_data` as JSON text, the same text, at a third of the cost."""
-        state = event.__dict__
-        try:
-            data = {name: state[name] for name in self.fields}
-        except KeyError:
-            data = {name: getattr(event, name) for name in self.fields}
-        for name in self.special:
-            value = data[name]
-            convert = _CONVERT.get(type(value))
-            if convert is not None:
-                data[name] = convert(value)
-        return "".join(_encode(data, 0))
+    @classmethod
+    def of(cls, event_class: type) -> _Shape:
+        topic = event_class.TOPIC  # type: ignore[attr-defined]
+        return cls(topic, EFFECTIVE_FIELD.get(topic),
+                   {AgreementSigned: ("agreement", "region_code", None),
+                    WorkerRegistered: ("worker", None, "nik"),
+                    RegionRegistered: ("region", "region_code", None)}.get(event_class))
 
 
 class HistoryProjection(Projection):
     name = "history"
     table_names = ("rm_history_links", "rm_history", "rm_history_streams")
+    version = 2  # 2: the events' bodies are read from the log, not copied into rows
     tables = (
         """CREATE TABLE IF NOT EXISTS rm_history (
             position BIGINT PRIMARY KEY,
-            stream_id TEXT NOT NULL,
             stream_kind TEXT NOT NULL,
-            version INTEGER NOT NULL,
             type TEXT NOT NULL,
-            recorded_at TEXT NOT NULL,
-            actor TEXT NOT NULL,
-            request_id TEXT NOT NULL,
-            reason TEXT,
             reason_code TEXT,
             nik TEXT,
             region_code TEXT,
             effective_on TEXT,
-            backdated_days INTEGER,
-            data TEXT NOT NULL)""",
+            backdated_days INTEGER)""",
         """CREATE TABLE IF NOT EXISTS rm_history_links (
             position BIGINT NOT NULL,
             agreement_id TEXT NOT NULL,
@@ -153,9 +85,8 @@ class HistoryProjection(Projection):
         "CREATE INDEX IF NOT EXISTS rm_history_backdated ON rm_history (backdated_days)",
     )
 
-    HISTORY_COLUMNS = ("position", "stream_id", "stream_kind", "version", "type",
-                       "recorded_at", "actor", "request_id", "reason", "reason_code", "nik",
-                       "region_code", "effective_on", "backdated_days", "data")
+    HISTORY_COLUMNS = ("position", "stream_kind", "type", "reason_code", "nik", "region_code",
+                       "effective_on", "backdated_days")
     # What a stream is never changes once registered: kept across batches. Workers'
     # up to a bound (they come in the millions), agreements' and regions' always.
     MAX_STREAMS = 200_000
@@ -193,13 +124,13 @@ class HistoryProjection(Projection):
     def _shape(self, cls: type) -> _Shape:
         shape = self._shapes.get(cls)
         if shape is None:
-            shape = self._shapes[cls] = _Shape(cls)
+            shape = self._shapes[cls] = _Shape.of(cls)
         return shape
 
     def _prefetch(self, batch: Batch, cur: Cursor) -> list[str]:
         """The batch's stream ids; looks up in one query those registered in earlier batches."""
         known, registered, wanted, stream_ids = self._streams, set(), set(), []
-        for _, event, _ in batch:
+        for _, event in batch:
             stream_id = str(event.originator_id)
             stream_ids.append(stream_id)
             if stream_id in known or stream_id in registered:
@@ -229,7 +160,7 @@ class HistoryProjection(Projection):
     def _add(self, batch: Batch, cur: Cursor) -> None:
         # One loop with everything it uses in locals: this runs for every event.
         streams, shapes, rows, links = self._streams, self._shapes, self._rows, self._links
-        for (position, event, recorded_at), stream_id in zip(
+        for (position, event), stream_id in zip(
                 batch, self._prefetch(batch, cur), strict=True):
             shape = shapes.get(type(event)) or self._shape(type(event))
             state = event.__dict__
@@ -248,11 +179,8 @@ class HistoryProjection(Projection):
             else:
                 effective_on = day.isoformat()
                 backdated = (state["timestamp"].astimezone(JAKARTA).date() - day).days
-            rows.append(
-                (position, stream_id, kind, state["originator_version"], shape.type,
-                 recorded_at, state["actor"], state["request_id"], state.get("reason"),
-                 state.get("reason_code"), nik, region_code, effective_on, backdated,
-                 shape.data(event)))
+            rows.append((position, kind, shape.type, state.get("reason_code"), nik,
+                         region_code, effective_on, backdated))
             for agreement_id, agreement_region in self._concerned(
                     event, cur, kind, stream_id, region_code, nik):
                 links.append((position, agreement_id, agreement_region))

@@ -4,8 +4,8 @@ A rebuild writes into shadow tables (`rm_x` becomes `rmnext_x`) with a
 position of its own, so the API keeps answering from the live tables the
 whole time, and an interrupted rebuild resumes where it stopped. The shadow
 tables are loaded without keys or indexes. The switch is one transaction:
-apply the last events, drop the live tables, rename the shadow ones into
-place, index them, and take over the shadow position.
+drop the live tables, rename the shadow ones into place, index them, take
+over the shadow position, and apply the events written since.
 """
 
 from __future__ import annotations
@@ -39,7 +39,8 @@ class ShadowCursor(Cursor):
         return super()._sql(shadow_name(sql))
 
 
-def _key(projection: Projection) -> str:
+def rebuild_key(projection: Projection) -> str:
+    """The name of a rebuild's own position row."""
     return projection.name + "#rebuild"
 
 
@@ -53,7 +54,7 @@ class Rebuild:
         # Fresh instances: their in-memory caches must start empty.
         self.projections = [type(p)() for p in runner.projections
                             if not names or p.name in names]
-        self._keyed = [(_key(p), p) for p in self.projections]
+        self._keyed = [(rebuild_key(p), p) for p in self.projections]
 
     def remaining(self) -> int:
         """Events still to apply to the shadow tables (all of them for a new rebuild)."""
@@ -62,52 +63,70 @@ class Rebuild:
             return sum(head - self._position(cur, p) for p in self.projections)
 
     def run(self, progress: Callable[[int], None] = lambda _n: None,
-            max_batches: int | None = None) -> bool:
-        """Build, then switch. False if `max_batches` stopped it first (resume later)."""
-        self._prepare()
-        batches = 0
+            max_batches: int | None = None, jobs: int = 1) -> bool:
+        """Build, then switch. False if `max_batches` stopped it first (resume later).
+
+        With `jobs` > 1 the read models are built by that many processes at once,
+        each reading the log for its own share of them (see `projections.jobs`).
+        """
+        self.prepare()
         with bulk_settings(self.runner.store):
-            while True:
-                if max_batches is not None and batches >= max_batches:
-                    return False
-                head = self.runner.app.head_position()
-                with self.runner.store.transaction(write=True) as cur:
-                    step = self.runner.advance(cur, self._keyed, head, BATCH, ShadowCursor)
-                batches += 1
-                if step is None:
-                    break
-                progress(step.events * step.projections)
+            if jobs > 1 and len(self.projections) > 1 and max_batches is None:
+                from projections import jobs as parallel  # it builds on this module
+
+                parallel.build(self, jobs, progress)
+            elif not self.build(progress, max_batches):
+                return False
             self._switch(progress)
         return True
 
+    def build(self, progress: Callable[[int], None], max_batches: int | None = None,
+              until: int | None = None) -> bool:
+        """Load the shadow tables up to `until` (default: the head, as it moves).
+        False if `max_batches` stopped it first."""
+        runner, batches = self.runner, 0
+        while max_batches is None or batches < max_batches:
+            head = runner.app.head_position() if until is None else until
+            # The page is read and decoded before taking the write lock, which is
+            # then held only to apply it: rebuilds in other processes write meanwhile.
+            prefetched = runner.prefetch(self._keyed, head, BATCH)
+            if prefetched is None:
+                return True
+            with runner.store.transaction(write=True) as cur:
+                step = runner.advance(cur, self._keyed, head, BATCH, ShadowCursor, prefetched)
+            batches += 1
+            if step is not None:
+                progress(step.events * step.projections)
+        return False
+
     def _position(self, cur: Cursor, projection: Projection) -> int:
         row = cur.execute("SELECT position FROM projection_positions WHERE name = ?",
-                          (_key(projection),)).fetchone()
+                          (rebuild_key(projection),)).fetchone()
         return int(row[0]) if row else 0
 
-    def _prepare(self) -> None:
+    def prepare(self) -> None:
+        """Shadow tables for a new rebuild; for one resumed, what is loaded stays."""
         with self.runner.store.transaction(write=True) as cur:
             for projection in self.projections:
                 projection.deferred_indexes = True  # built by the switch, or when needed
                 if cur.execute("SELECT 1 FROM projection_positions WHERE name = ?",
-                               (_key(projection),)).fetchone():
+                               (rebuild_key(projection),)).fetchone():
                     continue  # resume
                 shadow = ShadowCursor(cur)
                 for table in projection.table_names:
                     shadow.execute(f"DROP TABLE IF EXISTS {table}")
                 projection.create_unkeyed_tables(shadow)
                 cur.execute("INSERT INTO projection_positions (name, position) VALUES (?, 0)",
-                            (_key(projection),))
+                            (rebuild_key(projection),))
 
     def _switch(self, progress: Callable[[int], None]) -> None:
+        """One transaction: the shadow tables become the live ones, indexed, then
+        take the events written since the load began."""
         runner = self.runner
         with runner.store.transaction(write=True) as cur:
             # Hold the live positions: catch-ups wait, then find the new tables.
             runner.lock_positions(cur, [name for p in self.projections
-                                        for name in (p.name, _key(p))])
-            head = runner.app.head_position()
-            while step := runner.advance(cur, self._keyed, head, BATCH, ShadowCursor):
-                progress(step.events * step.projections)
+                                        for name in (p.name, rebuild_key(p))])
             for projection in self.projections:
                 for table in projection.table_names:
                     cur.execute(f"DROP TABLE IF EXISTS {table}")
@@ -116,8 +135,16 @@ class Rebuild:
                 for index in projection.index_names():  # built mid-load, if any
                     cur.execute(f"DROP INDEX IF EXISTS {shadow_name(index)}")
                 projection.create_indexes(cur)
+                projection.deferred_indexes = False
                 cur.execute("UPDATE projection_positions SET position = "
                             "(SELECT position FROM projection_positions WHERE name = ?) "
-                            "WHERE name = ?", (_key(projection), projection.name))
+                            "WHERE name = ?", (rebuild_key(projection), projection.name))
                 cur.execute("DELETE FROM projection_positions WHERE name = ?",
-                            (_key(projection),))
+                            (rebuild_key(projection),))
+            # What was written during the load goes into the indexed tables, as a
+            # catch-up would, and in this transaction: no reader sees the tables
+            # behind the log they claim to be at.
+            live = [(p.name, p) for p in self.projections]
+            head = runner.app.head_position()
+            while step := runner.advance(cur, live, head, BATCH):
+                progress(step.events * step.projections)

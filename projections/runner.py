@@ -21,8 +21,7 @@ from projections.base import Batch, Projection
 from projections.coverage import CoverageProjection
 from projections.coverage_queries import active_in_term
 from projections.history import HistoryProjection
-from registry.dates import utc_iso
-from registry.db import Cursor, SqlStore
+from registry.db import Cursor, SqlStore, log_position
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +33,9 @@ CACHE_KIB = -65_536  # a 64 MB page cache (negative: in KiB)
 POSITIONS_DDL = """CREATE TABLE IF NOT EXISTS projection_positions (
     name TEXT PRIMARY KEY,
     position BIGINT NOT NULL)"""
+VERSIONS_DDL = """CREATE TABLE IF NOT EXISTS projection_versions (
+    name TEXT PRIMARY KEY,
+    version INTEGER NOT NULL)"""
 
 
 def all_projections() -> list[Projection]:
@@ -51,6 +53,30 @@ class Step:
 Keyed = Sequence[tuple[str, Projection]]  # (name of the position row, projection)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What a batch moves: the read models at the lowest position `low`, to `stop` at most."""
+
+    low: int
+    stop: int
+    group: tuple[tuple[str, Projection], ...]
+
+
+def plan(positions: dict[str, int], keyed: Keyed, head: int) -> Plan | None:
+    """The next batch for read models at `positions`; None when all are at `head`."""
+    low = min(positions.values(), default=head)
+    if low >= head:
+        return None
+    stop = min([head, *(pos for pos in positions.values() if pos > low)])
+    return Plan(low, stop, tuple((key, p) for key, p in keyed if positions[key] == low))
+
+
+@dataclass(frozen=True)
+class Prefetched:
+    plan: Plan
+    batch: Batch
+
+
 class ProjectionRunner:
     def __init__(self, app: Any, store: SqlStore,
                  projections: Sequence[Projection] | None = None) -> None:
@@ -59,14 +85,42 @@ class ProjectionRunner:
         self.projections = list(projections or all_projections())
         self.by_name = {p.name: p for p in self.projections}
 
-    def create_tables(self) -> None:
+    def create_tables(self) -> list[str]:
+        """Create what is missing. Returns the read models whose tables were built for
+        another version of them: those are emptied, to be built again from the log."""
+        outdated = []
         with self.store.transaction(write=True) as cur:
             cur.execute(POSITIONS_DDL)
+            cur.execute(VERSIONS_DDL)
+            built = dict(cur.execute("SELECT name, version FROM projection_versions").fetchall())
+            kept = {name for (name,) in cur.execute(
+                "SELECT name FROM projection_positions").fetchall()}
             for projection in self.projections:
+                # Tables from before versions were recorded are version 1.
+                version = built.get(projection.name, 1 if projection.name in kept else None)
+                if version is not None and version != projection.version:
+                    self._discard(cur, projection)
+                    outdated.append(projection.name)
                 projection.create_tables(cur)
                 cur.execute(
                     "INSERT INTO projection_positions (name, position) VALUES (?, 0) "
                     "ON CONFLICT (name) DO NOTHING", (projection.name,))
+                cur.execute(
+                    "INSERT INTO projection_versions (name, version) VALUES (?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+                    (projection.name, projection.version))
+        return outdated
+
+    @staticmethod
+    def _discard(cur: Cursor, projection: Projection) -> None:
+        """Drop the read model's tables, live and half-rebuilt, and its positions."""
+        from projections.rebuild import rebuild_key, shadow_name  # it builds on this module
+
+        for table in projection.table_names:
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
+            cur.execute(f"DROP TABLE IF EXISTS {shadow_name(table)}")
+        cur.execute("DELETE FROM projection_positions WHERE name IN (?, ?)",
+                    (projection.name, rebuild_key(projection)))
 
     def positions(self) -> dict[str, int]:
         with self.store.transaction() as cur:
@@ -106,7 +160,7 @@ class ProjectionRunner:
         """The log's head and the lowest read-model position, in one query: every
         read asks this first, and almost always learns it has nothing to do."""
         events = self.app.recorder.events_table_name
-        position = "rowid" if self.store.engine == "sqlite" else "notification_id"
+        position = log_position(self.store.engine)
         names = [p.name for p in self.projections]
         with self.store.transaction() as cur:
             head, low, known = cur.execute(
@@ -122,11 +176,11 @@ class ProjectionRunner:
         notifications = self.app.recorder.select_notifications(
             start=start, limit=limit, stop=stop, inclusive_of_start=False)
         decode = self.app.mapper.to_domain_event
-        return [(n.id, event, utc_iso(event.timestamp))
-                for n, event in zip(notifications, map(decode, notifications), strict=True)]
+        return [(n.id, decode(n)) for n in notifications]
 
     def advance(self, cur: Cursor, keyed: Keyed, head: int, limit: int,
-                view: Callable[[Cursor], Cursor] | None = None) -> Step | None:
+                view: Callable[[Cursor], Cursor] | None = None,
+                prefetched: Prefetched | None = None) -> Step | None:
         """In the caller's write transaction, move the read models furthest behind
         by up to `limit` events, reading and decoding each event once for all of
         them. None when every one is at `head`.
@@ -135,27 +189,41 @@ class ProjectionRunner:
         catch-ups take turns and never apply an event twice. Read models at
         different positions (after a partial rebuild) are not mixed: the
         laggards go first, up to the next position, and join the others there.
+        `prefetched` is a page read before the transaction began, used if it is
+        still the page to apply.
         """
-        positions = self.lock_positions(cur, [key for key, _ in keyed])
-        low = min(positions.values(), default=head)
-        if low >= head:
+        step = plan(self.lock_positions(cur, [key for key, _ in keyed]), keyed, head)
+        if step is None:
             return None
-        group = [(key, p) for key, p in keyed if positions[key] == low]
-        stop = min([head, *(pos for pos in positions.values() if pos > low)])
-        batch = self.read(low, stop, limit)
+        if prefetched is not None and prefetched.plan == step:
+            batch = prefetched.batch
+        else:
+            batch = self.read(step.low, step.stop, limit)
         if batch:
             target = cur if view is None else view(cur)
-            for _, projection in group:
+            for _, projection in step.group:
                 projection.apply(batch, target)
             reached = batch[-1][0]
-        elif stop < head:
-            reached = stop  # nothing up to the others' position: join them there
+        elif step.stop < head:
+            reached = step.stop  # nothing up to the others' position: join them there
         else:
             return None
-        names = [key for key, _ in group]
+        names = [key for key, _ in step.group]
         cur.execute("UPDATE projection_positions SET position = ? "  # noqa: S608
                     f"WHERE name IN ({', '.join('?' for _ in names)})", (reached, *names))
-        return Step(len(batch), len(group))
+        return Step(len(batch), len(step.group))
+
+    def prefetch(self, keyed: Keyed, head: int, limit: int) -> Prefetched | None:
+        """The page `advance` would apply next, read outside any write transaction
+        (so a writer that owns these positions holds the write lock only to apply
+        it). None when every one is at `head`."""
+        names = [key for key, _ in keyed]
+        with self.store.transaction() as cur:
+            found = dict(cur.execute(
+                "SELECT name, position FROM projection_positions "  # noqa: S608
+                f"WHERE name IN ({', '.join('?' for _ in names)})", names).fetchall())
+        step = plan({name: int(found.get(name, 0)) for name in names}, keyed, head)
+        return None if step is None else Prefetched(step, self.read(step.low, step.stop, limit))
 
     def lock_positions(self, cur: Cursor, names: Sequence[str]) -> dict[str, int]:
         """The positions of `names`, locked for this transaction (SQLite's write

@@ -6,15 +6,20 @@ PostgreSQL pools do not survive `fork()`.
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 from dataclasses import dataclass
 
+from projections.rebuild import Rebuild
 from projections.runner import ProjectedRoster, ProjectionRunner
 from registry.application import RegistryApplication
 from registry.config import Settings
 from registry.db import SqlStore, ensure_schema
 from registry.idempotency import IdempotencyStore
 from registry.tokens import TokenStore
+
+log = logging.getLogger("registry.projections")
 
 # Set by `registry serve` for the processes it starts, once the tables exist.
 TABLES_READY = "REGISTRY_TABLES_READY"
@@ -50,9 +55,31 @@ class Registry:
         if create_tables:
             registry.tokens.create_table()
             registry.idempotency.create_table()
-            registry.projections.create_tables()
+            outdated = registry.projections.create_tables()
+            if outdated:
+                rebuild_outdated(registry.projections, outdated)
         return registry
 
     def close(self) -> None:
         self.store.close()
         self.app.close()
+
+
+def rebuild_outdated(runner: ProjectionRunner, names: list[str]) -> None:
+    """Build again, from the log, read models this version of the registry keeps
+    in another shape (after an upgrade), before anything reads them."""
+    rebuild = Rebuild(runner, names)
+    total = rebuild.remaining()
+    log.warning("this version keeps read models in a new shape: rebuilding %s from %d events",
+                ", ".join(names), total)
+    began, done, said = time.monotonic(), 0, time.monotonic()
+
+    def progress(applied: int) -> None:
+        nonlocal done, said
+        done += applied
+        if time.monotonic() - said >= 5:
+            said = time.monotonic()
+            log.info("rebuilding %s: %d of %d events", ", ".join(names), done, total)
+
+    rebuild.run(progress)
+    log.warning("rebuilt %s in %.1f s", ", ".join(names), time.monotonic() - began)

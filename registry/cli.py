@@ -245,26 +245,38 @@ def export(out_path: Path | None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_(file: Path) -> None:
     """Load an export into an empty store of either engine, then rebuild read models."""
+    from projections.jobs import RebuildFailed, default_jobs
+    from projections.rebuild import Rebuild
     from registry import transfer
 
     with opened() as registry:
         events, head_position, head_hash = transfer.check_file(str(file))
         with click.progressbar(length=events, label="importing", file=sys.stderr) as bar:
             transfer.import_file(registry.app, registry.store, str(file), bar.update)
-        with click.progressbar(length=events, label="rebuilding read models",
-                               file=sys.stderr) as bar:
-            registry.projections.catch_up(progress=bar.update)
+        rebuild = Rebuild(registry.projections)
+        with click.progressbar(length=max(rebuild.remaining(), 1),
+                               label="building read models", file=sys.stderr) as bar:
+            try:
+                rebuild.run(bar.update, jobs=default_jobs())
+            except RebuildFailed as e:
+                raise click.ClickException(
+                    f"{e}; the events are imported: `registry replay` builds the read models"
+                ) from None
     click.echo(f"imported {events} events; head {head_position}:{head_hash}")
 
 
 @main.command()
 @click.option("--projection", "names", multiple=True, metavar="NAME",
               help="Rebuild only this read model (repeatable): agreements, coverage, history.")
-def replay(names: tuple[str, ...]) -> None:
+@click.option("--jobs", type=click.IntRange(1, 8), default=None,
+              help="Processes that share the work  [default: 2 on a machine with 2 or more "
+                   "cores, else 1]")
+def replay(names: tuple[str, ...], jobs: int | None) -> None:
     """Rebuild read models from the log beside the live ones, then switch.
 
     The API keeps answering meanwhile. If interrupted, run it again: it resumes.
     """
+    from projections.jobs import RebuildFailed, default_jobs
     from projections.rebuild import Rebuild
 
     with opened() as registry:
@@ -274,7 +286,10 @@ def replay(names: tuple[str, ...]) -> None:
             raise click.BadParameter(str(e), param_hint="--projection") from None
         with click.progressbar(length=max(job.remaining(), 1), label="replaying",
                                file=sys.stderr) as bar:
-            job.run(bar.update)
+            try:
+                job.run(bar.update, jobs=jobs or default_jobs())
+            except RebuildFailed as e:
+                raise click.ClickException(f"{e}; run `registry replay` again to resume") from None
         rebuilt = ", ".join(p.name for p in job.projections)
     click.echo(f"rebuilt {rebuilt}")
 

@@ -21,6 +21,11 @@ COPY_FROM = 50  # below this many rows an INSERT is one round trip to COPY's two
 SQLITE_PARAMS = 30_000  # under SQLite's limit of 32,766 bound parameters
 
 
+def log_position(engine: str) -> str:
+    """The event store's column that holds an event's position in the log."""
+    return "rowid" if engine == "sqlite" else "notification_id"
+
+
 class Cursor:
     """A thin cursor that speaks `?` placeholders on both engines."""
 

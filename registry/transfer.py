@@ -15,6 +15,7 @@ from typing import IO, Any
 from uuid import UUID
 
 from registry.chain import CHAIN_TABLE, GENESIS, canonical_id, digest, link
+from registry.db import log_position
 from registry.errors import RegistryError
 from registry.integrity import stored_events, stored_links
 
@@ -101,7 +102,7 @@ def import_file(app: Any, store: Any, path: str, progress: Progress = lambda _n:
 
 
 def _insert(cur: Any, table: str, rows: list[dict[str, Any]], sqlite: bool) -> int:
-    position_column = "rowid" if sqlite else "notification_id"
+    position_column = log_position(cur.engine)
     cur.insert_rows(table, (position_column, "originator_id", "originator_version", "topic",
                             "state"),
                     [(r["position"], UUID(r["stream"]).hex if sqlite else r["stream"],

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from projections.jobs import default_jobs
 from projections.rebuild import Rebuild
 from registry.bench import workload
 from registry.bench.baseline import library_bulk_save, library_decode
@@ -123,9 +124,10 @@ def _replay_and_verify(registry: Any, say: Say) -> dict[str, Any]:
     from registry import integrity
 
     events = registry.app.head_position()
-    say(f"replay: rebuilding every read model from {events:,} events")
+    jobs = default_jobs()
+    say(f"replay: rebuilding every read model from {events:,} events ({jobs} processes)")
     began = time.perf_counter()
-    Rebuild(registry.projections).run()
+    Rebuild(registry.projections).run(jobs=jobs)
     replay_s = time.perf_counter() - began
     say("replay: the library decoding the same log")
     decoded, decode_s = library_decode(registry.app)
@@ -137,5 +139,5 @@ def _replay_and_verify(registry: Any, say: Say) -> dict[str, Any]:
         raise BenchError(f"verify found the benchmark's own log broken: {report.as_dict()}")
     return {"replay_events": events, "replay_events_per_s": events / replay_s,
             "decode_events_per_s": decoded / decode_s,
-            "replay_ratio": (events / replay_s) / (decoded / decode_s),
+            "replay_ratio": (events / replay_s) / (decoded / decode_s), "replay_jobs": jobs,
             "verify_events_per_s": events / verify_s}

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from projections import rebuild as rebuilding
+from projections.jobs import RebuildFailed, shares
 from projections import runner as running
 from projections.agreements import AgreementsProjection
 from projections.coverage import CoverageProjection
@@ -190,3 +191,47 @@ def test_a_rebuilt_read_model_keeps_its_keys(registry, admin):
                         "SELECT stream_id, kind FROM rm_history_streams LIMIT 1")
     # And the next rebuild replaces it again (its indexes' names are free).
     assert Rebuild(registry.projections).run()
+
+
+def test_a_rebuild_shared_by_two_processes_gives_the_same_rows(registry, admin):
+    write_every_kind_of_event(admin)
+    registry.projections.catch_up()
+    as_they_came = rows(registry)
+    assert Rebuild(registry.projections).run(jobs=2)
+    assert rows(registry) == as_they_came
+    assert registry.projections.lag() == {"agreements": 0, "coverage": 0, "history": 0}
+
+
+class Unknown(AgreementsProjection):
+    """A read model only this process knows: another process asked to build it fails."""
+
+    name = "unknown"
+    rebuild_cost = 0.05
+    table_names = ("rm_unknown",)
+    tables = ("CREATE TABLE IF NOT EXISTS rm_unknown (id TEXT PRIMARY KEY)",)
+
+    def apply(self, batch: Any, cur: Any) -> None:
+        pass
+
+
+def test_a_process_of_a_shared_rebuild_that_fails_says_why_and_the_rebuild_resumes(
+        registry, admin):
+    write_every_kind_of_event(admin)
+    registry.projections.catch_up()
+    as_they_came = rows(registry)
+    runner = ProjectionRunner(registry.app, registry.store, [*all_projections(), Unknown()])
+    runner.create_tables()
+    assert shares(runner.projections, 2)[1] == ["history", "unknown"]
+    with pytest.raises(RebuildFailed, match="rebuilding history, unknown failed: .*unknown"):
+        Rebuild(runner).run(jobs=2)
+    # The live read models were never touched; run again, it resumes and switches.
+    assert rows(registry) == as_they_came
+    assert Rebuild(registry.projections).run()
+    assert rows(registry) == as_they_came
+
+
+def test_shares_of_a_rebuild_cost_about_the_same():
+    projections = all_projections()
+    assert shares(projections, 2) == [["coverage", "agreements"], ["history"]]
+    assert shares(projections, 1) == [["coverage", "history", "agreements"]]
+    assert sorted(map(len, shares(projections, 8))) == [1, 1, 1]

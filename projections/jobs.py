@@ -1,0 +1,160 @@
+"""A rebuild shared by processes, each building some of the read models.
+
+Each process reads and decodes the log for its own share of the read models,
+so on a machine with as many cores the rebuild takes about as long as its
+heaviest share instead of all of them one after the other. On SQLite they
+share the one write lock, which each holds only to apply a page it has
+already read and decoded (`Rebuild.build`). This process builds the first
+share itself while new processes build the others.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import queue as queues
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from projections.base import Projection
+from projections.rebuild import Rebuild
+from projections.runner import bulk_settings
+from registry.config import Database
+
+WAIT_SECONDS = 0.5
+
+
+class RebuildFailed(RuntimeError):
+    """A process building a share of the read models failed; run the rebuild again to resume."""
+
+
+def default_jobs() -> int:
+    """Processes a rebuild uses unless told: two where there are two cores.
+
+    More would not help much: two shares (history; coverage and agreements)
+    cost about the same.
+    """
+    return min(2, os.cpu_count() or 1)
+
+
+def shares(projections: Sequence[Projection], jobs: int) -> list[list[str]]:
+    """The read models' names dealt into at most `jobs` shares of about equal cost."""
+    loads: list[tuple[float, list[str]]] = [(0.0, []) for _ in range(min(jobs, len(projections)))]
+    for projection in sorted(projections, key=lambda p: -p.rebuild_cost):
+        index = min(range(len(loads)), key=lambda i: loads[i][0])
+        cost, names = loads[index]
+        loads[index] = (cost + projection.rebuild_cost, [*names, projection.name])
+    return [names for _, names in loads]
+
+
+def build(rebuild: Rebuild, jobs: int, progress: Callable[[int], None]) -> None:
+    """Load `rebuild`'s shadow tables up to the head as it is now, in `jobs` processes."""
+    head = rebuild.runner.app.head_position()
+    first, *others = shares(rebuild.projections, jobs)
+    children = _Children(rebuild.runner.store.database, others, head, progress)
+    try:
+        own = Rebuild(rebuild.runner, first)
+        own.prepare()
+
+        def advanced(applied: int) -> None:
+            progress(applied)
+            children.report(block=False)
+
+        own.build(advanced, until=head)
+        children.report(block=True)
+    finally:
+        children.stop()
+
+
+class _Children:
+    """The processes building the other shares, and what they report.
+
+    Each is `python -m projections.jobs`, told its share on its standard input
+    and telling its progress on its standard output, a number a line. A new
+    interpreter, not a fork or multiprocessing's spawn: nothing of this
+    process (connections, threads, the main script) runs again in it.
+    """
+
+    def __init__(self, database: Database, shares: list[list[str]], until: int,
+                 progress: Callable[[int], None]) -> None:
+        self.progress = progress
+        self.lines: queues.Queue[tuple[int, str | None]] = queues.Queue()
+        self.processes: list[tuple[list[str], subprocess.Popen[str], Any]] = []
+        self.readers: list[threading.Thread] = []
+        for number, names in enumerate(shares):
+            errors = tempfile.TemporaryFile("w+")
+            process = subprocess.Popen(
+                [sys.executable, "-m", "projections.jobs"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=errors, text=True)
+            self.processes.append((names, process, errors))
+            assert process.stdin is not None
+            process.stdin.write(json.dumps({"database": dataclasses.asdict(database),
+                                            "names": names, "until": until}))
+            process.stdin.close()
+            reader = threading.Thread(target=self._read, args=(number, process), daemon=True)
+            reader.start()
+            self.readers.append(reader)
+        self.running = len(self.processes)
+
+    def _read(self, number: int, process: subprocess.Popen[str]) -> None:
+        assert process.stdout is not None
+        with process.stdout as lines:
+            for line in lines:
+                self.lines.put((number, line))
+        self.lines.put((number, None))
+
+    def report(self, block: bool) -> None:
+        """Pass their progress on; with `block`, until every one is done."""
+        while self.running:
+            try:
+                number, line = self.lines.get(timeout=WAIT_SECONDS) if block \
+                    else self.lines.get_nowait()
+            except queues.Empty:
+                if not block:
+                    return
+                continue
+            if line is not None:
+                self.progress(int(line))
+                continue
+            self.running -= 1
+            names, process, errors = self.processes[number]
+            if process.wait() != 0:
+                errors.seek(0)
+                said = errors.read().strip().splitlines()
+                raise RebuildFailed(f"rebuilding {', '.join(names)} failed: "
+                                    f"{said[-1] if said else f'exit code {process.returncode}'}")
+
+    def stop(self) -> None:
+        for _, process, errors in self.processes:
+            if process.poll() is None:
+                process.terminate()
+            process.wait()
+            errors.close()
+        for reader in self.readers:
+            reader.join()
+
+
+def main() -> None:
+    """A child: build the shadow tables of the share read from standard input."""
+    from registry.bootstrap import Registry  # the composition root, opened in this process
+    from registry.config import Settings
+
+    job = json.load(sys.stdin)
+    settings = Settings(Database(**job["database"]), log_level="WARNING")
+    registry = Registry.open(settings, create_tables=False)
+    try:
+        share = Rebuild(registry.projections, job["names"])
+        share.prepare()
+        with bulk_settings(registry.store):
+            share.build(lambda applied: print(applied, flush=True), until=job["until"])
+    finally:
+        registry.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""A read model kept in another shape by an earlier version is built again when the
+registry opens: an upgrade never serves from tables the code no longer understands."""
+
+from __future__ import annotations
+
+from registry.bootstrap import Registry
+from tests.integration.test_projections import rows, write_every_kind_of_event
+
+# The history table as version 1 kept it: every event's body copied into `data`.
+VERSION_1_HISTORY = """CREATE TABLE rm_history (
+    position BIGINT PRIMARY KEY, stream_id TEXT NOT NULL, stream_kind TEXT NOT NULL,
+    version INTEGER NOT NULL, type TEXT NOT NULL, recorded_at TEXT NOT NULL,
+    actor TEXT NOT NULL, request_id TEXT NOT NULL, reason TEXT, reason_code TEXT, nik TEXT,
+    region_code TEXT, effective_on TEXT, backdated_days INTEGER, data TEXT NOT NULL)"""
+
+
+def as_version_1_left_it(registry: Registry) -> None:
+    """The history read model as the previous version of the registry left it: its
+    own table shape, a position at the head, and no record of its version."""
+    with registry.store.transaction(write=True) as cur:
+        cur.execute("DROP TABLE rm_history")
+        cur.execute(VERSION_1_HISTORY)
+        cur.execute("DROP TABLE projection_versions")
+
+
+def test_a_read_model_built_by_an_earlier_version_is_built_again_when_the_registry_opens(
+        registry, admin, settings):
+    write_every_kind_of_event(admin)
+    registry.projections.catch_up()
+    expected = rows(registry)
+    answer = admin.get("/api/v1/events?limit=500").json
+    as_version_1_left_it(registry)
+
+    reopened = Registry.open(settings)
+    try:
+        assert rows(reopened) == expected
+        assert reopened.projections.lag() == {"agreements": 0, "coverage": 0, "history": 0}
+        with reopened.store.transaction() as cur:
+            assert dict(cur.execute("SELECT name, version FROM projection_versions")
+                        .fetchall()) == {"agreements": 1, "coverage": 1, "history": 2}
+    finally:
+        reopened.close()
+    assert admin.get("/api/v1/events?limit=500").json == answer
+
+
+def test_read_models_in_the_current_shape_are_left_as_they_are(registry, admin, settings):
+    write_every_kind_of_event(admin)
+    registry.projections.catch_up()
+    with registry.store.transaction(write=True) as cur:
+        # A row no rebuild would make: still there after opening means not rebuilt.
+        cur.execute("INSERT INTO rm_history_streams (stream_id, kind) VALUES ('marker', 'x')")
+    reopened = Registry.open(settings)
+    try:
+        with reopened.store.transaction() as cur:
+            assert cur.execute("SELECT kind FROM rm_history_streams "
+                               "WHERE stream_id = 'marker'").fetchone() == ("x",)
+    finally:
+        reopened.close()
