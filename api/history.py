@@ -31,7 +31,7 @@ def _read(query: Any, *args: Any, **kwargs: Any) -> Any:
 
 def _trail(query: Any, *args: Any) -> Any:
     """A history query: positions from the read model, bodies from the log."""
-    return _read(query, history_queries.EventLog.of(registry().app), *args)
+    return _read(query, registry().projections.reader, *args)
 
 
 @blp.route("/agreements/<uuid:agreement_id>/history")

@@ -16,7 +16,8 @@ from events import (
     QuotaSlotsTaken,
 )
 from projections import bulk
-from projections.base import Batch, Projection, handles
+from projections.base import Projection, handles
+from projections.reader import Batch, Fields
 from registry.db import Cursor
 
 STATUS_SQL = {
@@ -93,11 +94,11 @@ class AgreementsProjection(Projection):
     def apply(self, batch: Batch, cur: Cursor) -> None:
         self.start_batch()
         signed, wanted = set(), set()
-        for _, event in batch:
-            if type(event) is AgreementSigned:
-                signed.add(event.originator_id)
-            elif self.handler(type(event)) is not None and event.originator_id not in signed:
-                wanted.add(str(event.originator_id))
+        for _, cls, event in batch:
+            if cls is AgreementSigned:
+                signed.add(event["originator_id"])
+            elif self.handler(cls) is not None and event["originator_id"] not in signed:
+                wanted.add(event["originator_id"])
         if wanted:
             self.need_indexes(cur)
         for agreement_id, doc in bulk.select_in(
@@ -108,69 +109,59 @@ class AgreementsProjection(Projection):
         self.end_batch(cur)
 
     @handles(AgreementSigned)
-    def _signed(self, e: AgreementSigned, cur: Cursor, position: int) -> None:
+    def _signed(self, e: Fields, cur: Cursor, position: int) -> None:
         doc = {
-            "id": str(e.originator_id),
-            "agreement_number": e.agreement_number,
-            "kind": e.kind,
-            "parent_id": str(e.parent_id) if e.parent_id else None,
-            "title": e.title,
-            "region_code": e.region_code,
-            "region_name": e.region_name,
-            "sponsor": e.sponsor,
-            "bpjs_office": e.bpjs_office,
-            "signed_on": e.signed_on.isoformat(),
-            "signatories": list(e.signatories),
-            "funding_source": e.funding_source,
-            "programs": list(e.programs),
-            "document_ref": e.document_ref,
+            "id": e["originator_id"],
+            **{name: e[name] for name in (
+                "agreement_number", "kind", "parent_id", "title", "region_code",
+                "region_name", "sponsor", "bpjs_office", "signed_on", "signatories",
+                "funding_source", "programs", "document_ref")},
             "terms": [],
             "terminated_on": None,
             "termination_reason": None,
-            "version": e.originator_version,
+            "version": e["originator_version"],
         }
         self._docs[doc["id"]] = doc
-        self._new_rows[doc["id"]] = [doc["id"], position, e.agreement_number, e.kind,
-                                   doc["parent_id"], e.region_code, e.starts_on.isoformat()]
-        self._add_term(doc, e.starts_on, e.ends_on, e.quota, e.monthly_contribution_idr, 0)
+        self._new_rows[doc["id"]] = [doc["id"], position, e["agreement_number"], e["kind"],
+                                   e["parent_id"], e["region_code"], e["starts_on"]]
+        self._add_term(doc, e, 0)
 
     @handles(AgreementAmended)
-    def _amended(self, e: AgreementAmended, cur: Cursor, position: int) -> None:
+    def _amended(self, e: Fields, cur: Cursor, position: int) -> None:
         doc = self._load(cur, e)
-        term = doc["terms"][e.term_number - 1]
+        term = doc["terms"][e["term_number"] - 1]
         for field in ("quota", "monthly_contribution_idr"):
-            if getattr(e, field) is not None:
-                term[field] = getattr(e, field)
+            if e[field] is not None:
+                term[field] = e[field]
         for field in ("title", "sponsor"):
-            if getattr(e, field) is not None:
-                doc[field] = getattr(e, field)
+            if e[field] is not None:
+                doc[field] = e[field]
 
     @handles(AgreementRenewed)
-    def _renewed(self, e: AgreementRenewed, cur: Cursor, position: int) -> None:
-        doc = self._load(cur, e)
-        self._add_term(doc, e.starts_on, e.ends_on, e.quota, e.monthly_contribution_idr,
-                       e.carried_over)
+    def _renewed(self, e: Fields, cur: Cursor, position: int) -> None:
+        self._add_term(self._load(cur, e), e, e["carried_over"])
 
     @handles(AgreementTerminated)
-    def _terminated(self, e: AgreementTerminated, cur: Cursor, position: int) -> None:
+    def _terminated(self, e: Fields, cur: Cursor, position: int) -> None:
         doc = self._load(cur, e)
-        doc["terminated_on"] = e.ends_on.isoformat()
-        doc["termination_reason"] = e.reason
+        doc["terminated_on"] = e["ends_on"]
+        doc["termination_reason"] = e["reason"]
 
-    @handles(QuotaSlotsTaken, QuotaSlotsReleased)
-    def _slots(self, e: QuotaSlotsTaken | QuotaSlotsReleased, cur: Cursor,
-               position: int) -> None:
-        doc = self._load(cur, e)
-        sign = 1 if isinstance(e, QuotaSlotsTaken) else -1
-        doc["terms"][e.term_number - 1]["enrolled"] += sign * e.count
+    @handles(QuotaSlotsTaken)
+    def _taken(self, e: Fields, cur: Cursor, position: int) -> None:
+        self._load(cur, e)["terms"][e["term_number"] - 1]["enrolled"] += e["count"]
+
+    @handles(QuotaSlotsReleased)
+    def _released(self, e: Fields, cur: Cursor, position: int) -> None:
+        self._load(cur, e)["terms"][e["term_number"] - 1]["enrolled"] -= e["count"]
 
     @handles(ChildQuotaAllocated)
-    def _allocated(self, e: ChildQuotaAllocated, cur: Cursor, position: int) -> None:
+    def _allocated(self, e: Fields, cur: Cursor, position: int) -> None:
         self._load(cur, e)
 
-    def _load(self, cur: Cursor, e: Any) -> dict[str, Any]:
+    def _load(self, cur: Cursor, e: Fields) -> dict[str, Any]:
         """The agreement's document, to change: its new version is the event's."""
-        agreement_id = str(e.originator_id)
+        agreement_id = e["originator_id"]
         doc = self._docs.get(agreement_id)
         if doc is None:
             self.need_indexes(cur)
@@ -179,17 +170,16 @@ class AgreementsProjection(Projection):
             doc = self._docs[agreement_id] = json.loads(row[0])
         if agreement_id not in self._new_rows:
             self._changed[agreement_id] = None
-        doc["version"] = e.originator_version
+        doc["version"] = e["originator_version"]
         return doc
 
-    def _add_term(self, doc: dict[str, Any], starts_on: date, ends_on: date,
-                  quota: int | None, contribution: int, enrolled: int) -> None:
+    def _add_term(self, doc: dict[str, Any], e: Fields, enrolled: int) -> None:
+        """The term a signing or a renewal starts."""
         doc["terms"].append({
-            "starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat(),
-            "quota": quota, "monthly_contribution_idr": contribution, "enrolled": enrolled,
+            "starts_on": e["starts_on"], "ends_on": e["ends_on"], "quota": e["quota"],
+            "monthly_contribution_idr": e["monthly_contribution_idr"], "enrolled": enrolled,
         })
-        self._terms.append(
-            (doc["id"], len(doc["terms"]), starts_on.isoformat(), ends_on.isoformat()))
+        self._terms.append((doc["id"], len(doc["terms"]), e["starts_on"], e["ends_on"]))
 
 
 def _changing(doc: dict[str, Any]) -> tuple[Any, ...]:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
+from projections.reader import Batch, Fields
 from registry.db import Cursor
 
-# (position, event) in log order: one decoded page of the log, shared by every
-# projection at the same position.
-Batch = Sequence[tuple[int, Any]]
-# (projection, event, cursor, position, ...): a projection may pass more
-Handler = Callable[..., None]
+# (projection, the event's fields, cursor, position)
+Handler = Callable[[Any, Fields, Cursor, int], None]
 
 
 def handles(*event_types: type) -> Callable[[Handler], Handler]:
@@ -98,8 +97,8 @@ class Projection:
     def handle(self, batch: Batch, cur: Cursor) -> None:
         """Each event of the page to its handler, if the read model has one."""
         handler = self.handler
-        for position, event in batch:
-            method = handler(type(event))
+        for position, cls, event in batch:
+            method = handler(cls)
             if method is not None:
                 method(self, event, cur, position)
 
@@ -144,3 +143,16 @@ def key_indexes(ddl: str) -> list[str]:
     named = [(key, "_".join(re.findall(r"\w+", key))) for key in keys]
     return [f"CREATE UNIQUE INDEX IF NOT EXISTS {table}_{name}_unique ON {table} ({key})"
             for key, name in named]
+
+
+def keep_newest(cache: dict[Any, Any], most: int) -> None:
+    """Forget the oldest half of `cache` once it holds more than `most` entries.
+
+    The facts these caches hold never change, and the next events mostly
+    concern the newest: a rebuild that forgot them all would have to index
+    its tables mid-load to look them up again.
+    """
+    if len(cache) > most:
+        for key in list(itertools.islice(cache, len(cache) - most // 2)):
+            del cache[key]
+

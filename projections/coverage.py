@@ -15,9 +15,7 @@ worker, a termination) are made in SQL by `revise`, after writing them out.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
-from uuid import UUID
 
 from events import (
     AgreementTerminated,
@@ -29,8 +27,8 @@ from events import (
     WorkerRegistered,
 )
 from projections import bulk
-from projections.base import Batch, Projection, handles
-from registry.dates import utc_iso
+from projections.base import Projection, handles, keep_newest
+from projections.reader import Batch, Fields
 from registry.db import Cursor
 from registry.programs import PROGRAMS
 
@@ -94,28 +92,27 @@ class CoverageProjection(Projection):
         "CREATE INDEX IF NOT EXISTS rm_enrollments_region ON rm_enrollments (region_code)",
     )
 
+    MAX_NIKS = 200_000  # workers' NIKs kept across batches
     WORKER_COLUMNS = ("nik", "worker_id", "name", "birth_date", "sex", "occupation",
                       "address", "registered_at", "deceased_on")
 
     def __init__(self) -> None:
         # worker_id -> NIK of workers stored before the batch: a fact that never changes.
-        self._niks: dict[UUID, str] = {}
+        self._niks: dict[str, str] = {}
         self.start_batch()
 
     def start_batch(self) -> None:
         # What a batch changes is kept here and written by `_flush` in a few
         # statements: new rows in bulk, closed versions by primary key.
-        self._workers: dict[UUID, list[Any]] = {}  # registered in this batch
-        self._deaths: dict[UUID, str] = {}  # deceased_on of workers stored earlier
+        self._workers: dict[str, list[Any]] = {}  # registered in this batch
+        self._deaths: dict[str, str] = {}  # deceased_on of workers stored earlier
         self._new: list[list[Any]] = []  # enrollment versions opened in this batch
         self._stored: set[tuple[str, int]] = set()  # (enrollment_id, version) loaded
         self._closed: list[tuple[str, str, int]] = []  # (valid_to, enrollment_id, version)
         # enrollment_id -> its current versions (as ROW lists), as this batch knows them.
         self._current: dict[str, list[list[Any]]] = {}
-        self._ids: dict[UUID, str] = {}  # str() of the batch's agreement ids
         self._flushed = False
-        if len(self._niks) > 100_000:
-            self._niks.clear()
+        keep_newest(self._niks, self.MAX_NIKS)
 
     def end_batch(self, cur: Cursor) -> None:
         self._flush(cur)
@@ -128,7 +125,7 @@ class CoverageProjection(Projection):
         bulk.update(cur, "UPDATE rm_workers SET deceased_on = ? WHERE worker_id = ?",
                     "UPDATE rm_workers w SET deceased_on = v.day FROM "
                     "unnest(?::text[], ?::text[]) AS v(day, id) WHERE w.worker_id = v.id",
-                    [(day, str(worker_id)) for worker_id, day in self._deaths.items()])
+                    [(day, worker_id) for worker_id, day in self._deaths.items()])
         cur.insert_rows("rm_enrollments", ROW, self._new)
         bulk.update(cur, "UPDATE rm_enrollments SET valid_to = ? WHERE enrollment_id = ? "
                     "AND version = ?",
@@ -146,12 +143,11 @@ class CoverageProjection(Projection):
         self.start_batch()
         handler = self.handler
         self._prefetch(batch, cur)
-        for index, (position, event) in enumerate(batch):
-            method = handler(type(event))
+        for index, (position, cls, event) in enumerate(batch):
+            method = handler(cls)
             if method is None:
                 continue
-            # Every change is a version that starts at the event's record time.
-            method(self, event, cur, position, utc_iso(event.timestamp))
+            method(self, event, cur, position)
             if self._flushed:  # a change made in SQL: what was prefetched may be stale
                 self._flushed = False
                 self._prefetch(batch[index + 1:], cur)
@@ -161,23 +157,24 @@ class CoverageProjection(Projection):
         """Look up, in a few queries, the workers and enrollments the batch changes."""
         born, registered = set(), set(self._workers)
         enrollments, workers = set(), set()
-        for _, event in batch:
-            kind = type(event)
-            if kind is WorkerEnrolled:
-                born.add(event.enrollment_id)
-                if event.originator_id not in registered and event.originator_id not in self._niks:
-                    workers.add(str(event.originator_id))
-            elif kind is WorkerRegistered:
-                registered.add(event.originator_id)
-            elif kind in CHANGES_ONE_ENROLLMENT:
-                if event.enrollment_id not in born and event.enrollment_id not in self._current:
-                    enrollments.add(event.enrollment_id)
+        for _, cls, event in batch:
+            if cls is WorkerEnrolled:
+                born.add(event["enrollment_id"])
+                worker_id = event["originator_id"]
+                if worker_id not in registered and worker_id not in self._niks:
+                    workers.add(worker_id)
+            elif cls is WorkerRegistered:
+                registered.add(event["originator_id"])
+            elif cls in CHANGES_ONE_ENROLLMENT:
+                enrollment_id = event["enrollment_id"]
+                if enrollment_id not in born and enrollment_id not in self._current:
+                    enrollments.add(enrollment_id)
         if workers or enrollments:
             self.need_indexes(cur)
         for worker_id, nik in bulk.select_in(
                 cur, "SELECT worker_id, nik FROM rm_workers WHERE worker_id IN (?)",
                 sorted(workers)):
-            self._niks[UUID(worker_id)] = nik
+            self._niks[worker_id] = nik
         self._load(cur, sorted(enrollments))
 
     def _load(self, cur: Cursor, enrollment_ids: list[str]) -> None:
@@ -191,13 +188,14 @@ class CoverageProjection(Projection):
             self._current[row[0]].append([*row, None])
             self._stored.add((row[0], row[VERSION]))
 
-    def _revise(self, cur: Cursor, e: Any, position: int, recorded: str,
+    def _revise(self, cur: Cursor, e: Fields, position: int,
                 change: Callable[[list[Any]], None]) -> None:
         """`revise` by enrollment_id, on the versions this batch holds: the same rows."""
-        if e.enrollment_id not in self._current:
-            self._load(cur, [e.enrollment_id])
+        enrollment_id, recorded = e["enrollment_id"], e["timestamp"]
+        if enrollment_id not in self._current:
+            self._load(cur, [enrollment_id])
         current = []
-        for old in self._current[e.enrollment_id]:
+        for old in self._current[enrollment_id]:
             if old[VERSION] >= position:
                 current.append(old)
                 continue
@@ -210,107 +208,99 @@ class CoverageProjection(Projection):
                 self._closed.append((since, old[0], old[VERSION]))
             self._new.append(new)
             current.append(new)
-        self._current[e.enrollment_id] = current
+        self._current[enrollment_id] = current
 
-    def _nik_of(self, cur: Cursor, e: WorkerEnrolled) -> str:
+    def _nik_of(self, cur: Cursor, worker_id: str) -> str:
         # The NIK is on the registration event, which this model has already seen.
         self.need_indexes(cur)
         row = cur.execute("SELECT nik FROM rm_workers WHERE worker_id = ?",
-                          (str(e.originator_id),)).fetchone()
+                          (worker_id,)).fetchone()
         return str(row[0])
 
     @handles(WorkerRegistered)
-    def _registered(self, e: WorkerRegistered, cur: Cursor, position: int,
-                    recorded_at: str) -> None:
-        self._workers[e.originator_id] = [
-            e.nik, str(e.originator_id), e.name, _iso(e.birth_date), e.sex, e.occupation,
-            e.address, recorded_at, None]
+    def _registered(self, e: Fields, cur: Cursor, position: int) -> None:
+        self._workers[e["originator_id"]] = [
+            e["nik"], e["originator_id"], e["name"], e["birth_date"], e["sex"],
+            e["occupation"], e["address"], e["timestamp"], None]
 
     @handles(WorkerEnrolled)
-    def _enrolled(self, e: WorkerEnrolled, cur: Cursor, position: int,
-                  recorded: str) -> None:
+    def _enrolled(self, e: Fields, cur: Cursor, position: int) -> None:
         # The worker's own details change only through corrections.
-        worker_id = e.originator_id
+        worker_id = e["originator_id"]
         pending = self._workers.get(worker_id)
         nik = pending[0] if pending is not None else (
-            self._niks.get(worker_id) or self._nik_of(cur, e))
-        agreement_id = self._ids.get(e.agreement_id)
-        if agreement_id is None:
-            agreement_id = self._ids[e.agreement_id] = str(e.agreement_id)
-        ends_on, programs = e.ends_on.isoformat(), e.programs
-        version = [e.enrollment_id, position, agreement_id, e.agreement_number,
-                   e.region_code, nik, e.name, e.occupation, e.term_number, ",".join(programs),
-                   *[int(p in programs) for p in PROGRAMS], e.starts_on.isoformat(), ends_on,
-                   ends_on, "active", None, None, recorded, e.actor, position, recorded, None]
+            self._niks.get(worker_id) or self._nik_of(cur, worker_id))
+        ends_on, programs, recorded = e["ends_on"], e["programs"], e["timestamp"]
+        # Every change is a version that starts at the event's record time.
+        version = [e["enrollment_id"], position, e["agreement_id"], e["agreement_number"],
+                   e["region_code"], nik, e["name"], e["occupation"], e["term_number"],
+                   ",".join(programs), *[int(p in programs) for p in PROGRAMS],
+                   e["starts_on"], ends_on, ends_on, "active", None, None, recorded,
+                   e["actor"], position, recorded, None]
         self._new.append(version)
         # An enrollment_id is new with its enrollment (a uuid4): nothing stored has it.
-        self._current.setdefault(e.enrollment_id, []).append(version)
+        self._current.setdefault(e["enrollment_id"], []).append(version)
 
     @handles(EnrollmentCarriedOver)
-    def _carried_over(self, e: EnrollmentCarriedOver, cur: Cursor, position: int,
-                      recorded_at: str) -> None:
-        day = e.ends_on.isoformat()
+    def _carried_over(self, e: Fields, cur: Cursor, position: int) -> None:
+        day = e["ends_on"]
 
         def change(row: list[Any]) -> None:
-            row[TERM_NUMBER], row[ENDS_ON], row[COVERED_UNTIL] = e.term_number, day, day
+            row[TERM_NUMBER], row[ENDS_ON], row[COVERED_UNTIL] = e["term_number"], day, day
 
-        self._revise(cur, e, position, recorded_at, change)
+        self._revise(cur, e, position, change)
 
     @handles(WorkerDisenrolled)
-    def _disenrolled(self, e: WorkerDisenrolled, cur: Cursor, position: int,
-                     recorded_at: str) -> None:
-        day = e.ends_on.isoformat()
+    def _disenrolled(self, e: Fields, cur: Cursor, position: int) -> None:
+        day = e["ends_on"]
 
         def change(row: list[Any]) -> None:
             row[STATUS], row[ENDS_ON], row[REASON_CODE], row[REASON] = (
-                "ended", day, e.reason_code, e.reason)
+                "ended", day, e["reason_code"], e["reason"])
             row[COVERED_UNTIL] = min(row[COVERED_UNTIL], day)
 
-        self._revise(cur, e, position, recorded_at, change)
-        if e.reason_code == "DECEASED":
-            pending = self._workers.get(e.originator_id)
+        self._revise(cur, e, position, change)
+        if e["reason_code"] == "DECEASED":
+            pending = self._workers.get(e["originator_id"])
             if pending is not None:
                 pending[-1] = day
             else:
-                self._deaths[e.originator_id] = day
+                self._deaths[e["originator_id"]] = day
 
     @handles(EnrollmentVoided)
-    def _voided(self, e: EnrollmentVoided, cur: Cursor, position: int,
-                recorded_at: str) -> None:
+    def _voided(self, e: Fields, cur: Cursor, position: int) -> None:
         def change(row: list[Any]) -> None:
-            row[STATUS], row[REASON] = "voided", e.reason
+            row[STATUS], row[REASON] = "voided", e["reason"]
 
-        self._revise(cur, e, position, recorded_at, change)
+        self._revise(cur, e, position, change)
 
     @handles(WorkerCorrected)
-    def _corrected(self, e: WorkerCorrected, cur: Cursor, position: int,
-                   recorded_at: str) -> None:
+    def _corrected(self, e: Fields, cur: Cursor, position: int) -> None:
         self._flush(cur)
         self.need_indexes(cur)
-        worker_id = str(e.originator_id)
+        worker_id = e["originator_id"]
         cur.execute(
             "UPDATE rm_workers SET name = COALESCE(?, name), "
             "birth_date = COALESCE(?, birth_date), sex = COALESCE(?, sex), "
             "occupation = COALESCE(?, occupation), address = COALESCE(?, address) "
             "WHERE worker_id = ?",
-            (e.name, _iso(e.birth_date), e.sex, e.occupation, e.address, worker_id))
-        if e.name is not None or e.occupation is not None:
+            (e["name"], e["birth_date"], e["sex"], e["occupation"], e["address"], worker_id))
+        if e["name"] is not None or e["occupation"] is not None:
             revise(cur, e, position,
                    "nik = (SELECT nik FROM rm_workers WHERE worker_id = ?)", [worker_id],
-                   name=("COALESCE(?, name)", [e.name]),
-                   occupation=("COALESCE(?, occupation)", [e.occupation]))
+                   name=("COALESCE(?, name)", [e["name"]]),
+                   occupation=("COALESCE(?, occupation)", [e["occupation"]]))
 
     @handles(AgreementTerminated)
-    def _terminated(self, e: AgreementTerminated, cur: Cursor, position: int,
-                    recorded_at: str) -> None:
+    def _terminated(self, e: Fields, cur: Cursor, position: int) -> None:
         self._flush(cur)
         self.need_indexes(cur)
-        day = e.ends_on.isoformat()
+        day = e["ends_on"]
         revise(cur, e, position, "agreement_id = ? AND covered_until > ?",
-               [str(e.originator_id), day], covered_until=("?", [day]))
+               [e["originator_id"], day], covered_until=("?", [day]))
 
 
-def revise(cur: Cursor, event: Any, position: int, where: str, where_params: list[Any],
+def revise(cur: Cursor, event: Fields, position: int, where: str, where_params: list[Any],
            **changes: tuple[str, list[Any]]) -> None:
     """Close the current versions matching `where` and open changed ones."""
     current = f"valid_to IS NULL AND version < ? AND {where}"
@@ -319,7 +309,7 @@ def revise(cur: Cursor, event: Any, position: int, where: str, where_params: lis
         expr, expr_params = changes.get(column, (column, []))
         exprs.append(expr)
         params += expr_params
-    recorded = utc_iso(event.timestamp)
+    recorded = event["timestamp"]
     # Events are stamped when made, not when committed: never let a version
     # start before the one it replaces.
     since = "CASE WHEN valid_from > ? THEN valid_from ELSE ? END"
@@ -329,8 +319,4 @@ def revise(cur: Cursor, event: Any, position: int, where: str, where_params: lis
         (*params, position, recorded, recorded, position, *where_params))
     cur.execute(f"UPDATE rm_enrollments SET valid_to = {since} WHERE {current}",  # noqa: S608
                 (recorded, recorded, position, *where_params))
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
 

@@ -14,6 +14,7 @@ would be one more place to keep in step and to erase from.
 from __future__ import annotations
 
 import dataclasses
+from datetime import date, datetime
 from typing import Any
 
 from events import (
@@ -24,7 +25,8 @@ from events import (
     WorkerRegistered,
 )
 from projections import bulk
-from projections.base import Batch, Projection
+from projections.base import Projection, keep_newest
+from projections.reader import Batch, Fields
 from registry.dates import JAKARTA
 from registry.db import Cursor
 
@@ -36,6 +38,12 @@ EFFECTIVE_FIELD = {
     "AgreementTerminated": "ends_on",
     "AgreementRenewed": "starts_on",
 }
+
+
+def days_late(recorded_at: str, effective_on: str) -> int:
+    """Days from an effective date to the day (in Jakarta) it was recorded."""
+    recorded_on = datetime.fromisoformat(recorded_at).astimezone(JAKARTA).date()
+    return (recorded_on - date.fromisoformat(effective_on)).days
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,8 +95,8 @@ class HistoryProjection(Projection):
 
     HISTORY_COLUMNS = ("position", "stream_kind", "type", "reason_code", "nik", "region_code",
                        "effective_on", "backdated_days")
-    # What a stream is never changes once registered: kept across batches. Workers'
-    # up to a bound (they come in the millions), agreements' and regions' always.
+    # What a stream is never changes once registered: kept across batches, the
+    # newest up to a bound (workers come in the millions).
     MAX_STREAMS = 200_000
 
     def __init__(self) -> None:
@@ -99,7 +107,7 @@ class HistoryProjection(Projection):
         self._rows: list[tuple[Any, ...]] = []
         self._links: list[tuple[Any, ...]] = []
         self._new_streams: list[tuple[Any, ...]] = []
-        self._link_of: dict[Any, tuple[str, str]] = {}
+        self._link_of: dict[str, tuple[str, str]] = {}
 
     def start_batch(self) -> None:
         for buffer in (self._rows, self._links, self._new_streams, self._link_of):
@@ -115,9 +123,7 @@ class HistoryProjection(Projection):
 
     def apply(self, batch: Batch, cur: Cursor) -> None:
         self.start_batch()
-        if len(self._streams) > self.MAX_STREAMS:
-            self._streams = {stream_id: facts for stream_id, facts in self._streams.items()
-                             if facts[0] != "worker"}
+        keep_newest(self._streams, self.MAX_STREAMS)
         self._add(batch, cur)
         self.end_batch(cur)
 
@@ -130,12 +136,12 @@ class HistoryProjection(Projection):
     def _prefetch(self, batch: Batch, cur: Cursor) -> list[str]:
         """The batch's stream ids; looks up in one query those registered in earlier batches."""
         known, registered, wanted, stream_ids = self._streams, set(), set(), []
-        for _, event in batch:
-            stream_id = str(event.originator_id)
+        for _, cls, event in batch:
+            stream_id = event["originator_id"]
             stream_ids.append(stream_id)
             if stream_id in known or stream_id in registered:
                 continue
-            if self._shape(type(event)).registers:
+            if self._shape(cls).registers:
                 registered.add(stream_id)
             else:
                 wanted.add(stream_id)
@@ -160,10 +166,9 @@ class HistoryProjection(Projection):
     def _add(self, batch: Batch, cur: Cursor) -> None:
         # One loop with everything it uses in locals: this runs for every event.
         streams, shapes, rows, links = self._streams, self._shapes, self._rows, self._links
-        for (position, event), stream_id in zip(
+        for (position, cls, state), stream_id in zip(
                 batch, self._prefetch(batch, cur), strict=True):
-            shape = shapes.get(type(event)) or self._shape(type(event))
-            state = event.__dict__
+            shape = shapes.get(cls) or self._shape(cls)
             if shape.registers is not None:
                 kind, region_field, nik_field = shape.registers
                 facts = (kind, state[region_field] if region_field else None,
@@ -173,31 +178,28 @@ class HistoryProjection(Projection):
             else:
                 facts = streams.get(stream_id) or self._stream(cur, stream_id)
             kind, region_code, nik = facts
-            day = state[shape.effective] if shape.effective else None
-            if day is None:
-                effective_on = backdated = None
-            else:
-                effective_on = day.isoformat()
-                backdated = (state["timestamp"].astimezone(JAKARTA).date() - day).days
+            effective_on = state[shape.effective] if shape.effective else None
+            backdated = (None if effective_on is None
+                         else days_late(state["timestamp"], effective_on))
             rows.append((position, kind, shape.type, state.get("reason_code"), nik,
                          region_code, effective_on, backdated))
             for agreement_id, agreement_region in self._concerned(
-                    event, cur, kind, stream_id, region_code, nik):
+                    cls, state, cur, kind, stream_id, region_code, nik):
                 links.append((position, agreement_id, agreement_region))
 
-    def _concerned(self, event: Any, cur: Cursor, kind: str, stream_id: str,
+    def _concerned(self, cls: type, event: Fields, cur: Cursor, kind: str, stream_id: str,
                    region_code: str | None, nik: str | None) -> list[tuple[str, str]]:
         """(agreement_id, its region) of each agreement the event concerns."""
         if kind == "agreement":
-            if isinstance(event, ChildQuotaAllocated):
-                child = self._link(cur, event.child_id)
+            if issubclass(cls, ChildQuotaAllocated):
+                child = self._link(cur, event["child_id"])
                 return [(stream_id, region_code or "")] + (
                     [child] if child[0] != stream_id else [])
             return [(stream_id, region_code or "")]
-        agreement_id = event.__dict__.get("agreement_id")
+        agreement_id = event.get("agreement_id")
         if kind == "worker" and agreement_id is not None:
             return [self._link(cur, agreement_id)]
-        if isinstance(event, WorkerCorrected):
+        if issubclass(cls, WorkerCorrected):
             # A correction of the worker concerns every agreement of theirs.
             self.end_batch(cur)  # what this reads may still be buffered
             self.need_indexes(cur)
@@ -209,13 +211,12 @@ class HistoryProjection(Projection):
                     for row in rows]
         return []
 
-    def _link(self, cur: Cursor, agreement_id: Any) -> tuple[str, str]:
+    def _link(self, cur: Cursor, agreement_id: str) -> tuple[str, str]:
         """(agreement_id, its region): looked up once per batch and agreement."""
         link = self._link_of.get(agreement_id)
         if link is None:
-            key = str(agreement_id)
-            facts = self._streams.get(key) or self._stream(cur, key)
-            link = (key, facts[1] or "")
+            facts = self._streams.get(agreement_id) or self._stream(cur, agreement_id)
+            link = (agreement_id, facts[1] or "")
             if facts[0] != "unknown":
                 self._link_of[agreement_id] = link
         return link

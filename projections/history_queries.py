@@ -1,97 +1,44 @@
 """Queries over the history read model: audit trails, the log, backdating.
 
 The read model finds the positions; each event's body (who, when, why, what)
-is read from the event store at that position and decoded by the library, as
-the aggregates read it: upcast to its current shape, and never a second copy
+is read from the event store at that position, as the read models read it
+(`projections.reader`): upcast to its current shape, and never a second copy
 that could drift from the log.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from uuid import UUID
-
-from eventsourcing.persistence import StoredEvent
 
 from projections.agreements import region_clause
-from registry.dates import JAKARTA, utc_iso
-from registry.db import Cursor, log_position
+from projections.reader import LogReader
+from registry.dates import JAKARTA
+from registry.db import Cursor
 
+# Not the event's data: who, when and why, and where in the log.
 METADATA = ("originator_id", "originator_version", "timestamp", "actor", "request_id",
             "originator_topic", "reason")
-EVENT_COLUMNS = ("h.position, h.stream_kind, e.originator_id, e.originator_version, e.topic, "
-                 "e.state")
 
 
-@dataclass(frozen=True)
-class EventLog:
-    """The event store as history reads it: its table, and the library's decoding."""
-
-    table: str
-    position: str  # the table's column that holds an event's position in the log
-    engine: str
-    mapper: Any
-
-    @classmethod
-    def of(cls, app: Any) -> EventLog:
-        engine = app.database.engine
-        return cls(app.recorder.events_table_name, log_position(engine), engine, app.mapper)
-
-    def join(self) -> str:
-        """The event rows of the history rows `h`, as `e`."""
-        return f"JOIN {self.table} e ON e.{self.position} = h.position"
-
-    def decode(self, stream: Any, version: int, topic: str, state: bytes) -> Any:
-        stream_id = stream if isinstance(stream, UUID) else UUID(stream)
-        return self.mapper.to_domain_event(StoredEvent(stream_id, version, topic, bytes(state)))
-
-    def first_event(self, cur: Cursor, stream_id: str) -> Any | None:
-        """The event that created the stream, or None."""
-        key: Any = UUID(stream_id)
-        row = cur.execute(
-            f"SELECT originator_id, originator_version, topic, state FROM {self.table} "  # noqa: S608
-            "WHERE originator_id = ? AND originator_version = 1",
-            (key.hex if self.engine == "sqlite" else key,)).fetchone()
-        return self.decode(*row) if row else None
+def _columns(log: LogReader) -> str:
+    return f"h.position, h.stream_kind, e.{log.position}, {log.columns('e')}"
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return utc_iso(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
+def _event(log: LogReader, row: tuple[Any, ...]) -> dict[str, Any]:
+    position, stream_kind, *stored = row
+    _, cls, fields = log.event(*stored)
+    return {"position": position, "stream": fields["originator_id"],
+            "stream_kind": stream_kind, "version": fields["originator_version"],
+            "type": cls.TOPIC, "recorded_at": fields["timestamp"], "actor": fields["actor"],
+            "reason": fields.get("reason"), "request_id": fields["request_id"],
+            "data": {name: value for name, value in fields.items() if name not in METADATA}}
 
 
-def business_data(event: Any) -> dict[str, Any]:
-    """The event's own fields, as JSON values: everything but who, when and why."""
-    return {f.name: _plain(getattr(event, f.name)) for f in dataclasses.fields(event)
-            if f.name not in METADATA}
-
-
-def _event(log: EventLog, row: tuple[Any, ...]) -> dict[str, Any]:
-    position, stream_kind, stream, version, topic, state = row
-    event = log.decode(stream, version, topic, state)
-    return {"position": position, "stream": str(event.originator_id),
-            "stream_kind": stream_kind, "version": version, "type": event.type,
-            "recorded_at": utc_iso(event.timestamp), "actor": event.actor,
-            "reason": event.__dict__.get("reason"), "request_id": event.request_id,
-            "data": business_data(event)}
-
-
-def _page(cur: Cursor, log: EventLog, where: str, params: list[Any], after: int, limit: int
+def _page(cur: Cursor, log: LogReader, where: str, params: list[Any], after: int, limit: int
           ) -> tuple[list[dict[str, Any]], int | None]:
     rows = cur.execute(
-        f"SELECT {EVENT_COLUMNS} FROM rm_history h {log.join()} "  # noqa: S608
+        f"SELECT {_columns(log)} FROM rm_history h {log.join('h')} "  # noqa: S608
         f"WHERE h.position > ? AND {where} ORDER BY h.position LIMIT ?",
         (after, *params, limit + 1)).fetchall()
     events = [_event(log, r) for r in rows[:limit]]
@@ -108,14 +55,14 @@ def _visible(scopes: list[str] | None) -> tuple[str, list[str]]:
             f"WHERE l.position = h.position AND {linked}))", [*own_params, *linked_params])
 
 
-def agreement_history(cur: Cursor, log: EventLog, agreement_id: str, after: int, limit: int
+def agreement_history(cur: Cursor, log: LogReader, agreement_id: str, after: int, limit: int
                       ) -> tuple[list[dict[str, Any]], int | None]:
     """The agreement's own events and every event about it (enrollments, corrections)."""
     return _page(cur, log, "h.position IN (SELECT position FROM rm_history_links "
                            "WHERE agreement_id = ?)", [agreement_id], after, limit)
 
 
-def worker_history(cur: Cursor, log: EventLog, nik: str, scopes: list[str] | None, after: int,
+def worker_history(cur: Cursor, log: LogReader, nik: str, scopes: list[str] | None, after: int,
                    limit: int) -> tuple[list[dict[str, Any]], int | None]:
     visible, params = _visible(scopes)
     if scopes is not None:
@@ -124,13 +71,13 @@ def worker_history(cur: Cursor, log: EventLog, nik: str, scopes: list[str] | Non
     return _page(cur, log, f"h.nik = ? AND {visible}", [nik, *params], after, limit)
 
 
-def global_log(cur: Cursor, log: EventLog, scopes: list[str] | None, after: int, limit: int
+def global_log(cur: Cursor, log: LogReader, scopes: list[str] | None, after: int, limit: int
                ) -> tuple[list[dict[str, Any]], int | None]:
     visible, params = _visible(scopes)
     return _page(cur, log, visible, params, after, limit)
 
 
-def backdated(cur: Cursor, log: EventLog, min_days: int, scopes: list[str] | None,
+def backdated(cur: Cursor, log: LogReader, min_days: int, scopes: list[str] | None,
               before: int | None, limit: int) -> tuple[list[dict[str, Any]], int | None]:
     """Events recorded more than `min_days` after they took effect, newest first."""
     visible, params = _visible(scopes)
@@ -140,10 +87,10 @@ def backdated(cur: Cursor, log: EventLog, min_days: int, scopes: list[str] | Non
         where += " AND h.position < ?"
         params.append(before)
     rows = cur.execute(
-        f"SELECT {EVENT_COLUMNS}, h.effective_on, h.backdated_days, h.nik "  # noqa: S608
-        f"FROM rm_history h {log.join()} WHERE {where} ORDER BY h.position DESC LIMIT ?",
+        f"SELECT {_columns(log)}, h.effective_on, h.backdated_days, h.nik "  # noqa: S608
+        f"FROM rm_history h {log.join('h')} WHERE {where} ORDER BY h.position DESC LIMIT ?",
         (*params, limit + 1)).fetchall()
-    deaths = _deaths(cur, {r[8] for r in rows[:limit] if r[8]})
+    deaths = _deaths(cur, {r[9] for r in rows[:limit] if r[9]})
     numbers: dict[str, str | None] = {}
     items = [_backdated_item(cur, log, r, deaths, numbers) for r in rows[:limit]]
     return items, (rows[limit - 1][0] if len(rows) > limit else None)
@@ -159,17 +106,17 @@ def _deaths(cur: Cursor, niks: set[str]) -> dict[str, date]:
     return {nik: date.fromisoformat(day) for nik, day in rows}
 
 
-def _backdated_item(cur: Cursor, log: EventLog, row: tuple[Any, ...], deaths: dict[str, date],
+def _backdated_item(cur: Cursor, log: LogReader, row: tuple[Any, ...], deaths: dict[str, date],
                     numbers: dict[str, str | None]) -> dict[str, Any]:
-    event = _event(log, row[:6])
-    effective_on, days, nik = row[6:9]
+    event = _event(log, row[:7])
+    effective_on, days, nik = row[7:10]
     recorded_on = datetime.fromisoformat(event["recorded_at"]).astimezone(JAKARTA).date()
     died_on = deaths.get(nik) if nik else None
     agreement_id = (event["stream"] if event["stream_kind"] == "agreement"
                     else event["data"].get("agreement_id"))
     if agreement_id is not None and agreement_id not in numbers:
         signed = log.first_event(cur, agreement_id)
-        numbers[agreement_id] = getattr(signed, "agreement_number", None)
+        numbers[agreement_id] = signed.get("agreement_number") if signed else None
     return {
         **event,
         "nik": nik,

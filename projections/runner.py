@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from projections.agreements import AgreementsProjection
-from projections.base import Batch, Projection
+from projections.base import Projection
 from projections.coverage import CoverageProjection
 from projections.coverage_queries import active_in_term
 from projections.history import HistoryProjection
+from projections.reader import Batch, LogReader
 from registry.db import Cursor, SqlStore, log_position
 
 log = logging.getLogger(__name__)
@@ -82,6 +83,7 @@ class ProjectionRunner:
                  projections: Sequence[Projection] | None = None) -> None:
         self.app = app
         self.store = store
+        self.reader = LogReader(app, store.engine)
         self.projections = list(projections or all_projections())
         self.by_name = {p.name: p for p in self.projections}
 
@@ -171,13 +173,6 @@ class ProjectionRunner:
         # A read model without a position row has applied nothing.
         return head, (int(low) if low is not None and known == len(names) else 0)
 
-    def read(self, start: int, stop: int, limit: int) -> Batch:
-        """The events after `start`, up to `stop` and `limit` many, each decoded once."""
-        notifications = self.app.recorder.select_notifications(
-            start=start, limit=limit, stop=stop, inclusive_of_start=False)
-        decode = self.app.mapper.to_domain_event
-        return [(n.id, decode(n)) for n in notifications]
-
     def advance(self, cur: Cursor, keyed: Keyed, head: int, limit: int,
                 view: Callable[[Cursor], Cursor] | None = None,
                 prefetched: Prefetched | None = None) -> Step | None:
@@ -198,7 +193,7 @@ class ProjectionRunner:
         if prefetched is not None and prefetched.plan == step:
             batch = prefetched.batch
         else:
-            batch = self.read(step.low, step.stop, limit)
+            batch = self.reader.read(cur, step.low, step.stop, limit)
         if batch:
             target = cur if view is None else view(cur)
             for _, projection in step.group:
@@ -222,8 +217,10 @@ class ProjectionRunner:
             found = dict(cur.execute(
                 "SELECT name, position FROM projection_positions "  # noqa: S608
                 f"WHERE name IN ({', '.join('?' for _ in names)})", names).fetchall())
-        step = plan({name: int(found.get(name, 0)) for name in names}, keyed, head)
-        return None if step is None else Prefetched(step, self.read(step.low, step.stop, limit))
+            step = plan({name: int(found.get(name, 0)) for name in names}, keyed, head)
+            if step is None:
+                return None
+            return Prefetched(step, self.reader.read(cur, step.low, step.stop, limit))
 
     def lock_positions(self, cur: Cursor, names: Sequence[str]) -> dict[str, int]:
         """The positions of `names`, locked for this transaction (SQLite's write

@@ -136,13 +136,13 @@ def test_read_models_at_different_positions_read_each_event_once(
     ProjectionRunner(registry.app, registry.store,
                      [AgreementsProjection(), CoverageProjection()]).catch_up(2 * third)
     decoded = []
-    decode = registry.app.mapper.to_domain_event
+    decode = registry.projections.reader.event
 
-    def counting(notification: Any) -> Any:
-        decoded.append(notification.id)
-        return decode(notification)
+    def counting(position: int, *row: Any) -> Any:
+        decoded.append(position)
+        return decode(position, *row)
 
-    monkeypatch.setattr(registry.app.mapper, "to_domain_event", counting)
+    monkeypatch.setattr(registry.projections.reader, "event", counting)
     registry.projections.catch_up()
     assert sorted(decoded) == list(range(third + 1, built_from_nothing_until + 1))
     assert registry.projections.lag() == {"agreements": 0, "coverage": 0, "history": 0}
