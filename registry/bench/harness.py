@@ -135,8 +135,8 @@ class Server:
             try:
                 if probe.get("/health")[0] == 200:
                     return
-            except OSError:
-                pass
+            except BenchError:
+                pass  # not listening yet
             finally:
                 probe.close()
             time.sleep(0.1)
@@ -168,21 +168,38 @@ class Server:
 class Client:
     """One keep-alive HTTP/1.1 connection."""
 
+    # gunicorn closes a keep-alive connection idle for 2 s: one idle for longer
+    # than this is opened again before the next request, not found broken by it.
+    IDLE_SECONDS = 1.0
+
     def __init__(self, port: int, token: str | None = None) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.used = time.monotonic()
 
     def get(self, path: str) -> tuple[int, bytes]:
-        self.conn.request("GET", path, headers=self.headers)
-        response = self.conn.getresponse()
-        return response.status, response.read()
+        status, body = self._request("GET", path, None, self.headers)
+        return status, body
 
     def post(self, path: str, body: Any) -> tuple[int, Any]:
-        data = json.dumps(body).encode()
-        self.conn.request("POST", path, body=data, headers={
+        status, answer = self._request("POST", path, json.dumps(body).encode(), {
             **self.headers, "Content-Type": "application/json"})
-        response = self.conn.getresponse()
-        return response.status, json.loads(response.read() or b"null")
+        return status, json.loads(answer or b"null")
+
+    def _request(self, method: str, path: str, body: bytes | None,
+                 headers: dict[str, str]) -> tuple[int, bytes]:
+        if time.monotonic() - self.used > self.IDLE_SECONDS:
+            self.conn.close()  # the next request connects anew
+        try:
+            self.conn.request(method, path, body=body, headers=headers)
+            response = self.conn.getresponse()
+            answer = response.read()
+        except (OSError, http.client.HTTPException) as e:
+            raise BenchError(f"{method} {path}: registry serve did not answer: "
+                             f"{type(e).__name__}: {e}") from None
+        finally:
+            self.used = time.monotonic()
+        return response.status, answer
 
     def close(self) -> None:
         self.conn.close()
@@ -229,6 +246,7 @@ def hammer(port: int, token: str, clients: int, step: Callable[[int], Step],
         try:
             client.conn.connect()  # timed requests go over an open connection
             start_gate.wait()
+            client.used = time.monotonic()  # not idle: it was opened for this
             deadline = time.perf_counter() + (seconds or 0)
             i = 0
             while (requests is not None and i < requests) or (
