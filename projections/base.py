@@ -80,6 +80,16 @@ class Projection:
         keys = [key for ddl in self.tables if _is_table(ddl) for key in key_indexes(ddl)]
         return keys + [ddl for ddl in self.tables if not _is_table(ddl)]
 
+    def in_shape(self, cur: Cursor) -> bool:
+        """Whether each of its tables that exists has the columns declared: not
+        if another version of the registry built it (after a downgrade, say)."""
+        for ddl in self.tables:
+            if _is_table(ddl):
+                found = cur.columns(_table_name(ddl))
+                if found and sorted(found) != sorted(declared_columns(ddl)):
+                    return False
+        return True
+
     def create_indexes(self, cur: Cursor) -> None:
         for ddl in self.indexes():
             cur.execute(ddl)
@@ -127,6 +137,19 @@ def _is_table(ddl: str) -> bool:
     return _TABLE.search(ddl) is not None
 
 
+def _table_name(ddl: str) -> str:
+    match = _TABLE.search(ddl)
+    assert match is not None, ddl
+    return match.group(1)
+
+
+def declared_columns(ddl: str) -> list[str]:
+    """The column names a CREATE TABLE statement declares."""
+    body = ddl[ddl.index("(") + 1:ddl.rindex(")")]
+    return [line.split()[0] for line in (part.strip() for part in body.splitlines())
+            if line and not line.startswith(("PRIMARY KEY", "UNIQUE"))]
+
+
 def unkeyed(ddl: str) -> str:
     """A CREATE TABLE statement without its PRIMARY KEY and UNIQUE constraints."""
     ddl = _TABLE_KEY.sub("", ddl).replace(" PRIMARY KEY", " NOT NULL")
@@ -135,9 +158,7 @@ def unkeyed(ddl: str) -> str:
 
 def key_indexes(ddl: str) -> list[str]:
     """The unique indexes that give an unkeyed table the keys `ddl` declares."""
-    match = _TABLE.search(ddl)
-    assert match is not None, ddl
-    table = match.group(1)
+    table = _table_name(ddl)
     keys = [m.group(1) for m in _TABLE_KEY.finditer(ddl)]
     keys += [m.group(1) for m in _COLUMN_KEY.finditer(_TABLE_KEY.sub("", ddl))]
     named = [(key, "_".join(re.findall(r"\w+", key))) for key in keys]

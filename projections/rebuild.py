@@ -20,6 +20,9 @@ from registry.db import Cursor
 
 SHADOW = "rmnext_"
 BATCH = 1000  # events per transaction: bigger ones measured no faster
+# Events to apply, summed over the read models, from which starting a second
+# process pays for itself (the demo's 18,000 events x 3 rebuild faster in one).
+SHARED_FROM = 150_000
 _LIVE_NAME = re.compile(r"\brm_(\w+)")
 
 
@@ -66,12 +69,14 @@ class Rebuild:
             max_batches: int | None = None, jobs: int = 1) -> bool:
         """Build, then switch. False if `max_batches` stopped it first (resume later).
 
-        With `jobs` > 1 the read models are built by that many processes at once,
-        each reading the log for its own share of them (see `projections.jobs`).
+        With `jobs` > 1 (and a log long enough to be worth it) the read models are
+        built by that many processes at once, each reading the log for its own
+        share of them (see `projections.jobs`).
         """
         self.prepare()
         with bulk_settings(self.runner.store):
-            if jobs > 1 and len(self.projections) > 1 and max_batches is None:
+            if (jobs > 1 and len(self.projections) > 1 and max_batches is None
+                    and self.remaining() >= SHARED_FROM):
                 from projections import jobs as parallel  # it builds on this module
 
                 parallel.build(self, jobs, progress)

@@ -100,7 +100,8 @@ class ProjectionRunner:
             for projection in self.projections:
                 # Tables from before versions were recorded are version 1.
                 version = built.get(projection.name, 1 if projection.name in kept else None)
-                if version is not None and version != projection.version:
+                if version is not None and (version != projection.version
+                                            or not projection.in_shape(cur)):
                     self._discard(cur, projection)
                     outdated.append(projection.name)
                 projection.create_tables(cur)

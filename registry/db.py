@@ -72,6 +72,15 @@ class Cursor:
             self.execute(f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608 - fixed names
                          + ", ".join([one] * len(part)), tuple(chain.from_iterable(part)))
 
+    def columns(self, table: str) -> list[str]:
+        """The names of the table's columns; none if there is no such table."""
+        if self._engine == "sqlite":
+            self.execute("SELECT name FROM pragma_table_info(?)", (table,))
+        else:
+            self.execute("SELECT column_name FROM information_schema.columns "
+                         "WHERE table_schema = current_schema() AND table_name = ?", (table,))
+        return [row[0] for row in self.fetchall()]
+
     def fetchone(self) -> tuple[Any, ...] | None:
         return self._raw.fetchone()
 

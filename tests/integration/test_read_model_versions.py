@@ -43,6 +43,23 @@ def test_a_read_model_built_by_an_earlier_version_is_built_again_when_the_regist
     assert admin.get("/api/v1/events?limit=500").json == answer
 
 
+def test_a_read_model_whose_tables_another_version_built_again_is_built_again(
+        registry, admin, settings):
+    # Say an operator went back to the previous version for a while, whose
+    # `registry replay` built history in its own shape and recorded no version.
+    write_every_kind_of_event(admin)
+    registry.projections.catch_up()
+    expected = rows(registry)
+    with registry.store.transaction(write=True) as cur:
+        cur.execute("DROP TABLE rm_history")
+        cur.execute(VERSION_1_HISTORY)
+    reopened = Registry.open(settings)
+    try:
+        assert rows(reopened) == expected
+    finally:
+        reopened.close()
+
+
 def test_read_models_in_the_current_shape_are_left_as_they_are(registry, admin, settings):
     write_every_kind_of_event(admin)
     registry.projections.catch_up()
