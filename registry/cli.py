@@ -269,8 +269,9 @@ def import_(file: Path) -> None:
 @click.option("--projection", "names", multiple=True, metavar="NAME",
               help="Rebuild only this read model (repeatable): agreements, coverage, history.")
 @click.option("--jobs", type=click.IntRange(1, 8), default=None,
-              help="Processes that share the work  [default: 2 on a machine with 2 or more "
-                   "cores, else 1]")
+              help="At most this many processes share the work (a log of fewer than "
+                   "about 50,000 events is rebuilt in one)  [default: 2 on a machine "
+                   "with 2 or more cores, else 1]")
 def replay(names: tuple[str, ...], jobs: int | None) -> None:
     """Rebuild read models from the log beside the live ones, then switch.
 
