@@ -54,6 +54,8 @@ def plain(value: Any) -> Any:
 def _uuid(text: str) -> str:
     if len(text) == 32:  # as the library writes them: hex
         return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    if len(text) == 36 and text.islower():  # PostgreSQL's uuid as text
+        return text
     return str(UUID(text))
 
 
