@@ -80,12 +80,13 @@ class Projection:
         keys = [key for ddl in self.tables if _is_table(ddl) for key in key_indexes(ddl)]
         return keys + [ddl for ddl in self.tables if not _is_table(ddl)]
 
-    def in_shape(self, cur: Cursor) -> bool:
-        """Whether each of its tables that exists has the columns declared: not
-        if another version of the registry built it (after a downgrade, say)."""
+    def in_shape(self, cur: Cursor, named: Callable[[str], str] = str) -> bool:
+        """Whether each of its tables that exists (each `named(table)`: the shadow
+        of a rebuild, say) has the columns declared: not if another version of
+        the registry built it (after a downgrade, say)."""
         for ddl in self.tables:
             if _is_table(ddl):
-                found = cur.columns(_table_name(ddl))
+                found = cur.columns(named(_table_name(ddl)))
                 if found and sorted(found) != sorted(declared_columns(ddl)):
                     return False
         return True
@@ -166,8 +167,10 @@ def key_indexes(ddl: str) -> list[str]:
             for key, name in named]
 
 
-def keep_newest(cache: dict[Any, Any], most: int) -> None:
-    """Forget the oldest half of `cache` once it holds more than `most` entries.
+def keep_newest(cache: dict[Any, Any], most: int,
+                keep: Callable[[Any], bool] = lambda _value: False) -> None:
+    """Forget the oldest half of `cache` once it holds more than `most` entries,
+    but for those whose value `keep` says to keep for good.
 
     The facts these caches hold never change, and the next events mostly
     concern the newest: a rebuild that forgot them all would have to index
@@ -175,5 +178,6 @@ def keep_newest(cache: dict[Any, Any], most: int) -> None:
     """
     if len(cache) > most:
         for key in list(itertools.islice(cache, len(cache) - most // 2)):
-            del cache[key]
+            if not keep(cache[key]):
+                del cache[key]
 

@@ -95,8 +95,9 @@ class HistoryProjection(Projection):
 
     HISTORY_COLUMNS = ("position", "stream_kind", "type", "reason_code", "nik", "region_code",
                        "effective_on", "backdated_days")
-    # What a stream is never changes once registered: kept across batches, the
-    # newest up to a bound (workers come in the millions).
+    # What a stream is never changes once registered: kept across batches,
+    # agreements' and regions' always, the newest workers' up to a bound (they
+    # come in the millions).
     MAX_STREAMS = 200_000
 
     def __init__(self) -> None:
@@ -123,7 +124,8 @@ class HistoryProjection(Projection):
 
     def apply(self, batch: Batch, cur: Cursor) -> None:
         self.start_batch()
-        keep_newest(self._streams, self.MAX_STREAMS)
+        # Agreements and regions are few, and every worker event refers to one.
+        keep_newest(self._streams, self.MAX_STREAMS, keep=lambda facts: facts[0] != "worker")
         self._add(batch, cur)
         self.end_batch(cur)
 

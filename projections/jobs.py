@@ -53,10 +53,11 @@ def shares(projections: Sequence[Projection], jobs: int) -> list[list[str]]:
 
 
 def build(rebuild: Rebuild, jobs: int, progress: Callable[[int], None]) -> None:
-    """Load `rebuild`'s shadow tables up to the head as it is now, in `jobs` processes."""
-    head = rebuild.runner.app.head_position()
+    """Load `rebuild`'s shadow tables up to the head, in `jobs` processes. Each
+    follows the head until it has caught up with it, with the facts it has
+    learnt in memory: what is written in the meantime costs it little."""
     first, *others = shares(rebuild.projections, jobs)
-    children = _Children(rebuild.runner.store.database, others, head, progress)
+    children = _Children(rebuild.runner.store.database, others, progress)
     try:
         own = Rebuild(rebuild.runner, first)
         own.prepare()
@@ -65,7 +66,7 @@ def build(rebuild: Rebuild, jobs: int, progress: Callable[[int], None]) -> None:
             progress(applied)
             children.report(block=False)
 
-        own.build(advanced, until=head)
+        own.build(advanced)
         children.report(block=True)
     finally:
         children.stop()
@@ -80,33 +81,51 @@ class _Children:
     process (connections, threads, the main script) runs again in it.
     """
 
-    def __init__(self, database: Database, shares: list[list[str]], until: int,
+    def __init__(self, database: Database, shares: list[list[str]],
                  progress: Callable[[int], None]) -> None:
         self.progress = progress
         self.lines: queues.Queue[tuple[int, str | None]] = queues.Queue()
         self.processes: list[tuple[list[str], subprocess.Popen[str], Any]] = []
         self.readers: list[threading.Thread] = []
-        for number, names in enumerate(shares):
-            errors = tempfile.TemporaryFile("w+")
+        self.running = 0
+        try:
+            for names in shares:
+                self._start(database, names)
+        except BaseException as e:
+            self.stop()
+            if isinstance(e, Exception):
+                raise RebuildFailed(f"could not start a process to rebuild "
+                                    f"{', '.join(names)}: {e}") from e
+            raise
+
+    def _start(self, database: Database, names: list[str]) -> None:
+        errors = tempfile.TemporaryFile("w+")
+        try:
             process = subprocess.Popen(
                 [sys.executable, "-m", "projections.jobs"], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=errors, text=True)
-            self.processes.append((names, process, errors))
-            assert process.stdin is not None
+        except BaseException:
+            errors.close()
+            raise
+        self.processes.append((names, process, errors))
+        reader = threading.Thread(target=self._read, args=(len(self.processes) - 1, process),
+                                  daemon=True)
+        reader.start()
+        self.readers.append(reader)
+        self.running += 1
+        assert process.stdin is not None
+        with process.stdin:
             process.stdin.write(json.dumps({"database": dataclasses.asdict(database),
-                                            "names": names, "until": until}))
-            process.stdin.close()
-            reader = threading.Thread(target=self._read, args=(number, process), daemon=True)
-            reader.start()
-            self.readers.append(reader)
-        self.running = len(self.processes)
+                                            "names": names}))
 
     def _read(self, number: int, process: subprocess.Popen[str]) -> None:
         assert process.stdout is not None
-        with process.stdout as lines:
-            for line in lines:
-                self.lines.put((number, line))
-        self.lines.put((number, None))
+        try:
+            with process.stdout as lines:
+                for line in lines:
+                    self.lines.put((number, line))
+        finally:
+            self.lines.put((number, None))  # whatever happened: the parent must not wait
 
     def report(self, block: bool) -> None:
         """Pass their progress on; with `block`, until every one is done."""
@@ -119,11 +138,17 @@ class _Children:
                     return
                 continue
             if line is not None:
-                self.progress(int(line))
+                if line.strip().isdigit():  # anything else is not the child's to say
+                    self.progress(int(line))
                 continue
             self.running -= 1
             names, process, errors = self.processes[number]
-            if process.wait() != 0:
+            try:
+                process.wait(timeout=60)  # it has closed its output: it is ending
+            except subprocess.TimeoutExpired:
+                raise RebuildFailed(f"rebuilding {', '.join(names)}: its process stopped "
+                                    "talking but did not end") from None
+            if process.returncode != 0:
                 errors.seek(0)
                 said = errors.read().strip().splitlines()
                 raise RebuildFailed(f"rebuilding {', '.join(names)} failed: "
@@ -151,7 +176,7 @@ def main() -> None:
         share = Rebuild(registry.projections, job["names"])
         share.prepare()
         with bulk_settings(registry.store):
-            share.build(lambda applied: print(applied, flush=True), until=job["until"])
+            share.build(lambda applied: print(applied, flush=True))
     finally:
         registry.close()
 

@@ -85,13 +85,13 @@ class Rebuild:
             self._switch(progress)
         return True
 
-    def build(self, progress: Callable[[int], None], max_batches: int | None = None,
-              until: int | None = None) -> bool:
-        """Load the shadow tables up to `until` (default: the head, as it moves).
-        False if `max_batches` stopped it first."""
+    def build(self, progress: Callable[[int], None], max_batches: int | None = None) -> bool:
+        """Load the shadow tables up to the head, as it moves while they load, so
+        the switch (which holds the write lock) has little left to apply. False
+        if `max_batches` stopped it first."""
         runner, batches = self.runner, 0
         while max_batches is None or batches < max_batches:
-            head = runner.app.head_position() if until is None else until
+            head = runner.app.head_position()
             # The page is read and decoded before taking the write lock, which is
             # then held only to apply it: rebuilds in other processes write meanwhile.
             prefetched = runner.prefetch(self._keyed, head, BATCH)

@@ -88,8 +88,15 @@ class ProjectionRunner:
         self.by_name = {p.name: p for p in self.projections}
 
     def create_tables(self) -> list[str]:
-        """Create what is missing. Returns the read models whose tables were built for
-        another version of them: those are emptied, to be built again from the log."""
+        """Create what is missing. Returns the read models to build again from the
+        log before anything reads them: those whose tables another version of the
+        registry built (emptied here), and those whose building was interrupted.
+
+        `projection_versions` holds the version a read model's tables are built
+        for, negated while they are being built again (`built_again`).
+        """
+        from projections.rebuild import shadow_name  # it builds on this module
+
         outdated = []
         with self.store.transaction(write=True) as cur:
             cur.execute(POSITIONS_DDL)
@@ -100,30 +107,45 @@ class ProjectionRunner:
             for projection in self.projections:
                 # Tables from before versions were recorded are version 1.
                 version = built.get(projection.name, 1 if projection.name in kept else None)
-                if version is not None and (version != projection.version
-                                            or not projection.in_shape(cur)):
-                    self._discard(cur, projection)
+                if not projection.in_shape(cur) or version not in (
+                        None, projection.version, -projection.version):
+                    self._discard(cur, projection, live=True)
+                    version = -projection.version
+                elif not projection.in_shape(cur, shadow_name):
+                    self._discard(cur, projection, live=False)  # a rebuild by another version
+                if version == -projection.version:
                     outdated.append(projection.name)
                 projection.create_tables(cur)
                 cur.execute(
                     "INSERT INTO projection_positions (name, position) VALUES (?, 0) "
                     "ON CONFLICT (name) DO NOTHING", (projection.name,))
-                cur.execute(
-                    "INSERT INTO projection_versions (name, version) VALUES (?, ?) "
-                    "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
-                    (projection.name, projection.version))
+                self._record_version(cur, projection.name, version or projection.version)
         return outdated
 
+    def built_again(self, names: Sequence[str]) -> None:
+        """The read models `create_tables` returned are built: record their version."""
+        with self.store.transaction(write=True) as cur:
+            for name in names:
+                self._record_version(cur, name, self.by_name[name].version)
+
     @staticmethod
-    def _discard(cur: Cursor, projection: Projection) -> None:
-        """Drop the read model's tables, live and half-rebuilt, and its positions."""
+    def _record_version(cur: Cursor, name: str, version: int) -> None:
+        cur.execute("INSERT INTO projection_versions (name, version) VALUES (?, ?) "
+                    "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+                    (name, version))
+
+    @staticmethod
+    def _discard(cur: Cursor, projection: Projection, live: bool) -> None:
+        """Drop the read model's half-rebuilt tables and, if `live`, its live ones,
+        with their positions."""
         from projections.rebuild import rebuild_key, shadow_name  # it builds on this module
 
         for table in projection.table_names:
-            cur.execute(f"DROP TABLE IF EXISTS {table}")
+            if live:
+                cur.execute(f"DROP TABLE IF EXISTS {table}")
             cur.execute(f"DROP TABLE IF EXISTS {shadow_name(table)}")
         cur.execute("DELETE FROM projection_positions WHERE name IN (?, ?)",
-                    (projection.name, rebuild_key(projection)))
+                    (rebuild_key(projection), projection.name if live else ""))
 
     def positions(self) -> dict[str, int]:
         with self.store.transaction() as cur:

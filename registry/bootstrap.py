@@ -58,7 +58,11 @@ class Registry:
             registry.idempotency.create_table()
             outdated = registry.projections.create_tables()
             if outdated:
-                rebuild_outdated(registry.projections, outdated)
+                try:
+                    rebuild_outdated(registry.projections, outdated)
+                except BaseException:
+                    registry.close()
+                    raise
         return registry
 
     def close(self) -> None:
@@ -68,11 +72,12 @@ class Registry:
 
 def rebuild_outdated(runner: ProjectionRunner, names: list[str]) -> None:
     """Build again, from the log, read models this version of the registry keeps
-    in another shape (after an upgrade), before anything reads them."""
+    in another shape (after an upgrade), before anything reads them. If it is
+    interrupted, the next open resumes it."""
     rebuild = Rebuild(runner, names)
     total = rebuild.remaining()
-    log.warning("this version keeps read models in a new shape: rebuilding %s from %d events",
-                ", ".join(names), total)
+    log.warning("this version keeps read models in a new shape: building %s from the log "
+                "(%d events to apply)", ", ".join(names), total)
     began, done, said = time.monotonic(), 0, time.monotonic()
 
     def progress(applied: int) -> None:
@@ -83,4 +88,5 @@ def rebuild_outdated(runner: ProjectionRunner, names: list[str]) -> None:
             log.info("rebuilding %s: %d of %d events", ", ".join(names), done, total)
 
     rebuild.run(progress, jobs=default_jobs())
+    runner.built_again(names)
     log.warning("rebuilt %s in %.1f s", ", ".join(names), time.monotonic() - began)

@@ -3,6 +3,13 @@ registry opens: an upgrade never serves from tables the code no longer understan
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
+from projections import rebuild as rebuilding
+from projections.rebuild import Rebuild
+from registry import bootstrap
 from registry.bootstrap import Registry
 from tests.integration.test_projections import rows, write_every_kind_of_event
 
@@ -55,6 +62,49 @@ def test_a_read_model_whose_tables_another_version_built_again_is_built_again(
         cur.execute(VERSION_1_HISTORY)
     reopened = Registry.open(settings)
     try:
+        assert rows(reopened) == expected
+    finally:
+        reopened.close()
+
+
+def test_a_rebuild_on_opening_that_was_interrupted_is_resumed_by_the_next_open(
+        registry, admin, settings, monkeypatch):
+    write_every_kind_of_event(admin)
+    registry.projections.catch_up()
+    expected = rows(registry)
+    as_version_1_left_it(registry)
+    monkeypatch.setattr(rebuilding, "BATCH", 7)
+
+    def stopped_after_a_batch(runner: Any, names: list[str]) -> None:
+        assert not Rebuild(runner, names).run(max_batches=1)
+        raise KeyboardInterrupt  # the operator gave up waiting
+
+    with monkeypatch.context() as patched:
+        patched.setattr(bootstrap, "rebuild_outdated", stopped_after_a_batch)
+        with pytest.raises(KeyboardInterrupt):
+            Registry.open(settings)
+    reopened = Registry.open(settings)
+    try:
+        assert rows(reopened) == expected
+        with reopened.store.transaction() as cur:
+            assert cur.execute("SELECT version FROM projection_versions "
+                               "WHERE name = 'history'").fetchone() == (2,)
+    finally:
+        reopened.close()
+
+
+def test_a_rebuild_left_half_done_by_another_version_is_thrown_away(
+        registry, admin, settings):
+    write_every_kind_of_event(admin)
+    registry.projections.catch_up()
+    expected = rows(registry)
+    with registry.store.transaction(write=True) as cur:
+        cur.execute(VERSION_1_HISTORY.replace("rm_history", "rmnext_history"))
+        cur.execute("INSERT INTO projection_positions (name, position) "
+                    "VALUES ('history#rebuild', 3)")
+    reopened = Registry.open(settings)
+    try:
+        assert Rebuild(reopened.projections).run()
         assert rows(reopened) == expected
     finally:
         reopened.close()
