@@ -21,6 +21,14 @@ VERSION_1_HISTORY = """CREATE TABLE rm_history (
     region_code TEXT, effective_on TEXT, backdated_days INTEGER, data TEXT NOT NULL)"""
 
 
+@pytest.fixture
+def expected(registry: Registry, admin: Any) -> dict[str, list[str]]:
+    """Every kind of event written and the read models current: their rows."""
+    write_every_kind_of_event(admin)
+    registry.projections.catch_up()
+    return rows(registry)
+
+
 def as_version_1_left_it(registry: Registry) -> None:
     """The history read model as the previous version of the registry left it: its
     own table shape, a position at the head, and no record of its version."""
@@ -31,10 +39,7 @@ def as_version_1_left_it(registry: Registry) -> None:
 
 
 def test_a_read_model_built_by_an_earlier_version_is_built_again_when_the_registry_opens(
-        registry, admin, settings):
-    write_every_kind_of_event(admin)
-    registry.projections.catch_up()
-    expected = rows(registry)
+        registry, admin, settings, expected):
     answer = admin.get("/api/v1/events?limit=500").json
     as_version_1_left_it(registry)
 
@@ -51,12 +56,9 @@ def test_a_read_model_built_by_an_earlier_version_is_built_again_when_the_regist
 
 
 def test_a_read_model_whose_tables_another_version_built_again_is_built_again(
-        registry, admin, settings):
+        registry, settings, expected):
     # Say an operator went back to the previous version for a while, whose
     # `registry replay` built history in its own shape and recorded no version.
-    write_every_kind_of_event(admin)
-    registry.projections.catch_up()
-    expected = rows(registry)
     with registry.store.transaction(write=True) as cur:
         cur.execute("DROP TABLE rm_history")
         cur.execute(VERSION_1_HISTORY)
@@ -68,10 +70,7 @@ def test_a_read_model_whose_tables_another_version_built_again_is_built_again(
 
 
 def test_a_rebuild_on_opening_that_was_interrupted_is_resumed_by_the_next_open(
-        registry, admin, settings, monkeypatch):
-    write_every_kind_of_event(admin)
-    registry.projections.catch_up()
-    expected = rows(registry)
+        registry, settings, monkeypatch, expected):
     as_version_1_left_it(registry)
     monkeypatch.setattr(rebuilding, "BATCH", 7)
 
@@ -94,10 +93,7 @@ def test_a_rebuild_on_opening_that_was_interrupted_is_resumed_by_the_next_open(
 
 
 def test_a_rebuild_left_half_done_by_another_version_is_thrown_away(
-        registry, admin, settings):
-    write_every_kind_of_event(admin)
-    registry.projections.catch_up()
-    expected = rows(registry)
+        registry, settings, expected):
     with registry.store.transaction(write=True) as cur:
         cur.execute(VERSION_1_HISTORY.replace("rm_history", "rmnext_history"))
         cur.execute("INSERT INTO projection_positions (name, position) "
