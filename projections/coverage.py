@@ -230,13 +230,14 @@ class CoverageProjection(Projection):
         pending = self._workers.get(worker_id)
         nik = pending[0] if pending is not None else (
             self._niks.get(worker_id) or self._nik_of(cur, worker_id))
-        ends_on, programs, recorded = e["ends_on"], e["programs"], e["timestamp"]
+        ends_on, recorded = e["ends_on"], e["timestamp"]
+        programs = ",".join(e["programs"])
+        flags = _FLAGS.get(programs) or _flags(programs)
         # Every change is a version that starts at the event's record time.
         version = [e["enrollment_id"], position, e["agreement_id"], e["agreement_number"],
                    e["region_code"], nik, e["name"], e["occupation"], e["term_number"],
-                   ",".join(programs), *[int(p in programs) for p in PROGRAMS],
-                   e["starts_on"], ends_on, ends_on, "active", None, None, recorded,
-                   e["actor"], position, recorded, None]
+                   programs, *flags, e["starts_on"], ends_on, ends_on, "active", None, None,
+                   recorded, e["actor"], position, recorded, None]
         self._new.append(version)
         # An enrollment_id is new with its enrollment (a uuid4): nothing stored has it.
         self._current.setdefault(e["enrollment_id"], []).append(version)
@@ -298,6 +299,15 @@ class CoverageProjection(Projection):
         day = e["ends_on"]
         revise(cur, e, position, "agreement_id = ? AND covered_until > ?",
                [e["originator_id"], day], covered_until=("?", [day]))
+
+
+_FLAGS: dict[str, tuple[int, ...]] = {}
+
+
+def _flags(programs: str) -> tuple[int, ...]:
+    """The jkk, jkm, jht columns of an enrollment in `programs` (as stored: "JKK,JKM")."""
+    flags = _FLAGS[programs] = tuple(int(p in programs.split(",")) for p in PROGRAMS)
+    return flags
 
 
 def revise(cur: Cursor, event: Fields, position: int, where: str, where_params: list[Any],

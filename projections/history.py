@@ -14,6 +14,7 @@ would be one more place to keep in step and to erase from.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from datetime import date, datetime
 from typing import Any
 
@@ -40,10 +41,19 @@ EFFECTIVE_FIELD = {
 }
 
 
-def days_late(recorded_at: str, effective_on: str) -> int:
-    """Days from an effective date to the day (in Jakarta) it was recorded."""
-    recorded_on = datetime.fromisoformat(recorded_at).astimezone(JAKARTA).date()
+@functools.lru_cache(maxsize=4096)
+def _days_late(recorded_hour: str, effective_on: str) -> int:
+    recorded_on = datetime.fromisoformat(recorded_hour + ":00+00:00").astimezone(JAKARTA).date()
     return (recorded_on - date.fromisoformat(effective_on)).days
+
+
+def days_late(recorded_at: str, effective_on: str) -> int:
+    """Days from an effective date to the day (in Jakarta) it was recorded.
+
+    Jakarta is UTC+7 all year, so the hour of `recorded_at` (UTC, as `utc_iso`
+    writes it) settles the day: worked out once per hour and effective date.
+    """
+    return _days_late(recorded_at[:13], effective_on)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -6,13 +6,17 @@ heaviest share instead of all of them one after the other. On SQLite they
 share the one write lock, which each holds only to apply a page it has
 already read and decoded (`Rebuild.build`). This process builds the first
 share itself while new processes build the others.
+
+Every process decodes the whole log, so this is faster only while the cores
+are free: with the second core busy elsewhere, two processes were seen to
+take longer than one. More than two would not help much here either: the two
+shares (coverage and agreements; history) cost about the same.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import queue as queues
 import subprocess
 import sys
@@ -31,15 +35,6 @@ WAIT_SECONDS = 0.5
 
 class RebuildFailed(RuntimeError):
     """A process building a share of the read models failed; run the rebuild again to resume."""
-
-
-def default_jobs() -> int:
-    """Processes a rebuild uses unless told: two where there are two cores.
-
-    More would not help much: two shares (history; coverage and agreements)
-    cost about the same.
-    """
-    return min(2, os.cpu_count() or 1)
 
 
 def shares(projections: Sequence[Projection], jobs: int) -> list[list[str]]:

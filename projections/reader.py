@@ -106,6 +106,8 @@ class LogReader:
                        and all(type(mapper.transcoder.names.get(name)) is transcoding
                                for name, transcoding in TRANSCODINGS.items()))
         self._classes: dict[str, tuple[type, int]] = {}
+        # Each class's fields seen holding typed values: looked at first (`_as_text`).
+        self._typed: dict[type, tuple[str, ...]] = {}
 
     def columns(self, table: str = "") -> str:
         """What `event` takes after the position: stream (as text), version, topic, state."""
@@ -141,7 +143,8 @@ class LogReader:
         cls, class_version = found
         if self._exact:
             fields = json.loads(state)
-            if fields.pop("class_version", 1) == class_version and self._as_text(fields):
+            if (fields.pop("class_version", 1) == class_version
+                    and self._as_text(cls, fields, state.count(b'"_type_"'))):
                 fields["originator_id"] = _uuid(stream)
                 fields["originator_version"] = version
                 return position, cls, fields
@@ -153,10 +156,29 @@ class LogReader:
             StoredEvent(UUID(stream), version, topic, bytes(state)))
         return {name: plain(value) for name, value in event.__dict__.items()}
 
-    @staticmethod
-    def _as_text(fields: Fields) -> bool:
+    def _as_text(self, cls: type, fields: Fields, typed: int) -> bool:
         """Write the stored typed values of `fields` as text, in place; False if one
-        of them is not a transcoding this knows, or not at the top."""
+        of them is not a transcoding this knows, or not at the top.
+
+        `typed` is how many typed values the stored JSON holds (each has one
+        `"_type_"` key, which no string can hold unescaped). When the fields
+        this class's events keep them in account for all of them, no other
+        field needs looking at.
+        """
+        found = 0
+        for name in self._typed.get(cls, ()):
+            value = fields.get(name)
+            if type(value) is dict:
+                convert = AS_TEXT.get(value.get("_type_"))  # type: ignore[arg-type]
+                if convert is None or len(value) != 2 or "_data_" not in value:
+                    break
+                fields[name] = convert(value["_data_"])
+                found += 1
+        else:
+            if found == typed:
+                return True
+        # Somewhere else too: look at every field (those done are text by now).
+        names = []
         for name, value in fields.items():
             if type(value) is dict:
                 convert = AS_TEXT.get(value.get("_type_"))  # type: ignore[arg-type]
@@ -165,6 +187,8 @@ class LogReader:
                         return False
                     continue
                 fields[name] = convert(value["_data_"])
+                names.append(name)
             elif type(value) is list and not _is_plain(value):
                 return False
+        self._typed[cls] = (*self._typed.get(cls, ()), *names)
         return True

@@ -11,7 +11,6 @@ import os
 import time
 from dataclasses import dataclass
 
-from projections.jobs import default_jobs
 from projections.rebuild import Rebuild
 from projections.runner import ProjectedRoster, ProjectionRunner
 from registry.application import RegistryApplication
@@ -87,6 +86,6 @@ def rebuild_outdated(runner: ProjectionRunner, names: list[str]) -> None:
             said = time.monotonic()
             log.info("rebuilding %s: %d of %d events", ", ".join(names), done, total)
 
-    rebuild.run(progress, jobs=default_jobs())
+    rebuild.run(progress)
     runner.built_again(names)
     log.warning("rebuilt %s in %.1f s", ", ".join(names), time.monotonic() - began)

@@ -245,7 +245,7 @@ def export(out_path: Path | None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_(file: Path) -> None:
     """Load an export into an empty store of either engine, then rebuild read models."""
-    from projections.jobs import RebuildFailed, default_jobs
+    from projections.jobs import RebuildFailed
     from projections.rebuild import Rebuild
     from registry import transfer
 
@@ -257,7 +257,7 @@ def import_(file: Path) -> None:
         with click.progressbar(length=max(rebuild.remaining(), 1),
                                label="building read models", file=sys.stderr) as bar:
             try:
-                rebuild.run(bar.update, jobs=default_jobs())
+                rebuild.run(bar.update)
             except RebuildFailed as e:
                 raise click.ClickException(
                     f"{e}; the events are imported: `registry replay` builds the read models"
@@ -268,16 +268,15 @@ def import_(file: Path) -> None:
 @main.command()
 @click.option("--projection", "names", multiple=True, metavar="NAME",
               help="Rebuild only this read model (repeatable): agreements, coverage, history.")
-@click.option("--jobs", type=click.IntRange(1, 8), default=None,
-              help="At most this many processes share the work (a log of fewer than "
-                   "about 50,000 events is rebuilt in one)  [default: 2 on a machine "
-                   "with 2 or more cores, else 1]")
-def replay(names: tuple[str, ...], jobs: int | None) -> None:
+@click.option("--jobs", type=click.IntRange(1, 8), default=1, show_default=True,
+              help="Processes that share the work: 2 is faster where two cores are free "
+                   "(a log of fewer than about 50,000 events is rebuilt in one).")
+def replay(names: tuple[str, ...], jobs: int) -> None:
     """Rebuild read models from the log beside the live ones, then switch.
 
     The API keeps answering meanwhile. If interrupted, run it again: it resumes.
     """
-    from projections.jobs import RebuildFailed, default_jobs
+    from projections.jobs import RebuildFailed
     from projections.rebuild import Rebuild
 
     with opened() as registry:
@@ -288,7 +287,7 @@ def replay(names: tuple[str, ...], jobs: int | None) -> None:
         with click.progressbar(length=max(job.remaining(), 1), label="replaying",
                                file=sys.stderr) as bar:
             try:
-                job.run(bar.update, jobs=jobs or default_jobs())
+                job.run(bar.update, jobs=jobs)
             except RebuildFailed as e:
                 raise click.ClickException(f"{e}; run `registry replay` again to resume") from None
         rebuilt = ", ".join(p.name for p in job.projections)

@@ -50,7 +50,7 @@ SHOWN = (
     ("replay_events_per_s", "full replay, events/s"),
     ("decode_events_per_s", "  library decoding the log, events/s"),
     ("replay_ratio", "  ratio: replay / decode"),
-    ("replay_one_process_ratio", "  ratio, in one process (--jobs 1)"),
+    ("replay_shared_ratio", "  ratio, shared by two processes (--jobs 2)"),
     ("verify_events_per_s", "verify, events/s"),
 )
 
