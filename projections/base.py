@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Callable
@@ -127,6 +128,24 @@ class Projection:
         if self.deferred_indexes:
             self.create_indexes(cur)
             self.deferred_indexes = False
+
+
+# A rebuild loads into shadow tables (`rm_x` becomes `rmnext_x`) under a
+# position row of its own (`projections/rebuild.py`).
+SHADOW = "rmnext_"
+_LIVE_NAME = re.compile(r"\brm_(\w+)")
+
+
+@functools.lru_cache(maxsize=1024)
+def shadow_name(name: str) -> str:
+    """A statement, or a name, with the shadow tables for the live ones."""
+    # Cached: a rebuild sends the same few statements thousands of times.
+    return _LIVE_NAME.sub(lambda m: SHADOW + m.group(1), name)
+
+
+def rebuild_key(projection: Projection) -> str:
+    """The name of a rebuild's own position row."""
+    return projection.name + "#rebuild"
 
 
 _TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)")

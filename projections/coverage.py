@@ -14,6 +14,7 @@ worker, a termination) are made in SQL by `revise`, after writing them out.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -232,7 +233,7 @@ class CoverageProjection(Projection):
             self._niks.get(worker_id) or self._nik_of(cur, worker_id))
         ends_on, recorded = e["ends_on"], e["timestamp"]
         programs = ",".join(e["programs"])
-        flags = _FLAGS.get(programs) or _flags(programs)
+        flags = _flags(programs)
         # Every change is a version that starts at the event's record time.
         version = [e["enrollment_id"], position, e["agreement_id"], e["agreement_number"],
                    e["region_code"], nik, e["name"], e["occupation"], e["term_number"],
@@ -301,13 +302,10 @@ class CoverageProjection(Projection):
                [e["originator_id"], day], covered_until=("?", [day]))
 
 
-_FLAGS: dict[str, tuple[int, ...]] = {}
-
-
+@functools.lru_cache(maxsize=64)
 def _flags(programs: str) -> tuple[int, ...]:
     """The jkk, jkm, jht columns of an enrollment in `programs` (as stored: "JKK,JKM")."""
-    flags = _FLAGS[programs] = tuple(int(p in programs.split(",")) for p in PROGRAMS)
-    return flags
+    return tuple(int(p in programs.split(",")) for p in PROGRAMS)
 
 
 def revise(cur: Cursor, event: Fields, position: int, where: str, where_params: list[Any],

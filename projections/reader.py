@@ -78,6 +78,14 @@ AS_TEXT: dict[str, Callable[[Any], str]] = {
 _SCALARS = (str, int, float, bool, type(None))
 
 
+def _text(value: dict[str, Any]) -> str | None:
+    """A stored typed value as text; None if `value` is not one this knows."""
+    convert = AS_TEXT.get(value.get("_type_"))  # type: ignore[arg-type]
+    if convert is None or len(value) != 2 or "_data_" not in value:
+        return None
+    return convert(value["_data_"])
+
+
 def _is_plain(value: Any) -> bool:
     """No transcoded value anywhere inside: JSON as stored is JSON as meant."""
     if type(value) is dict:
@@ -95,8 +103,8 @@ class LogReader:
         self.engine = engine
         self.table = app.recorder.events_table_name
         self.position = log_position(engine)
-        self._page = (f"SELECT {self.position}, {self.columns()} FROM {self.table} "  # noqa: S608
-                      f"WHERE {self.position} > ? AND {self.position} <= ? "
+        self._select = f"SELECT {self.position}, {self.columns()} FROM {self.table}"
+        self._page = (f"{self._select} WHERE {self.position} > ? AND {self.position} <= ? "
                       f"ORDER BY {self.position} LIMIT ?")
         mapper = app.mapper
         # Text straight from the stored JSON only where the library would have
@@ -124,8 +132,7 @@ class LogReader:
         """The fields of the event that created the stream, or None."""
         key = UUID(stream_id)
         row = cur.execute(
-            f"SELECT {self.position}, {self.columns()} FROM {self.table} "  # noqa: S608
-            "WHERE originator_id = ? AND originator_version = 1",
+            f"{self._select} WHERE originator_id = ? AND originator_version = 1",
             (key.hex if self.engine == "sqlite" else key,)).fetchone()
         return self.event(*row)[2] if row else None
 
@@ -169,10 +176,10 @@ class LogReader:
         for name in self._typed.get(cls, ()):
             value = fields.get(name)
             if type(value) is dict:
-                convert = AS_TEXT.get(value.get("_type_"))  # type: ignore[arg-type]
-                if convert is None or len(value) != 2 or "_data_" not in value:
+                text = _text(value)
+                if text is None:
                     break
-                fields[name] = convert(value["_data_"])
+                fields[name] = text
                 found += 1
         else:
             if found == typed:
@@ -181,12 +188,12 @@ class LogReader:
         names = []
         for name, value in fields.items():
             if type(value) is dict:
-                convert = AS_TEXT.get(value.get("_type_"))  # type: ignore[arg-type]
-                if convert is None or len(value) != 2 or "_data_" not in value:
+                text = _text(value)
+                if text is None:
                     if not _is_plain(value):
                         return False
                     continue
-                fields[name] = convert(value["_data_"])
+                fields[name] = text
                 names.append(name)
             elif type(value) is list and not _is_plain(value):
                 return False

@@ -10,26 +10,16 @@ over the shadow position, and apply the events written since.
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Callable, Sequence
 
-from projections.base import Projection
+from projections.base import Projection, rebuild_key, shadow_name
 from projections.runner import ProjectionRunner, bulk_settings
 from registry.db import Cursor
 
-SHADOW = "rmnext_"
 BATCH = 1000  # events per transaction: bigger ones measured no faster
 # Events to apply, summed over the read models, from which starting a second
 # process pays for itself (the demo's 18,000 events x 3 rebuild faster in one).
 SHARED_FROM = 150_000
-_LIVE_NAME = re.compile(r"\brm_(\w+)")
-
-
-@functools.lru_cache(maxsize=1024)
-def shadow_name(name: str) -> str:
-    # Cached: a rebuild sends the same few statements thousands of times.
-    return _LIVE_NAME.sub(lambda m: SHADOW + m.group(1), name)
 
 
 class ShadowCursor(Cursor):
@@ -40,11 +30,6 @@ class ShadowCursor(Cursor):
 
     def _sql(self, sql: str) -> str:
         return super()._sql(shadow_name(sql))
-
-
-def rebuild_key(projection: Projection) -> str:
-    """The name of a rebuild's own position row."""
-    return projection.name + "#rebuild"
 
 
 class Rebuild:

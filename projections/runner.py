@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from projections.agreements import AgreementsProjection
-from projections.base import Projection
+from projections.base import Projection, rebuild_key, shadow_name
 from projections.coverage import CoverageProjection
 from projections.coverage_queries import active_in_term
 from projections.history import HistoryProjection
@@ -95,8 +95,6 @@ class ProjectionRunner:
         `projection_versions` holds the version a read model's tables are built
         for, negated while they are being built again (`built_again`).
         """
-        from projections.rebuild import shadow_name  # it builds on this module
-
         outdated = []
         with self.store.transaction(write=True) as cur:
             cur.execute(POSITIONS_DDL)
@@ -138,14 +136,12 @@ class ProjectionRunner:
     def _discard(cur: Cursor, projection: Projection, live: bool) -> None:
         """Drop the read model's half-rebuilt tables and, if `live`, its live ones,
         with their positions."""
-        from projections.rebuild import rebuild_key, shadow_name  # it builds on this module
-
         for table in projection.table_names:
             if live:
                 cur.execute(f"DROP TABLE IF EXISTS {table}")
             cur.execute(f"DROP TABLE IF EXISTS {shadow_name(table)}")
-        cur.execute("DELETE FROM projection_positions WHERE name IN (?, ?)",
-                    (rebuild_key(projection), projection.name if live else ""))
+        for name in [rebuild_key(projection), *([projection.name] if live else [])]:
+            cur.execute("DELETE FROM projection_positions WHERE name = ?", (name,))
 
     def positions(self) -> dict[str, int]:
         with self.store.transaction() as cur:
