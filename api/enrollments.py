@@ -10,7 +10,7 @@ from flask import request, url_for
 from flask.views import MethodView
 from marshmallow import ValidationError
 
-from api import auth, requests
+from api import access, auth, requests
 from api.batch_rows import (
     CSV_HEADER,
     BadBatch,
@@ -38,19 +38,24 @@ from api.schemas.workers import (
 from projections import coverage_queries
 from registry.contributions import contributions
 from registry.dates import today, utc_iso
-from registry.enrolling import BatchOutcome, RowResult
-from registry.errors import NotFound
+from registry.enrolling import BatchOutcome, EnrollmentRequest, RowResult
+from registry.errors import NotFound, RegistryError
 from registry.worker import Worker
 
 blp = Blueprint("enrollments", __name__, url_prefix="/api/v1/agreements",
                 description="Workers enrolled under an agreement")
 
-def enrollment_view(worker: Worker, enrollment_id: str, position: int | None = None) -> dict:
+def enrollment_view(worker: Worker, enrollment_id: str, position: int | None = None,
+                    sent: EnrollmentRequest | None = None) -> dict:
+    """The enrollment; with `sent`, the worker's details as the caller sent them, never
+    details recorded elsewhere that the caller may not read."""
     e = worker.enrollments[enrollment_id]
+    name, occupation = ((sent.details.name, sent.details.occupation) if sent
+                        else (worker.name, worker.occupation))
     body = {
         "enrollment_id": enrollment_id, "agreement_id": e["agreement_id"],
         "agreement_number": e["agreement_number"], "region_code": e["region_code"],
-        "nik": worker.nik, "name": worker.name, "occupation": worker.occupation,
+        "nik": worker.nik, "name": name, "occupation": occupation,
         "term_number": e["term_number"], "programs": e["programs"],
         "starts_on": e["starts_on"].isoformat(), "ends_on": e["ends_on"].isoformat(),
         "covered_until": e["ends_on"].isoformat(), "status": e["status"],
@@ -92,11 +97,17 @@ class Enrollments(MethodView):
     def post(self, body: dict[str, Any], agreement_id: UUID) -> Any:
         """Enroll one worker (quota, no double coverage, never after death)."""
         writable(agreement_id)
-        worker, enrollment_id, position = registry().app.enroll_worker(
-            requests.context(), agreement_id, to_request(0, body),
-            expected_version=requests.expected_version())
+        access.guard()
+        sent = to_request(0, body)
+        try:
+            worker, enrollment_id, position = registry().app.enroll_worker(
+                requests.context(), agreement_id, sent,
+                expected_version=requests.expected_version())
+        except RegistryError as error:
+            access.record_refusals([error])
+            raise
         location = url_for("enrollments.Enrollment", agreement_id=agreement_id, nik=worker.nik)
-        return (enrollment_view(worker, enrollment_id, position), 201,
+        return (enrollment_view(worker, enrollment_id, position, sent), 201,
                 {"Location": location, "ETag": f'"{worker.version}"'})
 
 
@@ -114,12 +125,14 @@ class Batch(MethodView):
         CSV takes `?atomic=false` instead.
         """
         writable(agreement_id)
+        access.guard()
         rows, atomic = _batch_rows()
         valid, shape_rejects = validated(rows)
         outcome = registry().app.enroll_workers(
             requests.context(), agreement_id, valid, atomic=atomic,
             expected_version=requests.expected_version(),
             dry_run=atomic and bool(shape_rejects))
+        access.record_refusals(r.error for r in outcome.results)
         return _batch_answer(outcome, shape_rejects)
 
 

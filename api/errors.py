@@ -27,11 +27,13 @@ STATUS_OF_CODE = {
     "worker_deceased": 409,
     "invalid_transition": 409,
     "concurrent_update": 409,
+    "identity_mismatch": 409,
     "precondition_failed": 412,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
     "validation_failed": 422,
     "idempotency_key_reused": 422,
+    "too_many_requests": 429,
     "internal_error": 500,
     "service_unavailable": 503,
 }
@@ -39,7 +41,7 @@ CODE_OF_STATUS = {
     400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 406: "not_acceptable", 409: "concurrent_update",
     412: "precondition_failed", 413: "payload_too_large", 415: "unsupported_media_type",
-    422: "validation_failed", 503: "service_unavailable",
+    422: "validation_failed", 429: "too_many_requests", 503: "service_unavailable",
 }
 TITLES = {
     "malformed_request": "Malformed request",

@@ -58,7 +58,9 @@ def finish(response: Response) -> Response:
 
 
 def context() -> Context:
-    return Context(actor=g.principal.name, request_id=g.request_id)
+    scopes = g.principal.scopes
+    return Context(actor=g.principal.name, request_id=g.request_id,
+                   regions=tuple(scopes) if scopes is not None else None)
 
 
 def expected_version() -> int | None:

@@ -9,7 +9,9 @@ from flask.views import MethodView
 from api import auth, requests
 from api.blueprint import Blueprint
 from api.common import registry, with_problems
-from api.schemas.history import CorrectionIn
+from api.errors import ApiProblem
+from api.schemas.common import PageArgs
+from api.schemas.history import AccessPage, CorrectionIn
 from api.schemas.workers import CoverageOut, OnQuery, WorkerOut
 from projections import coverage_queries
 from registry import nik as niks
@@ -85,7 +87,9 @@ class Corrections(MethodView):
     def post(self, body: dict[str, Any], nik: str) -> Any:
         """Correct the worker's details, with a reason (a wrong NIK: void and enroll again)."""
         worker = visible_worker(nik, {"on": None, "known_at": None})
-        regions_of_worker = {c["region_code"] for c in worker["coverages"]}
+        # Only where the worker is enrolled (not voided) may the record be corrected.
+        regions_of_worker = {c["region_code"] for c in worker["coverages"]
+                             if c["status"] != "voided"}
         if not any(auth.principal().can_write(code) for code in regions_of_worker):
             auth.require_write(next(iter(regions_of_worker), ""))
         body = dict(body)
@@ -94,3 +98,18 @@ class Corrections(MethodView):
             expected_version=requests.expected_version(), **body)
         corrected = visible_worker(nik, {"on": None, "known_at": None})
         return {**corrected, "position": position}, 201, {"ETag": f'"{worker.version}"'}
+
+
+@blp.route("/<string:nik>/access-log")
+class AccessRecords(MethodView):
+    @blp.arguments(PageArgs, location="query")
+    @blp.response(200, AccessPage)
+    @with_problems
+    def get(self, args: dict[str, Any], nik: str) -> dict[str, Any]:
+        """Who was shown or refused this worker's record, oldest first (admins, auditors)."""
+        visible_worker(nik, {"on": None, "known_at": None})
+        if auth.principal().role == "registrar":
+            raise ApiProblem("forbidden", "access records are for auditors and admins")
+        items, next_after = registry().access.of_worker(
+            str(WorkerAggregate.create_id(nik)), args["after"], args["limit"])
+        return {"items": items, "next_after": next_after}

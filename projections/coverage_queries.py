@@ -74,7 +74,7 @@ def worker(cur: Cursor, nik: str, on: date, scopes: list[str] | None,
     """The worker's details and every enrollment visible in the scopes."""
     row = cur.execute("SELECT nik, name, birth_date, sex, occupation, address, deceased_on "
                       "FROM rm_workers WHERE nik = ?", (nik,)).fetchone()
-    if row is None:
+    if row is None or not visible_in(cur, nik, scopes):
         return None
     version, version_params = as_of(known_at)
     where, params = f"nik = ? AND {version}", [nik, *version_params]
@@ -84,10 +84,19 @@ def worker(cur: Cursor, nik: str, on: date, scopes: list[str] | None,
         params += scope_params
     rows = cur.execute(f"SELECT {ENROLLMENT_COLUMNS} FROM rm_enrollments "  # noqa: S608
                        f"WHERE {where} ORDER BY seq", params).fetchall()
-    if scopes is not None and not rows:
-        return None
     keys = ("nik", "name", "birth_date", "sex", "occupation", "address", "deceased_on")
     return {**dict(zip(keys, row, strict=True)), "coverages": [_enrollment(r, on) for r in rows]}
+
+
+def visible_in(cur: Cursor, nik: str, scopes: list[str] | None) -> bool:
+    """`Worker.visible_in` over the read model: a scoped token reads a worker only
+    while an enrollment of it, not voided, lies under an agreement in its regions."""
+    if scopes is None:
+        return True
+    clause, params = region_clause("region_code", scopes)
+    return cur.execute(
+        "SELECT 1 FROM rm_enrollments WHERE nik = ? AND status != 'voided' "  # noqa: S608
+        f"AND valid_to IS NULL AND {clause} LIMIT 1", (nik, *params)).fetchone() is not None
 
 
 def active_in_term(cur: Cursor, agreement_id: str, term_number: int) -> list[tuple[str, str]]:

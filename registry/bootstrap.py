@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from projections.rebuild import Rebuild
 from projections.runner import ProjectedRoster, ProjectionRunner
+from registry.access import AccessLog
 from registry.application import RegistryApplication
 from registry.config import Settings
 from registry.db import SqlStore, ensure_schema
@@ -33,6 +34,7 @@ class Registry:
     projections: ProjectionRunner
     tokens: TokenStore
     idempotency: IdempotencyStore
+    access: AccessLog
 
     @classmethod
     def open(cls, settings: Settings | None = None,
@@ -51,10 +53,12 @@ class Registry:
         app = RegistryApplication(settings.database, create_tables=create_tables)
         runner = ProjectionRunner(app, store)
         app.roster = ProjectedRoster(runner)
-        registry = cls(settings, app, store, runner, TokenStore(store), IdempotencyStore(store))
+        registry = cls(settings, app, store, runner, TokenStore(store), IdempotencyStore(store),
+                       AccessLog(store))
         if create_tables:
             registry.tokens.create_table()
             registry.idempotency.create_table()
+            registry.access.create_table()
             outdated = registry.projections.create_tables()
             if outdated:
                 try:

@@ -4,7 +4,9 @@
 working directory; `sqlite:////abs/path.db` for an absolute path) or
 `postgresql://user:pass@host:5432/db`. A `?schema=NAME` query parameter on a
 PostgreSQL URL keeps the registry's tables in that schema.
-`REGISTRY_LOG_LEVEL` (default INFO), `REGISTRY_MAX_BODY_BYTES` (default 32 MiB).
+`REGISTRY_LOG_LEVEL` (default INFO), `REGISTRY_MAX_BODY_BYTES` (default 32 MiB),
+`REGISTRY_PROBE_LIMIT` (default 200: refusals about workers outside its regions a
+token may collect in an hour before it gets 429).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///registry.db"
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+DEFAULT_PROBE_LIMIT = 200
 
 
 class ConfigurationError(ValueError):
@@ -98,6 +101,7 @@ class Settings:
     database: Database
     log_level: str = "INFO"
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    probe_limit: int = DEFAULT_PROBE_LIMIT
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -107,8 +111,13 @@ class Settings:
         if not raw_limit.isdigit() or int(raw_limit) < 1024:
             raise ConfigurationError(
                 f"REGISTRY_MAX_BODY_BYTES must be a whole number of bytes >= 1024, got {raw_limit!r}")
+        raw_probes = env.get("REGISTRY_PROBE_LIMIT") or str(DEFAULT_PROBE_LIMIT)
+        if not raw_probes.isdecimal() or not raw_probes.isascii():
+            raise ConfigurationError(
+                f"REGISTRY_PROBE_LIMIT must be a whole number, got {raw_probes!r}")
         return cls(
             database=Database.from_url(url),
             log_level=(env.get("REGISTRY_LOG_LEVEL") or "INFO").upper(),
             max_body_bytes=int(raw_limit),
+            probe_limit=int(raw_probes),
         )

@@ -14,6 +14,8 @@ def new_request_id() -> str:
 class Context:
     actor: str
     request_id: str = field(default_factory=new_request_id)
+    # The regions the actor may read, None for every region: what a refusal may reveal.
+    regions: tuple[str, ...] | None = None
 
     def stamp(self) -> dict[str, str]:
         """The metadata fields every event carries."""

@@ -20,7 +20,7 @@ from registry import nik as niks
 from registry.context import Context
 from registry.dates import today
 from registry.enrollment import Coverage, Details
-from registry.errors import NotFound, QuotaExceeded, RegistryError, require_version
+from registry.errors import NotFound, QuotaExceeded, RegistryError, require_version, withheld
 from registry.region import Region
 from registry.worker import Worker
 
@@ -145,12 +145,24 @@ class EnrollmentUseCases:
                                     f"is full (quota {quota})")
             worker = plan.workers.get(request.nik) or Worker.register(
                 ctx, request.nik, request.details)
-            enrollment_id = worker.enroll(ctx, coverage, request.details, ended)
+            enrollment_id = self._enroll_as_seen_by(ctx, worker, coverage, request, ended)
         except RegistryError as error:
             return RowResult(request.row, request.nik, "rejected", error)
         plan.workers[request.nik] = plan.touched[request.nik] = worker
         plan.slots[term] += 1
         return RowResult(request.row, request.nik, "enrolled", enrollment_id=enrollment_id)
+
+    @staticmethod
+    def _enroll_as_seen_by(ctx: Context, worker: Worker, coverage: Coverage,
+                           request: EnrollmentRequest, ended: dict[str, date | None]) -> str:
+        """Enroll; a refusal resting on records outside the caller's regions says only
+        its code (and names the worker refused, for the access records)."""
+        try:
+            return worker.enroll(ctx, coverage, request.details, ended)
+        except RegistryError as error:
+            if worker.visible_in(ctx.regions):
+                raise
+            raise withheld(error, str(worker.id)) from None
 
     @staticmethod
     def _coverage(plan: _Plan, request: EnrollmentRequest, on: date) -> Coverage:
@@ -172,7 +184,7 @@ class EnrollmentUseCases:
 
         def attempt() -> tuple[list[Aggregate], Worker]:
             agreements = {agreement_id: self._get(agreement_id)}
-            worker = self.worker_for_write(nik, expected_version)
+            worker = self.enrolled_worker(nik, agreement_id, expected_version)
             before = worker.disenroll(ctx, agreement_id, ends_on=ends_on,
                                       reason_code=reason_code, reason=reason)
             agreements[agreement_id].release_slots(ctx, before["term_number"])
@@ -213,7 +225,7 @@ class EnrollmentUseCases:
 
         def attempt() -> tuple[list[Aggregate], Worker]:
             agreement = self._get(agreement_id)
-            worker = self.worker_for_write(nik, expected_version)
+            worker = self.enrolled_worker(nik, agreement_id, expected_version)
             before = worker.void(ctx, agreement_id, reason)
             if before["status"] != "active":
                 # Its slot was freed when it ended.
@@ -259,6 +271,20 @@ class EnrollmentUseCases:
             worker = self.aggregates.get(Worker.create_id(nik))
         except AggregateNotFoundError:
             raise NotFound(f"no worker with NIK {niks.mask(nik)}") from None
+        return worker
+
+    def enrolled_worker(self, nik: str, agreement_id: UUID,
+                        expected_version: int | None) -> Worker:
+        """The worker, for a write on its enrollment under the agreement. An unknown
+        NIK and a worker never enrolled there are refused alike, so that the answer
+        never tells whether a NIK is known elsewhere."""
+        try:
+            worker = self.get_worker(nik)
+            worker.enrollment_under(agreement_id)
+        except NotFound:
+            raise NotFound(f"no enrollment of NIK {niks.mask(nik)} under agreement "
+                           f"{agreement_id}") from None
+        require_version(worker, expected_version, "worker")
         return worker
 
     def worker_for_write(self, nik: str, expected_version: int | None) -> Worker:

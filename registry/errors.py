@@ -11,6 +11,8 @@ class RegistryError(Exception):
     """Base class: a request the registry refuses, with a stable code."""
 
     code = "invalid_transition"
+    # The worker's id when the refusal was about a record outside the caller's regions.
+    subject: str | None = None
 
     def __init__(self, detail: str, errors: dict[str, str] | None = None) -> None:
         super().__init__(detail)
@@ -84,3 +86,22 @@ class WorkerDeceased(RegistryError):
     """A DECEASED disenrollment forbids coverage after its `ends_on`."""
 
     code = "worker_deceased"
+
+
+class IdentityMismatch(RegistryError):
+    """The name sent with an existing NIK is not the name recorded for it."""
+
+    code = "identity_mismatch"
+
+
+# What a refusal may say when the record it rests on lies outside the caller's regions:
+# the code, and nothing of the agreement, dates, region or death it was decided on.
+WITHHELD = ("refused ({code}): this worker's other records lie outside your regions, "
+            "so nothing more can be said")
+
+
+def withheld(error: RegistryError, subject: str) -> RegistryError:
+    """The same refusal, saying only its code; `subject` names the worker refused."""
+    hidden = type(error)(WITHHELD.format(code=error.code))
+    hidden.subject = subject
+    return hidden

@@ -49,7 +49,8 @@ class Principal:
         return not self.regions or regions.in_any(self.regions, region_code)
 
     def can_write(self, region_code: str) -> bool:
-        return self.role == "admin" or (self.role == "registrar" and self.can_see(region_code))
+        """Admins and registrars write, each only inside its regions (if scoped)."""
+        return self.role in ("admin", "registrar") and self.can_see(region_code)
 
 
 def digest(token: str) -> str:

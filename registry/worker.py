@@ -25,12 +25,15 @@ from registry.context import Context
 from registry.enrollment import REASON_CODES, Coverage, Details
 from registry.errors import (
     AlreadyCovered,
+    IdentityMismatch,
     InvalidTransition,
     NotFound,
     ValidationFailed,
     WorkerDeceased,
 )
+from registry.identity import same_name
 from registry.ids import derived_id
+from registry.regions import in_any
 
 
 class Worker(Aggregate):
@@ -59,7 +62,13 @@ class Worker(Aggregate):
 
     def enroll(self, ctx: Context, coverage: Coverage, details: Details,
                terminated_on: Mapping[str, date | None] | None = None) -> str:
-        """Cover the worker; refuse overlap with any other enrollment's programs."""
+        """Cover the worker; refuse another name for this NIK, and overlap with any
+        other enrollment's programs."""
+        if not same_name(details.name, self.name):
+            raise IdentityMismatch(
+                "the name sent does not match the name recorded for this NIK: check the NIK, "
+                "or correct the recorded name first (POST /workers/{nik}/corrections)",
+                {"name": "does not match the name recorded for this NIK"})
         self._check_can_cover(coverage.starts_on, coverage.ends_on, coverage.programs,
                               terminated_on or {}, agreement_id=coverage.agreement_id)
         enrollment_id = uuid.uuid4().hex
@@ -210,6 +219,12 @@ class Worker(Aggregate):
 
     def live_enrollments(self) -> list[dict[str, Any]]:
         return [e for e in self.enrollments.values() if e["status"] != "voided"]
+
+    def visible_in(self, regions: tuple[str, ...] | None) -> bool:
+        """Whether a token scoped to `regions` (None: every region) may read the worker:
+        only while an enrollment, not voided, lies under an agreement in them."""
+        return regions is None or any(in_any(regions, e["region_code"])
+                                      for e in self.live_enrollments())
 
     def enrollment_under(self, agreement_id: UUID,
                          containing: date | None = None) -> dict[str, Any]:

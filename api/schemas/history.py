@@ -70,3 +70,19 @@ class IntegrityOut(Strict):
     first_bad_position = fields.Integer()
     problem = fields.String()
 
+
+
+class AccessOut(Strict):
+    id = fields.Integer()
+    at = fields.String()
+    actor = fields.String()
+    role = fields.String()
+    route = fields.String()
+    request_id = fields.String()
+    purpose = fields.String(allow_none=True)
+    outcome = fields.String()
+
+
+class AccessPage(Strict):
+    items = fields.List(fields.Nested(AccessOut))
+    next_after = fields.Integer(allow_none=True)

@@ -33,12 +33,18 @@ def worker(i: int) -> dict[str, Any]:
             "starts_on": "2022-10-01"}
 
 
+def medan_nik(i: int) -> str:
+    return niks.make("12.71", 5, date(1979, 8, 9), "F", i)
+
+
 @dataclass(frozen=True)
 class Endpoint:
     method: str
-    path: str          # {a} is the 12.22 agreement, {w} the enrolled worker, {w2} the second one
-    kind: str          # public | list | read | write | sign | integrity | lookup
+    path: str          # {a} is the 12.22 agreement, {w} the enrolled worker, {w2} the second one,
+                       # {m} a worker enrolled only in Kota Medan (12.71)
+    kind: str          # public | list | read | write | sign | integrity | lookup | accesslog
     body: Any = None
+    region: str = "12.22"   # where the data the endpoint touches lies
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -80,6 +86,14 @@ ENDPOINTS = [
     Endpoint("GET", V1 + "/workers/{w}/history", "read"),
     Endpoint("POST", V1 + "/workers/{w}/corrections", "write",
              {"reason": "salah ketik", "name": "Pekerja Satu"}),
+    Endpoint("GET", V1 + "/workers/{w}/access-log", "accesslog"),
+    # A worker of another region: out of sight of 12.22's tokens on every route.
+    Endpoint("GET", V1 + "/workers/{m}", "read", region="12.71"),
+    Endpoint("GET", V1 + "/workers/{m}/coverage?on=2025-03-01", "lookup", region="12.71"),
+    Endpoint("GET", V1 + "/workers/{m}/history", "read", region="12.71"),
+    Endpoint("POST", V1 + "/workers/{m}/corrections", "write",
+             {"reason": "alamat baru", "address": "Jl. Sisingamangaraja 1"}, region="12.71"),
+    Endpoint("GET", V1 + "/workers/{m}/access-log", "accesslog", region="12.71"),
     Endpoint("PUT", V1 + "/regions/12.22/targets/2022", "write",
              {"workforce": 60000, "target_percent": 40}),
     Endpoint("GET", V1 + "/regions/12.22/coverage?on=2022-11-01", "read"),
@@ -101,10 +115,18 @@ CALLERS = {
     "a registrar of 12": ("registrar", "12"),
     "a registrar of 36.73": ("registrar", "36.73"),
     "an auditor of 36.73": ("auditor", "36.73"),
+    "an admin of 12.22": ("admin", "12.22"),
+    "an admin of 36.73": ("admin", "36.73"),
 }
 UNAUTHENTICATED = {"no token", "a Basic header", "a bare Bearer", "an unknown token",
                    "a revoked token"}
-BLIND = {"a registrar of 36.73", "an auditor of 36.73"}   # cannot see 12.22
+BLIND = {"a registrar of 36.73", "an auditor of 36.73", "an admin of 36.73"}  # cannot see 12.22
+
+
+def sees(who: str, region: str) -> bool:
+    """Whether the caller's token reaches the region."""
+    scopes = CALLERS[who][1:]
+    return not scopes or any(region == s or region.startswith(s + ".") for s in scopes)
 
 
 def expected(endpoint: Endpoint, who: str) -> tuple[int, str | None]:
@@ -118,10 +140,13 @@ def expected(endpoint: Endpoint, who: str) -> tuple[int, str | None]:
         return (403, "forbidden") if role == "registrar" else (200, None)
     if endpoint.kind in ("list", "lookup"):
         return 200, None
-    if endpoint.kind == "sign":
-        return (403, "forbidden") if role == "auditor" or who in BLIND else (201, None)
-    if who in BLIND:      # invisible comes first: an auditor of 36.73 writing is 404 too
+    blind = not sees(who, endpoint.region)
+    if endpoint.kind == "sign":   # scoped admins are held to their regions too
+        return (403, "forbidden") if role == "auditor" or blind else (201, None)
+    if blind:             # invisible comes first: an auditor of 36.73 writing is 404 too
         return 404, "not_found"
+    if endpoint.kind == "accesslog" and role == "registrar":
+        return 403, "forbidden"
     if endpoint.kind == "write" and role == "auditor":
         return 403, "forbidden"
     return 200, None      # any 2xx
@@ -156,7 +181,15 @@ def world(registry: Any, admin: Any) -> dict[str, str]:
     target = admin.put(V1 + "/regions/12.22/targets/2022",
                        json={"workforce": 50000, "target_percent": 30})
     assert target.status_code == 200, target.get_data(as_text=True)
-    return {"a": agreement_id, "w": nik(1), "w2": nik(2)}
+    medan = admin.post(V1 + "/agreements", json=labusel_pks(
+        agreement_number="PKS-MEDAN-2025", region_code="12.71", region_name="Kota Medan",
+        signed_on="2025-01-15", starts_on="2025-02-01", ends_on="2025-12-31"))
+    assert medan.status_code == 201, medan.get_data(as_text=True)
+    enrolled = admin.post(f"{V1}/agreements/{medan.json['id']}/enrollments", json={
+        "nik": medan_nik(1), "name": "Butet Siregar", "occupation": "pedagang",
+        "starts_on": "2025-02-01"})
+    assert enrolled.status_code == 201, enrolled.get_data(as_text=True)
+    return {"a": agreement_id, "w": nik(1), "w2": nik(2), "m": medan_nik(1)}
 
 
 def headers_of(registry: Any, who: str) -> dict[str, str]:
@@ -218,8 +251,12 @@ def test_the_endpoint_answers_the_caller_as_the_rule_table_says(
         assert mentions_12_22(text, world) == (
             who not in BLIND and endpoint.kind != "integrity"), text
     if endpoint.kind == "lookup" and code is None:   # the NIK asked is echoed, nothing else
-        assert (response.json["covered"], world["a"] in text, '"12.22"' in text) == (
-            (who not in BLIND,) * 3), text
+        seen = sees(who, endpoint.region)
+        assert (response.json["covered"], f'"{endpoint.region}"' in text) == (seen, seen), text
+        if endpoint.region == "12.22":
+            assert (world["a"] in text) == seen, text
+    if endpoint.region == "12.71" and (who in UNAUTHENTICATED or not sees(who, "12.71")):
+        assert "Butet" not in text and "Siregar" not in text, text
 
 
 def test_the_matrix_covers_every_route_the_app_serves(app: Any) -> None:
@@ -227,6 +264,7 @@ def test_the_matrix_covers_every_route_the_app_serves(app: Any) -> None:
               for method in rule.methods - {"HEAD", "OPTIONS"}
               if rule.endpoint != "static"}
     normalise = {"{a}": "<uuid:agreement_id>", "{w}": "<string:nik>", "{w2}": "<string:nik>",
+                 "{m}": "<string:nik>",
                  "12.22": "<string:code>", "2022": "<int:year>",
                  "swagger-ui.css": "<path:filename>"}
     listed = set()
