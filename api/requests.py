@@ -58,7 +58,8 @@ def finish(response: Response) -> Response:
 
 
 def context() -> Context:
-    return Context(actor=g.principal.name, request_id=g.request_id)
+    return Context(actor=g.principal.name, request_id=g.request_id,
+                   idempotency=g.get("idempotency_held"))
 
 
 def expected_version() -> int | None:

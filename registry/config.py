@@ -4,18 +4,24 @@
 working directory; `sqlite:////abs/path.db` for an absolute path) or
 `postgresql://user:pass@host:5432/db`. A `?schema=NAME` query parameter on a
 PostgreSQL URL keeps the registry's tables in that schema.
-`REGISTRY_LOG_LEVEL` (default INFO), `REGISTRY_MAX_BODY_BYTES` (default 32 MiB).
+`REGISTRY_LOG_LEVEL` (default INFO), `REGISTRY_MAX_BODY_BYTES` (default 32 MiB),
+`REGISTRY_IDEMPOTENCY_TTL_HOURS` (default 24: how long an answer is kept for
+retries with its `Idempotency-Key`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///registry.db"
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
+DEFAULT_IDEMPOTENCY_TTL_HOURS = 24
+MAX_IDEMPOTENCY_TTL_HOURS = 24 * 366
 
 
 class ConfigurationError(ValueError):
@@ -98,6 +104,11 @@ class Settings:
     database: Database
     log_level: str = "INFO"
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    idempotency_ttl_hours: int = DEFAULT_IDEMPOTENCY_TTL_HOURS
+
+    @property
+    def idempotency_ttl(self) -> timedelta:
+        return timedelta(hours=self.idempotency_ttl_hours)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -111,4 +122,14 @@ class Settings:
             database=Database.from_url(url),
             log_level=(env.get("REGISTRY_LOG_LEVEL") or "INFO").upper(),
             max_body_bytes=int(raw_limit),
+            idempotency_ttl_hours=_idempotency_ttl_hours(env),
         )
+
+
+def _idempotency_ttl_hours(env: Mapping[str, str]) -> int:
+    raw = env.get("REGISTRY_IDEMPOTENCY_TTL_HOURS") or str(DEFAULT_IDEMPOTENCY_TTL_HOURS)
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_IDEMPOTENCY_TTL_HOURS:
+        raise ConfigurationError(
+            f"REGISTRY_IDEMPOTENCY_TTL_HOURS must be a whole number of hours from 1 to "
+            f"{MAX_IDEMPOTENCY_TTL_HOURS}, got {raw!r}")
+    return int(raw)
