@@ -60,7 +60,8 @@ def finish(response: Response) -> Response:
 def context() -> Context:
     scopes = g.principal.scopes
     return Context(actor=g.principal.name, request_id=g.request_id,
-                   regions=tuple(scopes) if scopes is not None else None)
+                   regions=tuple(scopes) if scopes is not None else None,
+                   idempotency=g.get("idempotency_held"))
 
 
 def expected_version() -> int | None:

@@ -99,7 +99,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
             parent.allocate_to_child(ctx, agreement, agreement.current_quota() or 0)
             return [agreement, parent], agreement
 
-        return self._written(attempt)
+        return self._written(attempt, ctx)
 
     def amend_agreement(
         self, ctx: Context, agreement_id: UUID, *, expected_version: int | None = None,
@@ -196,7 +196,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
             others = command(agreement)
             return [agreement, *self._reallocate(ctx, agreement), *others], agreement
 
-        return self._written(attempt)
+        return self._written(attempt, ctx)
 
     def agreement_for_write(self, agreement_id: UUID, expected_version: int | None) -> Agreement:
         agreement = self._get(agreement_id)
@@ -231,22 +231,23 @@ class RegistryApplication(EnrollmentUseCases, Application):
         parent.allocate_to_child(ctx, child, quota)
         return [parent]
 
-    def _written(self, attempt: Attempt[Agreement]) -> Written:
-        agreement, position = self.write(attempt)
+    def _written(self, attempt: Attempt[Agreement], ctx: Context) -> Written:
+        agreement, position = self.write(attempt, ctx)
         return Written(agreement, position)
 
-    def write(self, attempt: Attempt[T]) -> tuple[T, int]:
+    def write(self, attempt: Attempt[T], ctx: Context | None = None) -> tuple[T, int]:
         """Run get -> command -> save, again from the start if another writer won.
 
         Returns the attempt's value and the position of the last event saved
-        (the head of the log if the attempt saved nothing).
+        (the head of the log if the attempt saved nothing). The save also marks
+        `ctx`'s Idempotency-Key applied, in the events' transaction.
         """
         for attempt_number in range(SAVE_ATTEMPTS):
             try:
                 aggregates, value = attempt()
                 if not aggregates:
                     return value, self.head_position()
-                recordings = self.save(*aggregates)
+                recordings = self.save(*aggregates, **(ctx.save_options() if ctx else {}))
             except (IntegrityError, _Conflict):
                 # Another writer got there first: back off a little, re-read, retry.
                 time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt_number, 6)))  # noqa: S311

@@ -7,18 +7,24 @@ PostgreSQL URL keeps the registry's tables in that schema.
 `REGISTRY_LOG_LEVEL` (default INFO), `REGISTRY_MAX_BODY_BYTES` (default 32 MiB),
 `REGISTRY_PROBE_LIMIT` (default 200: refusals about workers outside its regions a
 token may collect in an hour before it gets 429).
+`REGISTRY_IDEMPOTENCY_TTL_HOURS` (default 24: how long an answer is kept for
+retries with its `Idempotency-Key`).
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///registry.db"
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 DEFAULT_PROBE_LIMIT = 200
+DEFAULT_IDEMPOTENCY_TTL_HOURS = 24
+MAX_IDEMPOTENCY_TTL_HOURS = 24 * 366
 
 
 class ConfigurationError(ValueError):
@@ -102,6 +108,11 @@ class Settings:
     log_level: str = "INFO"
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     probe_limit: int = DEFAULT_PROBE_LIMIT
+    idempotency_ttl_hours: int = DEFAULT_IDEMPOTENCY_TTL_HOURS
+
+    @property
+    def idempotency_ttl(self) -> timedelta:
+        return timedelta(hours=self.idempotency_ttl_hours)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -120,4 +131,14 @@ class Settings:
             log_level=(env.get("REGISTRY_LOG_LEVEL") or "INFO").upper(),
             max_body_bytes=int(raw_limit),
             probe_limit=int(raw_probes),
+            idempotency_ttl_hours=_idempotency_ttl_hours(env),
         )
+
+
+def _idempotency_ttl_hours(env: Mapping[str, str]) -> int:
+    raw = env.get("REGISTRY_IDEMPOTENCY_TTL_HOURS") or str(DEFAULT_IDEMPOTENCY_TTL_HOURS)
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_IDEMPOTENCY_TTL_HOURS:
+        raise ConfigurationError(
+            f"REGISTRY_IDEMPOTENCY_TTL_HOURS must be a whole number of hours from 1 to "
+            f"{MAX_IDEMPOTENCY_TTL_HOURS}, got {raw!r}")
+    return int(raw)

@@ -128,7 +128,7 @@ class EnrollmentUseCases:
                                    agreement_version=plan.agreement.version)
             return [plan.agreement, *plan.touched.values()], (outcome, plan.workers)
 
-        (outcome, workers), position = self.write(attempt)
+        (outcome, workers), position = self.write(attempt, ctx)
         if outcome.written:
             outcome.position = position
         return outcome, workers
@@ -192,7 +192,7 @@ class EnrollmentUseCases:
                 self._end_after_death(ctx, worker, ends_on, before, agreements)
             return [worker, *agreements.values()], (worker, before["enrollment_id"])
 
-        (worker, enrollment_id), position = self.write(attempt)
+        (worker, enrollment_id), position = self.write(attempt, ctx)
         return worker, enrollment_id, position
 
     def _end_after_death(self, ctx: Context, worker: Worker, died_on: date,
@@ -233,7 +233,7 @@ class EnrollmentUseCases:
             agreement.release_slots(ctx, before["term_number"])
             return [worker, agreement], (worker, before["enrollment_id"])
 
-        (worker, enrollment_id), position = self.write(attempt)
+        (worker, enrollment_id), position = self.write(attempt, ctx)
         return worker, enrollment_id, position
 
     def correct_worker(self, ctx: Context, nik: str, reason: str,
@@ -246,7 +246,7 @@ class EnrollmentUseCases:
             worker.correct(ctx, reason, **changes)
             return [worker], worker
 
-        return self.write(attempt)
+        return self.write(attempt, ctx)
 
     def set_coverage_target(self, ctx: Context, region_code: str, year: int, workforce: int,
                             target_percent: float,
@@ -262,7 +262,7 @@ class EnrollmentUseCases:
             region.set_target(ctx, year, workforce, target_percent)
             return [region], region
 
-        return self.write(attempt)
+        return self.write(attempt, ctx)
 
     # Reads of one stream.
 

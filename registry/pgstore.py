@@ -25,6 +25,9 @@ from eventsourcing.utils import retry
 from psycopg import sql
 
 from registry.chain import CHAIN_TABLE, GENESIS, links_for
+from registry.context import HeldKey
+from registry.idempotency import TABLE as IDEMPOTENCY_TABLE
+from registry.idempotency import KeyTakenOver, mark_applied_sql
 
 
 class RegistryPostgresRecorder(PostgresApplicationRecorder):
@@ -56,6 +59,13 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
                 assert positions is not None
                 links = links_for(row["hash"] if row else GENESIS, positions, stored_events)
                 curs.execute(self._insert_links, [list(column) for column in zip(*links)])
+                held: HeldKey | None = kwargs.get("idempotency")
+                if held is not None:
+                    # The request's Idempotency-Key is applied in the events' own transaction.
+                    curs.execute(self._mark_applied, [positions[-1], held.digest, held.attempt])
+                    if curs.rowcount != 1:
+                        raise KeyTakenOver("a retry with this Idempotency-Key took over the "
+                                           "request; this attempt wrote nothing")
                 return positions
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -71,6 +81,8 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
             sql.SQL("NOTIFY {}").format(sql.Identifier(self.channel_name)),
             sql.SQL("SELECT hash FROM {} ORDER BY position DESC LIMIT 1").format(chain),
         ])
+        self._mark_applied = sql.SQL(mark_applied_sql("{}", "%s")).format(
+            sql.Identifier(self.datastore.schema, IDEMPOTENCY_TABLE))
         self._insert_links = sql.SQL(
             "INSERT INTO {} (position, digest, hash) "
             "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[])").format(chain)

@@ -17,6 +17,8 @@ from eventsourcing.sqlite import (
 
 from registry import writelock
 from registry.chain import CHAIN_TABLE, GENESIS, links_for
+from registry.context import HeldKey
+from registry.idempotency import KeyTakenOver, mark_applied_sql
 
 
 class _QueuedWrites:
@@ -61,6 +63,14 @@ class RegistrySQLiteRecorder(_QueuedWrites, SQLiteApplicationRecorder):
             row = c.fetchone()
             c.executemany(f"INSERT INTO {CHAIN_TABLE} (position, digest, hash) VALUES (?, ?, ?)",
                           links_for(row[0] if row else GENESIS, positions, stored_events))
+            held: HeldKey | None = kwargs.get("idempotency")
+            if held is not None:
+                # The request's Idempotency-Key is applied in the events' own transaction.
+                c.execute(mark_applied_sql(), (positions[-1], held.digest, held.attempt))
+                c.execute("SELECT changes()")
+                if c.fetchone()[0] != 1:
+                    raise KeyTakenOver("a retry with this Idempotency-Key took over the "
+                                       "request; this attempt wrote nothing")
         return positions
 
 
