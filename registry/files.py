@@ -73,8 +73,8 @@ def _tighten(path: str) -> None:
         return
     try:
         os.chmod(path, FILE_MODE)
-    except PermissionError:
-        log.warning("%s is readable by other accounts (mode %o) and is not ours to change; "
-                    "run: chmod 600 %s", path, mode, path)
+    except OSError as e:  # another account's file, a read-only file system
+        log.warning("%s is readable by other accounts (mode %o) and cannot be changed (%s); "
+                    "run: chmod 600 %s", path, mode, e.strerror, path)
         return
     log.warning("%s was readable by other accounts (mode %o); made it 0600", path, mode)

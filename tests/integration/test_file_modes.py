@@ -18,6 +18,7 @@ import pytest
 
 from registry.bootstrap import Registry
 from registry.config import Settings
+from registry.files import private_sqlite_file
 from tests.integration.test_enrollment_rules import nik, sign
 
 REGISTRY = str(Path(sys.executable).with_name("registry"))
@@ -149,3 +150,19 @@ def test_cells_a_spreadsheet_would_run_as_formulas_are_escaped_in_the_report(
         assert row["code"] == "validation_failed"
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r"))
                    for row in rows for cell in row.values())
+
+
+def test_a_database_readable_by_others_that_cannot_be_changed_is_named_in_a_warning(
+        tmp_path, caplog, monkeypatch):
+    database = tmp_path / "registry.db"
+    database.touch(mode=0o644)
+    database.chmod(0o644)
+
+    def refuse(path: Any, mode: int) -> None:
+        raise PermissionError(1, "Operation not permitted", str(path))
+
+    monkeypatch.setattr(os, "chmod", refuse)
+    with caplog.at_level(logging.WARNING, logger="registry.files"):
+        private_sqlite_file(str(database))
+    assert oct(mode(database)) == "0o644"
+    assert f"run: chmod 600 {database}" in caplog.text
