@@ -36,6 +36,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
 
     registry = registry or Registry.open(settings)
     app = Flask("registry")
+    app.request_class = requests.RegistryRequest
     app.config.update(
         MAX_CONTENT_LENGTH=registry.settings.max_body_bytes,
         API_TITLE="Vulnerable-worker protection registry",

@@ -14,6 +14,7 @@ from uuid import UUID
 
 import click
 
+from registry import files
 from registry.bootstrap import Registry
 from registry.config import ConfigurationError, Settings
 from registry.context import Context
@@ -46,6 +47,7 @@ def main() -> None:
     Configure with REGISTRY_DATABASE_URL (default sqlite:///registry.db).
     """
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    files.keep_private()
 
 
 @main.command()
@@ -183,15 +185,16 @@ def enroll(agreement_id: UUID, csv_file: Path, actor: str, chunk: int) -> None:
 
 def _write_rejected(report: Path, rows: list[dict[str, str]], rejected: list[RowResult]) -> None:
     from api.batch_rows import CSV_HEADER
+    from registry.csvcells import escaped
 
-    with report.open("w", newline="", encoding="utf-8") as out:
+    with files.open_private(report, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow(["row", *CSV_HEADER, "code", "error"])
+        writer.writerow(escaped(["row", *CSV_HEADER, "code", "error"]))
         for result in sorted(rejected, key=lambda r: r.row):
             row = rows[result.row]
             error = result.error
-            writer.writerow([result.row, *(row.get(c, "") for c in CSV_HEADER),
-                             error.code if error else "", error.detail if error else ""])
+            writer.writerow(escaped([result.row, *(row.get(c, "") for c in CSV_HEADER),
+                                     error.code if error else "", error.detail if error else ""]))
 
 
 @main.command()
@@ -231,7 +234,7 @@ def export(out_path: Path | None) -> None:
         else:
             partial = out_path.with_name(out_path.name + ".partial")
             try:
-                with partial.open("w", encoding="utf-8") as out, click.progressbar(
+                with files.open_private(partial, "w", encoding="utf-8") as out, click.progressbar(
                         length=total, label="exporting", file=sys.stderr) as bar:
                     count = transfer.export(registry.app, registry.store, out, bar.update)
             except BaseException:

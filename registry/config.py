@@ -119,7 +119,8 @@ class Settings:
         env = os.environ if environ is None else environ
         url = env.get("REGISTRY_DATABASE_URL") or DEFAULT_DATABASE_URL
         raw_limit = env.get("REGISTRY_MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)
-        if not raw_limit.isdigit() or int(raw_limit) < 1024:
+        # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+        if not re.fullmatch(r"[0-9]{4,15}", raw_limit) or int(raw_limit) < 1024:
             raise ConfigurationError(
                 f"REGISTRY_MAX_BODY_BYTES must be a whole number of bytes >= 1024, got {raw_limit!r}")
         raw_probes = env.get("REGISTRY_PROBE_LIMIT") or str(DEFAULT_PROBE_LIMIT)

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from itertools import chain
 from typing import Any
 
-from registry import writelock
+from registry import files, writelock
 from registry.config import Database
 
 COPY_FROM = 50  # below this many rows an INSERT is one round trip to COPY's two
@@ -101,6 +101,7 @@ class SqlStore:
         self._local = threading.local()
         self._pool: Any = None
         if self.engine == "sqlite":
+            files.private_sqlite_file(database.path)
             self._write_lock = writelock.for_database(database.path)
         else:
             from psycopg_pool import ConnectionPool

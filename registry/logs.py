@@ -14,9 +14,29 @@ from registry.nik import mask
 _NIK = re.compile(r"(?<![0-9])[0-9]{16}(?![0-9])")
 
 
+# Left as the client sent it, so that a log line can be found by the X-Request-ID the
+# client got back (api/requests.py accepts only [A-Za-z0-9._-]{1,64} there).
+UNMASKED_FIELDS = frozenset({"request_id"})
+
+
 def mask_niks(text: str) -> str:
     """Replace every 16-digit run that could be a NIK by its masked form."""
     return _NIK.sub(lambda m: mask(m.group(0)), text)
+
+
+def masked(value: Any) -> Any:
+    """A log field's value with every NIK in it masked, at any depth."""
+    if isinstance(value, str):
+        return mask_niks(value)
+    if isinstance(value, bool) or value is None or isinstance(value, float):
+        return value
+    if isinstance(value, int):
+        return mask_niks(str(value)) if 10**15 <= abs(value) < 10**16 else value
+    if isinstance(value, dict):
+        return {masked(str(k)): masked(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [masked(v) for v in value]
+    return mask_niks(str(value))
 
 
 class JsonFormatter(logging.Formatter):
@@ -30,7 +50,9 @@ class JsonFormatter(logging.Formatter):
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
-        return mask_niks(json.dumps(entry, default=str, ensure_ascii=False))
+        entry = {masked(key): value if key in UNMASKED_FIELDS else masked(value)
+                 for key, value in entry.items()}
+        return json.dumps(entry, default=str, ensure_ascii=False)
 
 
 def configure(level: str = "INFO") -> None:
