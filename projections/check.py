@@ -31,7 +31,7 @@ from registry.db import Cursor, SqlStore
 from registry.errors import ConcurrentUpdate
 
 LIMIT = 100  # differing rows named, over all tables; every one is counted
-ATTEMPTS = 3
+ATTEMPTS = 5
 VALUE_CHARS = 200  # a longer value (an agreement's document) is cut to this
 
 
