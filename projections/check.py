@@ -148,10 +148,9 @@ def _compare(cur: Cursor, projection: Projection, report: ReadModelReport, limit
         only_live = f"SELECT {names} FROM {table} EXCEPT SELECT {names} FROM {shadow}"
         only_rebuilt = f"SELECT {names} FROM {shadow} EXCEPT SELECT {names} FROM {table}"
         report.tables += 1
-        report.rows += int(cur.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
-        differing = int(cur.execute(
-            f"SELECT COUNT(*) FROM (SELECT {keys} FROM ({only_live}) a "  # noqa: S608
-            f"UNION SELECT {keys} FROM ({only_rebuilt}) b) d").fetchone()[0])
+        report.rows += _count(cur, f"SELECT COUNT(*) FROM {table}")
+        differing = _count(cur, f"SELECT COUNT(*) FROM (SELECT {keys} FROM ({only_live}) a "
+                                f"UNION SELECT {keys} FROM ({only_rebuilt}) b) d")
         report.differing_rows += differing
         room = limit - report.shown_rows
         if differing == 0 or room <= 0:
@@ -167,6 +166,11 @@ def _compare(cur: Cursor, projection: Projection, report: ReadModelReport, limit
         for sides in groups[:room]:
             report.differences += _differences(table, columns, key, sides)
             report.shown_rows += 1
+
+
+def _count(cur: Cursor, query: str) -> int:
+    row = cur.execute(query).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _by_key(rows: list[tuple[Any, ...]], key_at: list[int]) -> list[dict[int, tuple[Any, ...]]]:
@@ -185,8 +189,7 @@ def _by_key(rows: list[tuple[Any, ...]], key_at: list[int]) -> list[dict[int, tu
 def _differences(table: str, columns: list[str], key: list[str],
                  sides: dict[int, tuple[Any, ...]]) -> list[Difference]:
     live, rebuilt = sides.get(0), sides.get(1)
-    some = live if live is not None else rebuilt
-    assert some is not None
+    some: tuple[Any, ...] = live if live is not None else sides[1]
     where = {k: some[columns.index(k)] for k in key}
     if rebuilt is None:
         return [Difference(table, where, "only_live")]

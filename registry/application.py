@@ -166,7 +166,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
     def get_token(self, token_hash: str) -> ApiToken | None:
         """The token as its stream has it; None if no token with this hash was issued."""
         try:
-            token = self.repository.get(ApiToken.create_id(token_hash))
+            token: Aggregate = self.repository.get(ApiToken.create_id(token_hash))
         except AggregateNotFoundError:
             return None
         return token if isinstance(token, ApiToken) else None

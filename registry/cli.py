@@ -19,9 +19,9 @@ import click
 from registry.bootstrap import Registry
 from registry.config import ConfigurationError, Settings
 from registry.context import Context
+from registry.dates import utc_iso
 from registry.enrolling import RowResult
 from registry.errors import RegistryError
-from registry.dates import utc_iso
 from registry.tokens import LIFETIME, ROLES
 
 

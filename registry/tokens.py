@@ -6,6 +6,11 @@ like every other. The `api_tokens` table is the lookup by hash that every
 request makes; a row counts only while it agrees with its token's stream, so
 a row inserted or edited by hand is refused, and `registry verify` names it.
 
+The stream's id is derived from the token's hash, so the row needs no
+pointer into the log: the stream is one indexed read away, it shows a later
+`TokenRevoked` too (a position would point at the issuance only), and a row
+whose hash was changed leads to a stream that is not its own.
+
 Only a SHA-256 digest of each token is stored, in the table and in the log.
 Tokens are 256 random bits, so a plain digest is enough: there is nothing to
 guess a password from.
@@ -274,13 +279,6 @@ class TokenStore:
         recorded = self.app.revoke_token(ctx or Context(actor="registry"), found[0], reason)
         return found[1] is None or recorded
 
-    def list(self) -> list[dict[str, Any]]:
-        """Every token (never the token itself), and whether its row agrees with the log."""
-        return [{"name": row.name, "role": row.role, "regions": json.loads(row.regions),
-                 "created_at": row.created_at, "expires_at": row.expires_at,
-                 "revoked_at": row.revoked_at, "problem": problem}
-                for row, problem in self.checked_rows()]
-
     def problems(self) -> list[dict[str, str]]:
         """Each row that disagrees with the log, and how: for `registry verify`."""
         return [{"name": row.name, "problem": problem}
@@ -328,6 +326,13 @@ class TokenStore:
             # SQLite's write transactions take turns; PostgreSQL's IF NOT EXISTS does it there.
             if "expires_at" not in cur.columns("api_tokens"):
                 cur.execute(f"ALTER TABLE api_tokens ADD COLUMN {if_missing}expires_at TEXT")
+
+    def list(self) -> list[dict[str, Any]]:
+        """Every token (never the token itself), and whether its row agrees with the log."""
+        return [{"name": row.name, "role": row.role, "regions": json.loads(row.regions),
+                 "created_at": row.created_at, "expires_at": row.expires_at,
+                 "revoked_at": row.revoked_at, "problem": problem}
+                for row, problem in self.checked_rows()]
 
 
 def _validate(name: str, role: str, region_codes: list[str], expires_in: timedelta) -> None:

@@ -105,6 +105,29 @@ def test_events_written_while_the_check_runs_are_compared_too(registry, log):
     assert registry.projections.lag() == {"agreements": 0, "coverage": 0, "history": 0}
 
 
+@pytest.mark.parametrize("busy_catch_ups", [2, 100])
+def test_writes_between_the_build_and_the_comparison_reach_both_sides(
+        registry, log, monkeypatch, busy_catch_ups):
+    # Each of the first catch-ups meets a new enrollment: with 100, no snapshot ever
+    # finds both sides at one position, and the comparison holds the positions.
+    runner, writes = registry.projections, []
+    catch_up = runner.catch_up
+
+    def busy(*args, **kwargs):
+        if len(writes) < busy_catch_ups:
+            enroll_one(registry, log, 10 + len(writes))
+            writes.append(True)
+        return catch_up(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "catch_up", busy)
+    report = check.check(runner)
+    assert writes and report.ok and report.differing_rows == 0
+    assert leftovers(registry) == ([], [])
+    with registry.store.transaction() as cur:
+        workers = cur.execute("SELECT COUNT(*) FROM rm_workers").fetchone()[0]
+    assert report.rows > 3 + 2 * len(writes) and workers == 3 + len(writes)
+
+
 def test_the_comparison_holding_the_positions_finds_what_the_snapshot_finds(registry, log):
     enroll_one(registry, log, 1)  # not yet in the live tables: the check catches them up
     assert check.check(registry.projections, attempts=0).ok
@@ -135,9 +158,10 @@ def test_what_a_check_killed_midway_left_is_dropped_by_the_next(registry, log):
 
 
 def test_a_second_check_at_once_is_refused(registry, log):
-    with check._alone(registry.store):  # noqa: SLF001 - a check in another process, say
-        with pytest.raises(check.CheckRunning, match="another read-model check is running"):
-            check.check(registry.projections)
+    running = check._alone(registry.store)  # a check in another process, say
+    refused = pytest.raises(check.CheckRunning, match="another read-model check is running")
+    with running, refused:
+        check.check(registry.projections)
     assert check.check(registry.projections).ok
 
 
