@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import current_app, g, request
 
 from api.errors import ApiProblem
-from registry.tokens import Principal
+from registry.tokens import Principal, TokenExpired
 
 PUBLIC_PATHS = ("/health", "/openapi.json", "/docs", "/api/v1/health",
                 "/api/v1/openapi.json", "/api/v1/docs")
@@ -24,7 +24,12 @@ def authenticate() -> None:
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiProblem("unauthorized", "send Authorization: Bearer <token>",
                          {"WWW-Authenticate": 'Bearer realm="registry"'})
-    principal = current_app.extensions["registry"].tokens.authenticate(token.strip())
+    try:
+        principal = current_app.extensions["registry"].tokens.authenticate(token.strip())
+    except TokenExpired as e:
+        raise ApiProblem("token_expired", e.detail, {"WWW-Authenticate": (
+            'Bearer realm="registry", error="invalid_token", '
+            'error_description="the token has expired"')}) from None
     if principal is None:
         raise ApiProblem("unauthorized", "the token is unknown or revoked",
                          {"WWW-Authenticate": 'Bearer realm="registry", error="invalid_token"'})

@@ -15,6 +15,7 @@ log = logging.getLogger("registry.api")
 STATUS_OF_CODE = {
     "malformed_request": 400,
     "unauthorized": 401,
+    "token_expired": 401,
     "forbidden": 403,
     "not_found": 404,
     "method_not_allowed": 405,

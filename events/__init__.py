@@ -16,6 +16,7 @@ from events.agreement import (
 )
 from events.base import RegistryCreated, RegistryEvent
 from events.region import CoverageTargetSet, RegionRegistered
+from events.token import TokenIssued, TokenRevoked
 from events.worker import (
     EnrollmentCarriedOver,
     EnrollmentVoided,
@@ -39,6 +40,8 @@ __all__ = [
     "RegionRegistered",
     "RegistryCreated",
     "RegistryEvent",
+    "TokenIssued",
+    "TokenRevoked",
     "WorkerCorrected",
     "WorkerDisenrolled",
     "WorkerEnrolled",

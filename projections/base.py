@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import itertools
 import re
@@ -92,6 +93,11 @@ class Projection:
                     return False
         return True
 
+    def shapes(self) -> list[tuple[str, list[str], list[str]]]:
+        """(table, its columns, its primary key's columns) of each of its tables."""
+        return [(_table_name(ddl), declared_columns(ddl), primary_key(ddl))
+                for ddl in self.tables if _is_table(ddl)]
+
     def create_indexes(self, cur: Cursor) -> None:
         for ddl in self.indexes():
             cur.execute(ddl)
@@ -130,22 +136,46 @@ class Projection:
             self.deferred_indexes = False
 
 
-# A rebuild loads into shadow tables (`rm_x` becomes `rmnext_x`) under a
-# position row of its own (`projections/rebuild.py`).
-SHADOW = "rmnext_"
 _LIVE_NAME = re.compile(r"\brm_(\w+)")
 
 
 @functools.lru_cache(maxsize=1024)
-def shadow_name(name: str) -> str:
-    """A statement, or a name, with the shadow tables for the live ones."""
+def _renamed(name: str, prefix: str) -> str:
     # Cached: a rebuild sends the same few statements thousands of times.
-    return _LIVE_NAME.sub(lambda m: SHADOW + m.group(1), name)
+    return _LIVE_NAME.sub(lambda m: prefix + m.group(1), name)
+
+
+@dataclasses.dataclass(frozen=True)
+class Shadow:
+    """Where a rebuild loads (`projections/rebuild.py`): tables named with `prefix`
+    instead of `rm_`, under position rows named `<read model>#<purpose>`."""
+
+    prefix: str
+    purpose: str
+
+    def name(self, name: str) -> str:
+        """A statement, or a name, with these shadow tables for the live ones."""
+        return _renamed(name, self.prefix)
+
+    def key(self, projection: Projection) -> str:
+        """The name of the rebuild's own position row for the read model."""
+        return f"{projection.name}#{self.purpose}"
+
+
+# `registry replay`'s, which it switches into place (`rm_x` becomes `rmnext_x`).
+REPLAY = Shadow("rmnext_", "rebuild")
+# `registry verify --read-models`'s, compared with the live tables, then dropped.
+CHECK = Shadow("rmcheck_", "check")
+
+
+def shadow_name(name: str) -> str:
+    """A statement, or a name, with `registry replay`'s shadow tables for the live ones."""
+    return REPLAY.name(name)
 
 
 def rebuild_key(projection: Projection) -> str:
-    """The name of a rebuild's own position row."""
-    return projection.name + "#rebuild"
+    """The name of `registry replay`'s own position row."""
+    return REPLAY.key(projection)
 
 
 _TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)")
@@ -174,6 +204,16 @@ def unkeyed(ddl: str) -> str:
     """A CREATE TABLE statement without its PRIMARY KEY and UNIQUE constraints."""
     ddl = _TABLE_KEY.sub("", ddl).replace(" PRIMARY KEY", " NOT NULL")
     return re.sub(r"\sUNIQUE\b", "", ddl)
+
+
+def primary_key(ddl: str) -> list[str]:
+    """The columns of a CREATE TABLE statement's primary key."""
+    found = _TABLE_KEY.search(ddl)
+    if found is not None:
+        return re.findall(r"\w+", found.group(1))
+    column = re.search(r"^\s*(\w+)\s[^,\n]*?\sPRIMARY KEY\b", ddl, re.MULTILINE)
+    assert column is not None, f"no primary key: {ddl}"
+    return [column.group(1)]
 
 
 def key_indexes(ddl: str) -> list[str]:

@@ -22,6 +22,7 @@ from events import (
     AgreementSigned,
     ChildQuotaAllocated,
     RegionRegistered,
+    TokenIssued,
     WorkerCorrected,
     WorkerRegistered,
 )
@@ -71,7 +72,9 @@ class _Shape:
         return cls(topic, EFFECTIVE_FIELD.get(topic),
                    {AgreementSigned: ("agreement", "region_code", None),
                     WorkerRegistered: ("worker", None, "nik"),
-                    RegionRegistered: ("region", "region_code", None)}.get(event_class))
+                    RegionRegistered: ("region", "region_code", None),
+                    # A token's stream belongs to no region: only unscoped tokens see it.
+                    TokenIssued: ("token", None, None)}.get(event_class))
 
 
 class HistoryProjection(Projection):

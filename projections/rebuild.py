@@ -6,13 +6,17 @@ whole time, and an interrupted rebuild resumes where it stopped. The shadow
 tables are loaded without keys or indexes. The switch is one transaction:
 drop the live tables, rename the shadow ones into place, index them, take
 over the shadow position, and apply the events written since.
+
+`registry verify --read-models` builds the same way into shadow tables of
+its own (`Shadow` CHECK), compares them with the live ones and drops them
+(`projections/check.py`): it never switches.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from projections.base import Projection, rebuild_key, shadow_name
+from projections.base import REPLAY, Projection, Shadow
 from projections.runner import ProjectionRunner, bulk_settings
 from registry.db import Cursor
 
@@ -25,24 +29,27 @@ SHARED_FROM = 150_000
 class ShadowCursor(Cursor):
     """A cursor whose statements address the shadow tables instead of the live ones."""
 
-    def __init__(self, cursor: Cursor) -> None:
+    def __init__(self, cursor: Cursor, shadow: Shadow = REPLAY) -> None:
         super().__init__(cursor._raw, cursor._engine)
+        self.shadow = shadow
 
     def _sql(self, sql: str) -> str:
-        return super()._sql(shadow_name(sql))
+        return super()._sql(self.shadow.name(sql))
 
 
 class Rebuild:
-    def __init__(self, runner: ProjectionRunner, names: Sequence[str] | None = None) -> None:
+    def __init__(self, runner: ProjectionRunner, names: Sequence[str] | None = None,
+                 shadow: Shadow = REPLAY) -> None:
         unknown = set(names or ()) - set(runner.by_name)
         if unknown:
             raise ValueError(f"no projection {', '.join(sorted(unknown))}; "
                              f"choose from {', '.join(runner.by_name)}")
         self.runner = runner
+        self.shadow = shadow
         # Fresh instances: their in-memory caches must start empty.
         self.projections = [type(p)() for p in runner.projections
                             if not names or p.name in names]
-        self._keyed = [(rebuild_key(p), p) for p in self.projections]
+        self._keyed = [(shadow.key(p), p) for p in self.projections]
 
     def remaining(self) -> int:
         """Events still to apply to the shadow tables (all of them for a new rebuild)."""
@@ -83,15 +90,19 @@ class Rebuild:
             if prefetched is None:
                 return True
             with runner.store.transaction(write=True) as cur:
-                step = runner.advance(cur, self._keyed, head, BATCH, ShadowCursor, prefetched)
+                step = runner.advance(cur, self._keyed, head, BATCH, self.cursor, prefetched)
             batches += 1
             if step is not None:
                 progress(step.events * step.projections)
         return False
 
+    def cursor(self, cur: Cursor) -> Cursor:
+        """`cur`, addressing this rebuild's shadow tables."""
+        return ShadowCursor(cur, self.shadow)
+
     def _position(self, cur: Cursor, projection: Projection) -> int:
         row = cur.execute("SELECT position FROM projection_positions WHERE name = ?",
-                          (rebuild_key(projection),)).fetchone()
+                          (self.shadow.key(projection),)).fetchone()
         return int(row[0]) if row else 0
 
     def prepare(self) -> None:
@@ -100,14 +111,23 @@ class Rebuild:
             for projection in self.projections:
                 projection.deferred_indexes = True  # built by the switch, or when needed
                 if cur.execute("SELECT 1 FROM projection_positions WHERE name = ?",
-                               (rebuild_key(projection),)).fetchone():
+                               (self.shadow.key(projection),)).fetchone():
                     continue  # resume
-                shadow = ShadowCursor(cur)
+                shadow = self.cursor(cur)
                 for table in projection.table_names:
                     shadow.execute(f"DROP TABLE IF EXISTS {table}")
                 projection.create_unkeyed_tables(shadow)
                 cur.execute("INSERT INTO projection_positions (name, position) VALUES (?, 0)",
-                            (rebuild_key(projection),))
+                            (self.shadow.key(projection),))
+
+    def discard(self) -> None:
+        """Drop the shadow tables and their positions: what was loaded is forgotten."""
+        with self.runner.store.transaction(write=True) as cur:
+            for projection in self.projections:
+                for table in projection.table_names:
+                    cur.execute(f"DROP TABLE IF EXISTS {self.shadow.name(table)}")
+                cur.execute("DELETE FROM projection_positions WHERE name = ?",
+                            (self.shadow.key(projection),))
 
     def _switch(self, progress: Callable[[int], None]) -> None:
         """One transaction: the shadow tables become the live ones, indexed, then
@@ -116,21 +136,21 @@ class Rebuild:
         with runner.store.transaction(write=True) as cur:
             # Hold the live positions: catch-ups wait, then find the new tables.
             runner.lock_positions(cur, [name for p in self.projections
-                                        for name in (p.name, rebuild_key(p))])
+                                        for name in (p.name, self.shadow.key(p))])
             for projection in self.projections:
                 for table in projection.table_names:
                     cur.execute(f"DROP TABLE IF EXISTS {table}")
                 for table in projection.table_names:
-                    cur.execute(f"ALTER TABLE {shadow_name(table)} RENAME TO {table}")
+                    cur.execute(f"ALTER TABLE {self.shadow.name(table)} RENAME TO {table}")
                 for index in projection.index_names():  # built mid-load, if any
-                    cur.execute(f"DROP INDEX IF EXISTS {shadow_name(index)}")
+                    cur.execute(f"DROP INDEX IF EXISTS {self.shadow.name(index)}")
                 projection.create_indexes(cur)
                 projection.deferred_indexes = False
                 cur.execute("UPDATE projection_positions SET position = "
                             "(SELECT position FROM projection_positions WHERE name = ?) "
-                            "WHERE name = ?", (rebuild_key(projection), projection.name))
+                            "WHERE name = ?", (self.shadow.key(projection), projection.name))
                 cur.execute("DELETE FROM projection_positions WHERE name = ?",
-                            (rebuild_key(projection),))
+                            (self.shadow.key(projection),))
             # What was written during the load goes into the indexed tables, as a
             # catch-up would, and in this transaction: no reader sees the tables
             # behind the log they claim to be at.

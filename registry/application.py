@@ -35,6 +35,7 @@ from registry.errors import (
 )
 from registry.region import Region
 from registry.term import DateAsISO, TermAsDict
+from registry.tokens import ApiToken
 from registry.worker import Worker
 
 SAVE_ATTEMPTS = 12
@@ -142,6 +143,33 @@ class RegistryApplication(EnrollmentUseCases, Application):
             return []
 
         return self._change(ctx, agreement_id, expected_version, terminate)
+
+    # API tokens: their table (registry/tokens.py) is the lookup; the log, the record.
+
+    def issue_token(self, ctx: Context, **fields: Any) -> int:
+        """Record that a token was issued (`ApiToken.issue`); the position of the event."""
+        recordings = self.save(ApiToken.issue(ctx, **fields))
+        return recordings[-1].notification.id  # type: ignore[no-any-return]
+
+    def revoke_token(self, ctx: Context, token_hash: str, reason: str | None = None) -> bool:
+        """Record that a token was revoked; False if it never was issued or is revoked."""
+        token = self.get_token(token_hash)
+        if token is None or token.revoked:
+            return False
+        token.revoke(ctx, reason)
+        try:
+            self.save(token)
+        except IntegrityError:
+            return False  # revoked meanwhile, by another process
+        return True
+
+    def get_token(self, token_hash: str) -> ApiToken | None:
+        """The token as its stream has it; None if no token with this hash was issued."""
+        try:
+            token: Aggregate = self.repository.get(ApiToken.create_id(token_hash))
+        except AggregateNotFoundError:
+            return None
+        return token if isinstance(token, ApiToken) else None
 
     # Reads of one stream (lists come from projections).
 

@@ -53,8 +53,8 @@ class Registry:
         app = RegistryApplication(settings.database, create_tables=create_tables)
         runner = ProjectionRunner(app, store)
         app.roster = ProjectedRoster(runner)
-        registry = cls(settings, app, store, runner, TokenStore(store), IdempotencyStore(store),
-                       AccessLog(store))
+        registry = cls(settings, app, store, runner, TokenStore(store, app),
+                       IdempotencyStore(store), AccessLog(store))
         if create_tables:
             registry.tokens.create_table()
             registry.idempotency.create_table()

@@ -9,7 +9,9 @@ import secrets
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import click
@@ -18,9 +20,10 @@ from registry import files
 from registry.bootstrap import Registry
 from registry.config import ConfigurationError, Settings
 from registry.context import Context
+from registry.dates import utc_iso
 from registry.enrolling import RowResult
 from registry.errors import RegistryError
-from registry.tokens import ROLES
+from registry.tokens import LIFETIME, ROLES
 
 
 @contextmanager
@@ -74,38 +77,60 @@ def tokens() -> None:
 @click.option("--name", required=True, help="Shown as the actor on every event it writes.")
 @click.option("--region", "regions", multiple=True,
               help="Region scope, e.g. 12 or 12.75; repeat for several. None: everywhere.")
-def tokens_create(role: str, name: str, regions: tuple[str, ...]) -> None:
+@click.option("--expires-in", "days", default=LIFETIME.days, show_default=True,
+              type=click.IntRange(1, 3650), metavar="DAYS",
+              help="Days until the token stops working (401 token_expired).")
+def tokens_create(role: str, name: str, regions: tuple[str, ...], days: int) -> None:
     """Create a token; it is printed once, as the last line."""
     with opened() as registry:
-        token = registry.tokens.create(name, role, list(regions))
+        token = registry.tokens.create(name, role, list(regions), timedelta(days=days),
+                                       ctx=_cli_context())
     scope = ", ".join(regions) if regions else "all regions"
-    click.echo(f"created {role} token {name!r} for {scope}; store it now, it is not kept:",
-               err=True)
+    click.echo(f"created {role} token {name!r} for {scope}, expiring in {days} days; "
+               "store it now, it is not kept:", err=True)
     click.echo(token)
 
 
 @tokens.command("list")
 def tokens_list() -> None:
-    """List tokens (never the tokens themselves)."""
+    """List tokens (never the tokens themselves), with their expiry."""
     with opened() as registry:
         rows = registry.tokens.list()
     if not rows:
         click.echo("no tokens; create one with: registry tokens create --role admin --name NAME")
         return
+    now = utc_iso(datetime.now(UTC))
+    click.echo("name\trole\tregions\tcreated_at\texpires_at\tstate")
     for row in rows:
-        state = f"revoked {row['revoked_at']}" if row["revoked_at"] else "active"
-        scope = ",".join(row["regions"]) or "*"  # type: ignore[arg-type]
-        click.echo(f"{row['name']}\t{row['role']}\t{scope}\t{row['created_at']}\t{state}")
+        scope = ",".join(row["regions"]) or "*"
+        expires = row["expires_at"] or "never (made before tokens expired)"
+        click.echo(f"{row['name']}\t{row['role']}\t{scope}\t{row['created_at']}\t{expires}\t"
+                   f"{_token_state(row, now)}")
+
+
+def _token_state(row: dict[str, Any], now: str) -> str:
+    if row["problem"]:
+        return f"REFUSED: {row['problem']}"
+    if row["revoked_at"]:
+        return f"revoked {row['revoked_at']}"
+    if row["expires_at"] and row["expires_at"] <= now:
+        return "expired"
+    return "active"
 
 
 @tokens.command("revoke")
 @click.argument("name")
-def tokens_revoke(name: str) -> None:
+@click.option("--reason", help="Recorded on the TokenRevoked event.")
+def tokens_revoke(name: str, reason: str | None) -> None:
     """Revoke the token NAME: it stops working at once."""
     with opened() as registry:
-        if not registry.tokens.revoke(name):
+        if not registry.tokens.revoke(name, _cli_context(), reason):
             raise click.ClickException(f"no active token named {name!r}")
     click.echo(f"revoked {name}")
+
+
+def _cli_context() -> Context:
+    return Context(actor=f"cli:{getpass.getuser()}")
 
 
 @main.command()
@@ -122,7 +147,7 @@ def demo() -> None:
                 scenarios.load(registry.app, lambda _step, n: bar.update(n))
             registry.projections.catch_up()
         name = f"demo-admin-{secrets.token_hex(3)}"
-        token = registry.tokens.create(name, "admin", [])
+        token = registry.tokens.create(name, "admin", [], ctx=_cli_context())
     click.echo(DEMO_HINTS.format(port=8000), err=True)
     click.echo(token)
 
@@ -200,8 +225,13 @@ def _write_rejected(report: Path, rows: list[dict[str, str]], rejected: list[Row
 @main.command()
 @click.option("--expect-head", metavar="POSITION:HASH",
               help="A head printed by an earlier verify: fail unless the log still has it.")
-def verify(expect_head: str | None) -> None:
-    """Check the hash chain over the whole log. Exit 0 intact, 1 tampered."""
+@click.option("--read-models", is_flag=True,
+              help="Also build every read model again from the log and compare it with the "
+                   "live one, row by row (takes as long as `registry replay`).")
+def verify(expect_head: str | None, read_models: bool) -> None:
+    """Check the hash chain over the whole log and the tokens against it (and, with
+    --read-models, the read models). Exit 0 intact, 1 if anything is not."""
+    from projections import check as read_model_check
     from registry import chain, integrity
 
     try:
@@ -209,7 +239,24 @@ def verify(expect_head: str | None) -> None:
     except ValueError as e:
         raise click.BadParameter(str(e), param_hint="--expect-head") from None
     with opened() as registry:
-        result = integrity.check(registry.app, registry.store, expected)
+        if not read_models:
+            found = integrity.audit(registry, expected)
+        else:
+            with click.progressbar(length=max(read_model_check.work(registry.projections), 1),
+                                   label="building the read models again",
+                                   file=sys.stderr) as bar:
+                found = integrity.audit(registry, expected, read_models=True,
+                                        progress=bar.update)
+    _say_chain(found.chain)
+    for problem in found.token_problems:
+        click.echo(f"TOKEN {problem['name']!r}: {problem['problem']}", err=True)
+    if found.read_models is not None:
+        _say_read_models(found.read_models)
+    if not found.ok:
+        sys.exit(1)
+
+
+def _say_chain(result: Any) -> None:
     if result.ok:
         click.echo(f"intact: {result.checked} events checked; "
                    f"head {result.head_position}:{result.head_hash}")
@@ -217,7 +264,19 @@ def verify(expect_head: str | None) -> None:
     where = (f"first bad position {result.first_bad_position}: "
              if result.first_bad_position is not None else "")
     click.echo(f"TAMPERED: {where}{result.problem} ({result.checked} events checked)", err=True)
-    sys.exit(1)
+
+
+def _say_read_models(report: Any) -> None:
+    if report.ok:
+        click.echo(f"read models: as the log gives them ({report.rows} rows in "
+                   f"{report.tables} tables compared)")
+        return
+    click.echo(f"READ MODELS DIFFER from the log: {report.differing_rows} rows in all "
+               f"(of {report.rows} compared); the first {report.shown_rows}:", err=True)
+    for difference in report.differences:
+        click.echo(f"  {difference.describe()}", err=True)
+    click.echo("`registry replay` builds them again from the log (look first at who "
+               "changed them)", err=True)
 
 
 @main.command()

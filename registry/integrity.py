@@ -1,10 +1,13 @@
 """Reading the stored log and its chain links, for `verify`, `export` and `/audit/integrity`.
 
-`check` is the one entry point (`registry verify`, `GET /audit/integrity`,
-`registry bench`). In one read transaction it reads every event together with
-its link in one query, then the snapshots and the events of the snapshotted
-streams in two more. Only if the chain disagrees somewhere does it read the
-log again, events and links apart, to name the first bad position.
+`audit` is what `registry verify` and `GET /audit/integrity` answer: the
+chain (`check`), the tokens table against the tokens' events, and on request
+the read models against themselves built again from the log. `check` (also
+what `registry bench` times) reads, in one read transaction, every event
+together with its link in one query, then the snapshots and the events of
+the snapshotted streams in two more. Only if the chain disagrees somewhere
+does it read the log again, events and links apart, to name the first bad
+position.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ import queue
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -21,9 +25,50 @@ from eventsourcing.persistence import StoredEvent
 from registry.chain import CHAIN_TABLE, Verification, state_bytes, verify, verify_rows
 from registry.db import SqlStore
 
+if TYPE_CHECKING:
+    from projections.check import ReadModelReport
+
 PAGE = 2000
 SCAN_PAGE = 1000  # rows per fetch by `check` (bigger pages were slower on PostgreSQL)
 PREFETCH = 4  # pages fetched ahead on PostgreSQL
+
+
+@dataclass
+class Audit:
+    """The chain, the tokens and (if asked) the read models, each as found."""
+
+    chain: Verification
+    token_problems: list[dict[str, str]] = field(default_factory=list)
+    read_models: ReadModelReport | None = None
+
+    @property
+    def ok(self) -> bool:
+        return (self.chain.ok and not self.token_problems
+                and (self.read_models is None or self.read_models.ok))
+
+    def as_dict(self) -> dict[str, Any]:
+        body = {**self.chain.as_dict(), "ok": self.ok, "chain_ok": self.chain.ok,
+                "token_problems": self.token_problems}
+        if self.read_models is not None:
+            body["read_models"] = self.read_models.as_dict()
+        return body
+
+
+def audit(registry: Any, expect_head: tuple[int, str] | None = None, *,
+          read_models: bool = False,
+          progress: Callable[[int], None] = lambda _n: None) -> Audit:
+    """Everything `registry verify` checks (`registry` is a `bootstrap.Registry`).
+
+    The chain and the tokens take a moment; `read_models` builds every read
+    model again from the log (as long as `registry replay` takes) and compares.
+    """
+    found = Audit(check(registry.app, registry.store, expect_head),
+                  registry.tokens.problems())
+    if read_models:
+        from projections import check as read_model_check
+
+        found.read_models = read_model_check.check(registry.projections, progress)
+    return found
 
 
 def stored_events(app: Any) -> Iterator[tuple[int, Any, int, str, bytes]]:

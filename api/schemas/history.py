@@ -63,12 +63,49 @@ class HeadOut(Strict):
     hash = fields.String()
 
 
-class IntegrityOut(Strict):
+class IntegrityQuery(Strict):
+    read_models = fields.Boolean(
+        load_default=False,
+        metadata={"description": "also build every read model again from the log and "
+                                 "compare it with the live one, row by row (slow: as long "
+                                 "as `registry replay`); for tokens without region scopes"})
+
+
+class TokenProblemOut(Strict):
+    name = fields.String()
+    problem = fields.String()
+
+
+class DifferenceOut(Strict):
+    table = fields.String()
+    key = fields.Dict()
+    kind = fields.String(metadata={"description": "changed, only_live or only_rebuilt"})
+    column = fields.String(allow_none=True)
+    live = fields.Raw(allow_none=True)
+    rebuilt = fields.Raw(allow_none=True)
+
+
+class ReadModelsOut(Strict):
     ok = fields.Boolean()
+    tables = fields.Integer()
+    rows = fields.Integer(metadata={"description": "live rows compared"})
+    differing_rows = fields.Integer()
+    shown_rows = fields.Integer(metadata={"description": "rows whose differences are listed"})
+    differences = fields.List(fields.Nested(DifferenceOut))
+
+
+class IntegrityOut(Strict):
+    ok = fields.Boolean(metadata={"description": "the chain, the tokens and (if checked) "
+                                                 "the read models are all intact"})
+    chain_ok = fields.Boolean()
     checked = fields.Integer()
     head = fields.Nested(HeadOut)
     first_bad_position = fields.Integer()
     problem = fields.String()
+    token_problems = fields.List(fields.Nested(TokenProblemOut), metadata={
+        "description": "tokens whose row disagrees with their TokenIssued/TokenRevoked "
+                       "events (refused while they do)"})
+    read_models = fields.Nested(ReadModelsOut)
 
 
 
