@@ -81,7 +81,7 @@ class Incoming:
 
 
 class PatientSocket(socket.socket):
-    """A client socket whose blocking mode waits at most IDLE_SECONDS per read or write.
+    """A client socket whose blocking mode waits at most IDLE_SECONDS for each read or write.
 
     A read that times out reads as the end of the stream, as if the client
     had gone: the application then sees a body cut short, not an error.
@@ -98,6 +98,13 @@ class PatientSocket(socket.socket):
             return super().recv(bufsize, flags)
         except TimeoutError:
             return b""
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        # The standard sendall counts its timeout over the whole answer: a big
+        # one to a slow but steady client would be cut off. Count it per send.
+        view = memoryview(data)
+        while view:
+            view = view[self.send(view, flags):]
 
     @classmethod
     def taking_over(cls, sock: socket.socket) -> PatientSocket:

@@ -35,7 +35,7 @@ from registry.config import Database
 from registry.errors import ConcurrentUpdate
 
 WAIT_SECONDS = 60
-POOL_SIZE = 8  # lock connections per process: one per request thread is plenty
+POOL_SIZE = 4  # lock connections per process, each held for a save or an attempt
 
 
 class Reservations(Protocol):
