@@ -35,7 +35,7 @@ from registry.config import Database
 from registry.errors import ConcurrentUpdate
 
 WAIT_SECONDS = 60
-POOL_SIZE = 4  # lock connections per process, each held for a save or an attempt
+POOL_SIZE = 8  # lock connections per process: one for each of its 8 request threads
 
 
 class Reservations(Protocol):
