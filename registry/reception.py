@@ -38,6 +38,7 @@ RECEIVE_SECONDS = 15.0  # for a head and a small body: at least 1.1 KB/s
 IDLE_SECONDS = 30.0
 HEAD_LIMIT = 64 * 1024  # past this a head is not read on: gunicorn refuses it
 READ_SIZE = 64 * 1024
+WAITING, READY, GONE = "waiting", "ready", "gone"  # a request being received
 TIMED_OUT = (b"HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n"
              b"Content-Length: 0\r\n\r\n")
 
@@ -132,28 +133,42 @@ class ReceivingWorker(ThreadWorker):  # type: ignore[misc]
         early = conn.parser.unreader.take_buffered() if conn.parser is not None else b""
         conn.sock.setblocking(False)
         incoming = Incoming(early)
-        if incoming.ready():
-            self._hand_over(conn, incoming)
-            return
-        self.receiving[conn] = time.monotonic() + RECEIVE_SECONDS
-        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn, incoming))
+        # Mostly the request is there already (a kept-alive connection just became
+        # readable): read it now, not after another turn of the loop.
+        state = READY if incoming.ready() else self._read(conn, incoming)
+        if state is WAITING:
+            self.receiving[conn] = time.monotonic() + RECEIVE_SECONDS
+            self.poller.register(conn.sock, selectors.EVENT_READ,
+                                 partial(self._on_readable, conn, incoming))
+        else:
+            self._settle(conn, incoming, state)
 
     def _plain_http1(self) -> bool:
         return (not self.cfg.is_ssl and self.cfg.http_protocols == ["h1"]
                 and self.cfg.http2_cleartext == "off")
 
     def _on_readable(self, conn: TConn, incoming: Incoming, _sock: Any) -> None:
+        state = self._read(conn, incoming)
+        if state is not WAITING:
+            self._stop_receiving(conn)
+            self._settle(conn, incoming, state)
+
+    @staticmethod
+    def _read(conn: TConn, incoming: Incoming) -> str:
         try:
             chunk = conn.sock.recv(READ_SIZE)
         except (BlockingIOError, InterruptedError):
-            return
+            return WAITING
         except OSError:
             chunk = b""
         if not chunk:
-            self._stop_receiving(conn)
+            return GONE
+        return READY if incoming.feed(chunk) else WAITING
+
+    def _settle(self, conn: TConn, incoming: Incoming, state: str) -> None:
+        if state is GONE:
             self._drop(conn)
-        elif incoming.feed(chunk):
-            self._stop_receiving(conn)
+        else:
             self._hand_over(conn, incoming)
 
     def _hand_over(self, conn: TConn, incoming: Incoming) -> None:
