@@ -75,7 +75,8 @@ class Incoming:
         lengths = fields.get(b"content-length", [b"0"])
         expects = [v.lower() for v in fields.get(b"expect", [])]
         if (b"transfer-encoding" in fields or b"100-continue" in expects or len(lengths) != 1
-                or not lengths[0].isdigit() or int(lengths[0]) > SMALL_BODY):
+                or not lengths[0].isdigit() or len(lengths[0]) > 9
+                or int(lengths[0]) > SMALL_BODY):
             self.upload = True  # anything unusual goes to a thread, which decides
             return body_start
         return body_start + int(lengths[0])
@@ -163,7 +164,11 @@ class ReceivingWorker(ThreadWorker):  # type: ignore[misc]
             chunk = b""
         if not chunk:
             return GONE
-        return READY if incoming.feed(chunk) else WAITING
+        try:
+            return READY if incoming.feed(chunk) else WAITING
+        except Exception:  # noqa: BLE001 - never take the main loop down: a thread decides
+            incoming.upload = True
+            return READY
 
     def _settle(self, conn: TConn, incoming: Incoming, state: str) -> None:
         if state is GONE:

@@ -40,7 +40,8 @@ def test_an_upload_goes_to_a_thread_as_soon_as_its_head_is_in():
 def test_bodies_of_unknown_length_or_unusual_framing_are_left_to_a_thread():
     for fields in (b"Transfer-Encoding: chunked", b"Expect: 100-continue\r\nContent-Length: 5",
                    b"Content-Length: 5\r\nContent-Length: 6", b"Content-Length: -5",
-                   b"Content-Length: 5\r\nTransfer-Encoding: chunked"):
+                   b"Content-Length: 5\r\nTransfer-Encoding: chunked",
+                   b"Content-Length: " + b"9" * 5000):
         incoming = Incoming()
         assert incoming.feed(b"POST /x HTTP/1.1\r\n" + fields + b"\r\n\r\n"), fields
         assert incoming.upload, fields
