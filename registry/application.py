@@ -2,15 +2,16 @@
 
 Each use case is get -> command -> save, where one `save()` writes every
 aggregate it touched in one transaction with optimistic concurrency. A save
-that loses a race is retried from the start a few times, then refused with
-`concurrent_update`.
+that loses a race is retried from the start, holding a reservation on the
+agreements it lost (registry/reservations.py) so that it cannot lose again to
+writers of those, a few times, then refused with `concurrent_update`.
 """
 
 from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import reduce
@@ -21,6 +22,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
+from registry import reservations
 from registry.agreement import Agreement
 from registry.cache import AggregateCache
 from registry.config import Database
@@ -41,6 +43,10 @@ from registry.worker import Worker
 SAVE_ATTEMPTS = 12
 T = TypeVar("T")
 Attempt = Callable[[], tuple[list[Aggregate], T]]
+
+
+def _agreement_ids(aggregates: list[Aggregate]) -> set[UUID]:
+    return {a.id for a in aggregates if isinstance(a, Agreement)}
 
 
 class _Conflict(Exception):
@@ -74,6 +80,11 @@ class RegistryApplication(EnrollmentUseCases, Application):
         self.roster = roster
         super().__init__(env=database.eventsourcing_env(create_tables))
         self.aggregates = AggregateCache(self)
+        self.reservations = reservations.for_database(database)
+
+    def close(self) -> None:
+        self.reservations.close()
+        super().close()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -263,22 +274,36 @@ class RegistryApplication(EnrollmentUseCases, Application):
         agreement, position = self.write(attempt, ctx)
         return Written(agreement, position)
 
-    def write(self, attempt: Attempt[T], ctx: Context | None = None) -> tuple[T, int]:
+    def write(self, attempt: Attempt[T], ctx: Context | None = None, *,
+              reserve: Collection[UUID] = ()) -> tuple[T, int]:
         """Run get -> command -> save, again from the start if another writer won.
+
+        A writer that loses a race reserves the agreements it was saving, so
+        that its next attempt runs with no one else able to change them, and
+        wins (registry/reservations.py). `reserve` takes that reservation from
+        the first attempt, for a write too long to win a race (a big batch).
 
         Returns the attempt's value and the position of the last event saved
         (the head of the log if the attempt saved nothing). The save also marks
         `ctx`'s Idempotency-Key applied, in the events' transaction.
         """
+        reserved = set(reserve)
         for attempt_number in range(SAVE_ATTEMPTS):
+            aggregates: list[Aggregate] = []
             try:
-                aggregates, value = attempt()
-                if not aggregates:
-                    return value, self.head_position()
-                recordings = self.save(*aggregates, **(ctx.save_options() if ctx else {}))
+                with self.reservations.hold(reserved):
+                    aggregates, value = attempt()
+                    if not aggregates:
+                        return value, self.head_position()
+                    with self.reservations.saving(_agreement_ids(aggregates) - reserved):
+                        recordings = self.save(*aggregates,
+                                               **(ctx.save_options() if ctx else {}))
             except (IntegrityError, _Conflict):
-                # Another writer got there first: back off a little, re-read, retry.
-                time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt_number, 6)))  # noqa: S311
+                # Another writer got there first: reserve what we lost, re-read, retry.
+                lost = _agreement_ids(aggregates) - reserved
+                reserved |= lost
+                if not lost:  # nothing more to reserve: back off a little instead
+                    time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt_number, 6)))  # noqa: S311
                 continue
             return value, recordings[-1].notification.id  # type: ignore[return-value]
         raise ConcurrentUpdate(

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from registry.agreement import Agreement
 
 MAX_BATCH_ROWS = 50_000
+# A batch this big works for long enough between reading the agreement and
+# saving that single enrollments would win most races: it reserves the
+# agreement from its first attempt (registry/reservations.py).
+RESERVE_FROM_ROWS = 1_000
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,9 @@ class EnrollmentUseCases:
                                    agreement_version=plan.agreement.version)
             return [plan.agreement, *plan.touched.values()], (outcome, plan.workers)
 
-        (outcome, workers), position = self.write(attempt, ctx)
+        big = len(requests) >= RESERVE_FROM_ROWS and not dry_run
+        (outcome, workers), position = self.write(attempt, ctx,
+                                                  reserve=[agreement_id] if big else [])
         if outcome.written:
             outcome.position = position
         return outcome, workers

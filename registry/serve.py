@@ -43,7 +43,8 @@ def serve(host: str, port: int, workers: int, threads: int = 4) -> None:
             "bind": f"{host}:{port}",
             "workers": workers,
             "threads": threads,
-            "worker_class": "gthread",
+            # gthread, with requests received whole before a thread takes them.
+            "worker_class": "registry.reception.ReceivingWorker",
             "preload_app": False,
             "timeout": 120,
             "graceful_timeout": 10,
