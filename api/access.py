@@ -1,7 +1,7 @@
 """Refusals about workers outside a token's regions: kept as accesses, and limited.
 
 A scoped token learns from a refusal at least that a NIK is known elsewhere,
-so each such refusal is recorded against the worker refused (registry/access.py),
+so each such refusal is recorded against the worker refused (registry/store/access.py),
 and a token that collects more than `REGISTRY_PROBE_LIMIT` in an hour gets 429.
 """
 
@@ -13,8 +13,8 @@ from flask import g, request
 
 from api.common import registry
 from api.errors import ApiProblem
-from registry.access import PROBE_WINDOW, Access
-from registry.errors import RegistryError
+from registry.store.access import PROBE_WINDOW, Access
+from registry.domain.errors import RegistryError
 
 PURPOSE_HEADER = "X-Purpose"
 

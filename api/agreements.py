@@ -24,10 +24,10 @@ from api.schemas.agreements import (
     TerminateAgreement,
 )
 from projections.agreements import list_agreements
-from registry.application import Written
-from registry.dates import today, utc_iso
-from registry.errors import NotFound, ValidationFailed
-from registry.term import Term, current_term_index, status_on
+from registry.service.application import Written
+from registry.domain.dates import today, utc_iso
+from registry.domain.errors import NotFound, ValidationFailed
+from registry.domain.term import Term, current_term_index, status_on
 
 blp = Blueprint("agreements", __name__, url_prefix="/api/v1/agreements",
                 description="MOUs and PKS: their terms, quotas and lifecycle")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import current_app, g, request
 
 from api.errors import ApiProblem
-from registry.tokens import Principal, TokenExpired
+from registry.domain.token import Principal, TokenExpired
 
 PUBLIC_PATHS = ("/health", "/openapi.json", "/docs", "/api/v1/health",
                 "/api/v1/openapi.json", "/api/v1/docs")

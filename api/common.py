@@ -10,7 +10,7 @@ from flask import current_app
 from api import auth
 from api.blueprint import Blueprint
 from api.schemas.common import ProblemSchema
-from registry.agreement import Agreement
+from registry.domain.agreement import Agreement
 from registry.bootstrap import Registry
 
 _doc = Blueprint("problems", __name__)

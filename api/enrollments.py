@@ -36,11 +36,11 @@ from api.schemas.workers import (
     WorkerIn,
 )
 from projections import coverage_queries
-from registry.contributions import contributions
-from registry.dates import today, utc_iso
-from registry.enrolling import BatchOutcome, EnrollmentRequest, RowResult
-from registry.errors import NotFound, RegistryError
-from registry.worker import Worker
+from registry.domain.contributions import contributions
+from registry.domain.dates import today, utc_iso
+from registry.service.enrollments import BatchOutcome, EnrollmentRequest, RowResult
+from registry.domain.errors import NotFound, RegistryError
+from registry.domain.worker import Worker
 
 blp = Blueprint("enrollments", __name__, url_prefix="/api/v1/agreements",
                 description="Workers enrolled under an agreement")

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, json
 from werkzeug.exceptions import HTTPException
 
-from registry.errors import RegistryError
+from registry.domain.errors import RegistryError
 
 log = logging.getLogger("registry.api")
 

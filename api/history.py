@@ -20,9 +20,9 @@ from api.schemas.history import (
     IntegrityQuery,
 )
 from projections import coverage_queries, history_queries
-from registry import integrity
-from registry import nik as niks
-from registry.dates import today
+from registry.audit import integrity
+from registry.domain import nik as niks
+from registry.domain.dates import today
 
 blp = Blueprint("history", __name__, url_prefix="/api/v1",
                 description="Who recorded what, when, and why")

@@ -7,7 +7,7 @@ is `409 concurrent_update`. Keys belong to the token that sent them.
 
 Only final answers are kept (`is_final`); after any other, the key is
 released and a retry runs again. The key is marked applied in the same
-transaction as the events its request writes (registry/idempotency.py), so a
+transaction as the events its request writes (registry/store/idempotency.py), so a
 retry after a crash between that commit and keeping the answer is told the
 request was applied (`lost_answer`) and writes nothing.
 """
@@ -22,7 +22,7 @@ from flask import Response, current_app, g, request
 
 from api.errors import ApiProblem
 from registry.bootstrap import Registry
-from registry.idempotency import Answer, Claim
+from registry.store.idempotency import Answer, Claim
 
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"

@@ -12,8 +12,8 @@ from api.common import registry, with_problems
 from api.errors import ApiProblem
 from api.schemas.workers import OnQuery, RegionCoverageOut, TargetIn, TargetOut
 from projections import coverage_queries
-from registry import regions
-from registry.dates import today, utc_iso
+from registry.domain import region_codes as regions
+from registry.domain.dates import today, utc_iso
 
 blp = Blueprint("regions", __name__, url_prefix="/api/v1/regions",
                 description="Regional coverage against Universal Coverage Jamsostek targets")

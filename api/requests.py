@@ -14,9 +14,9 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.utils import cached_property
 
 from api.errors import ApiProblem
-from registry.context import Context, new_request_id
+from registry.domain.context import Context, new_request_id
 
-access_log = logging.getLogger("registry.access")
+access_log = logging.getLogger("registry.store.access")
 # Letters, digits, dot, underscore and hyphen: safe in a log line, a header and a file name.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # A version as the ETag gives it: ASCII digits (str.isdigit also takes "²"), at most 18 of

@@ -14,10 +14,10 @@ from api.schemas.common import PageArgs
 from api.schemas.history import AccessPage, CorrectionIn
 from api.schemas.workers import CoverageOut, OnQuery, WorkerOut
 from projections import coverage_queries
-from registry import nik as niks
-from registry.dates import today, utc_iso
-from registry.errors import NotFound
-from registry.worker import Worker as WorkerAggregate
+from registry.domain import nik as niks
+from registry.domain.dates import today, utc_iso
+from registry.domain.errors import NotFound
+from registry.domain.worker import Worker as WorkerAggregate
 
 blp = Blueprint("workers", __name__, url_prefix="/api/v1/workers",
                 description="Workers, by NIK, and whether they are covered")

@@ -18,7 +18,7 @@ from events import (
 from projections import bulk
 from projections.base import Projection, handles
 from projections.reader import Batch, Fields
-from registry.db import Cursor
+from registry.store.db import Cursor
 
 STATUS_SQL = {
     # Mirrors registry.term.status_on; dates are ISO text, so text order is date order.

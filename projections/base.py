@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from projections.reader import Batch, Fields
-from registry.db import Cursor
+from registry.store.db import Cursor
 
 # (projection, the event's fields, cursor, position)
 Handler = Callable[[Any, Fields, Cursor, int], None]

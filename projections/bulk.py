@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from registry.db import Cursor
+from registry.store.db import Cursor
 
 
 def update(cur: Cursor, sql: str, pg_sql: str, rows: Sequence[Sequence[Any]]) -> None:

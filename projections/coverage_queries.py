@@ -6,9 +6,9 @@ from datetime import date, datetime
 from typing import Any
 
 from projections.agreements import region_clause
-from registry.dates import utc_iso
-from registry.db import Cursor
-from registry.programs import PROGRAMS
+from registry.domain.dates import utc_iso
+from registry.store.db import Cursor
+from registry.domain.programs import PROGRAMS
 
 ENROLLMENT_COLUMNS = (
     "enrollment_id, seq, agreement_id, agreement_number, region_code, nik, name, occupation, "

@@ -29,8 +29,8 @@ from events import (
 from projections import bulk
 from projections.base import Projection, keep_newest
 from projections.reader import Batch, Fields
-from registry.dates import JAKARTA
-from registry.db import Cursor
+from registry.domain.dates import JAKARTA
+from registry.store.db import Cursor
 
 # The business date each kind of event takes effect on: what backdating is measured from.
 EFFECTIVE_FIELD = {

@@ -13,8 +13,8 @@ from typing import Any
 
 from projections.agreements import region_clause
 from projections.reader import LogReader
-from registry.dates import JAKARTA
-from registry.db import Cursor
+from registry.domain.dates import JAKARTA
+from registry.store.db import Cursor
 
 # Not the event's data: who, when and why, and where in the log.
 METADATA = ("originator_id", "originator_version", "timestamp", "actor", "request_id",

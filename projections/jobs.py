@@ -19,7 +19,6 @@ import dataclasses
 import json
 import queue as queues
 import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -27,7 +26,7 @@ from typing import Any
 
 from projections.base import Projection
 from projections.rebuild import Rebuild
-from projections.runner import bulk_settings
+from projections.runner import ProjectionRunner, bulk_settings
 from registry.config import Database
 
 WAIT_SECONDS = 0.5
@@ -47,12 +46,14 @@ def shares(projections: Sequence[Projection], jobs: int) -> list[list[str]]:
     return [names for _, names in loads]
 
 
-def build(rebuild: Rebuild, jobs: int, progress: Callable[[int], None]) -> None:
-    """Load `rebuild`'s shadow tables up to the head, in `jobs` processes. Each
-    follows the head until it has caught up with it, with the facts it has
-    learnt in memory: what is written in the meantime costs it little."""
+def build(rebuild: Rebuild, progress: Callable[[int], None], *, jobs: int,
+          child: Sequence[str]) -> None:
+    """Load `rebuild`'s shadow tables up to the head, in `jobs` processes, the
+    others started as the command `child` (see `build_share`). Each follows the
+    head until it has caught up with it, with the facts it has learnt in memory:
+    what is written in the meantime costs it little."""
     first, *others = shares(rebuild.projections, jobs)
-    children = _Children(rebuild.runner.store.database, others, progress)
+    children = _Children(rebuild.runner.store.database, others, progress, child)
     try:
         own = Rebuild(rebuild.runner, first)
         own.prepare()
@@ -70,15 +71,17 @@ def build(rebuild: Rebuild, jobs: int, progress: Callable[[int], None]) -> None:
 class _Children:
     """The processes building the other shares, and what they report.
 
-    Each is `python -m projections.jobs`, told its share on its standard input
+    Each is the command given (an entry point that calls `build_share`), told
+    its share on its standard input
     and telling its progress on its standard output, a number a line. A new
     interpreter, not a fork or multiprocessing's spawn: nothing of this
     process (connections, threads, the main script) runs again in it.
     """
 
     def __init__(self, database: Database, shares: list[list[str]],
-                 progress: Callable[[int], None]) -> None:
+                 progress: Callable[[int], None], child: Sequence[str]) -> None:
         self.progress = progress
+        self.child = list(child)
         self.lines: queues.Queue[tuple[int, str | None]] = queues.Queue()
         self.processes: list[tuple[list[str], subprocess.Popen[str], Any]] = []
         self.readers: list[threading.Thread] = []
@@ -97,7 +100,7 @@ class _Children:
         errors = tempfile.TemporaryFile("w+")
         try:
             process = subprocess.Popen(
-                [sys.executable, "-m", "projections.jobs"], stdin=subprocess.PIPE,
+                self.child, stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=errors, text=True)
         except BaseException:
             errors.close()
@@ -159,22 +162,15 @@ class _Children:
             reader.join()
 
 
-def main() -> None:
-    """A child: build the shadow tables of the share read from standard input."""
-    from registry.bootstrap import Registry  # the composition root, opened in this process
-    from registry.config import Settings
-
-    job = json.load(sys.stdin)
-    settings = Settings(Database(**job["database"]), log_level="WARNING")
-    registry = Registry.open(settings, create_tables=False)
-    try:
-        share = Rebuild(registry.projections, job["names"])
-        share.prepare()
-        with bulk_settings(registry.store):
-            share.build(lambda applied: print(applied, flush=True))
-    finally:
-        registry.close()
+def read_job(text: str) -> tuple[Database, list[str]]:
+    """What a child is told on its standard input: the database and its share."""
+    job = json.loads(text)
+    return Database(**job["database"]), list(job["names"])
 
 
-if __name__ == "__main__":
-    main()
+def build_share(runner: ProjectionRunner, names: list[str]) -> None:
+    """In a child: build the shadow tables of one share, saying progress on stdout."""
+    share = Rebuild(runner, names)
+    share.prepare()
+    with bulk_settings(runner.store):
+        share.build(lambda applied: print(applied, flush=True))

@@ -24,9 +24,9 @@ from uuid import UUID
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, StoredEvent, UUIDAsHex
 from eventsourcing.utils import resolve_topic
 
-from registry.dates import utc_iso
-from registry.db import Cursor, log_position
-from registry.term import DateAsISO
+from registry.domain.dates import utc_iso
+from registry.store.db import Cursor, log_position
+from registry.domain.term import DateAsISO
 
 # An event as read models see it: its class, and every field as a JSON value,
 # with `originator_id` (str), `originator_version` and `timestamp` (`utc_iso`).

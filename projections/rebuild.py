@@ -15,10 +15,14 @@ its own (`Shadow` CHECK), compares them with the live ones and drops them
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeAlias
 
 from projections.base import REPLAY, Projection, Shadow
 from projections.runner import ProjectionRunner, bulk_settings
-from registry.db import Cursor
+from registry.store.db import Cursor
+
+# Builds a rebuild's shadow tables in place of `Rebuild.build`, e.g. shared by processes.
+Builder: TypeAlias = Callable[["Rebuild", Callable[[int], None]], None]
 
 BATCH = 1000  # events per transaction: bigger ones measured no faster
 # Events to apply, summed over the read models, from which starting a second
@@ -58,20 +62,18 @@ class Rebuild:
             return sum(head - self._position(cur, p) for p in self.projections)
 
     def run(self, progress: Callable[[int], None] = lambda _n: None,
-            max_batches: int | None = None, jobs: int = 1) -> bool:
+            max_batches: int | None = None, share: Builder | None = None) -> bool:
         """Build, then switch. False if `max_batches` stopped it first (resume later).
 
-        With `jobs` > 1 (and a log long enough to be worth it) the read models are
-        built by that many processes at once, each reading the log for its own
-        share of them (see `projections.jobs`).
+        `share`, if given, builds the shadow tables instead of this process alone
+        (`projections.jobs`, started by an entry point), for a log long enough to
+        be worth it.
         """
         self.prepare()
         with bulk_settings(self.runner.store):
-            if (jobs > 1 and len(self.projections) > 1 and max_batches is None
+            if (share is not None and len(self.projections) > 1 and max_batches is None
                     and self.remaining() >= SHARED_FROM):
-                from projections import jobs as parallel  # it builds on this module
-
-                parallel.build(self, jobs, progress)
+                share(self, progress)
             elif not self.build(progress, max_batches):
                 return False
             self._switch(progress)

@@ -22,7 +22,7 @@ from projections.coverage import CoverageProjection
 from projections.coverage_queries import active_in_term
 from projections.history import HistoryProjection
 from projections.reader import Batch, LogReader
-from registry.db import Cursor, SqlStore, log_position
+from registry.store.db import Cursor, SqlStore, log_position
 
 log = logging.getLogger(__name__)
 

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 from projections.rebuild import Rebuild
 from projections.runner import ProjectedRoster, ProjectionRunner
-from registry.access import AccessLog
-from registry.application import RegistryApplication
+from registry.store.access import AccessLog
+from registry.service.application import RegistryApplication
 from registry.config import Settings
-from registry.db import SqlStore, ensure_schema
-from registry.idempotency import IdempotencyStore
-from registry.tokens import TokenStore
+from registry.store.db import SqlStore, ensure_schema
+from registry.store.idempotency import IdempotencyStore
+from registry.store.tokens import TokenStore
 
 log = logging.getLogger("registry.projections")
 

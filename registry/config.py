@@ -74,13 +74,13 @@ class Database:
         if self.engine == "sqlite":
             return {
                 **common,
-                "PERSISTENCE_MODULE": "registry.sqlitestore:RegistrySQLiteFactory",
+                "PERSISTENCE_MODULE": "registry.store.sqlitestore:RegistrySQLiteFactory",
                 "SQLITE_DBNAME": self.path,
                 "SQLITE_LOCK_TIMEOUT": "30",
             }
         return {
             **common,
-            "PERSISTENCE_MODULE": "registry.pgstore:RegistryPostgresFactory",
+            "PERSISTENCE_MODULE": "registry.store.pgstore:RegistryPostgresFactory",
             "POSTGRES_DBNAME": self.dbname,
             "POSTGRES_HOST": self.host,
             "POSTGRES_PORT": str(self.port),

@@ -15,7 +15,7 @@ from api.schemas.common import (
     Text,
     UtcTimestamp,
 )
-from registry.programs import (
+from registry.domain.programs import (
     FUNDING_SOURCES,
     KINDS,
     PROGRAMS,

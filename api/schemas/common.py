@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import INCLUDE, Schema, ValidationError, fields, validate
 
-from registry import regions
+from registry.domain import region_codes as regions
 
 MAX_INT = 2**31 - 1
 # C0 and C1 controls but tab, newline and carriage return; lone surrogates.

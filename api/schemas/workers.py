@@ -19,8 +19,8 @@ from api.schemas.common import (
     Text,
     UtcTimestamp,
 )
-from registry.enrolling import MAX_BATCH_ROWS
-from registry.enrollment import REASON_CODES
+from registry.service.enrollments import MAX_BATCH_ROWS
+from registry.domain.enrollment import REASON_CODES
 
 NIK = validate.Regexp(r"^[0-9]{16}\Z", error="must be exactly 16 digits")
 MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")

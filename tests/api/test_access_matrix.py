@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from registry import nik as niks
+from registry.domain import nik as niks
 from tests.conftest import labusel_pks
 
 V1 = "/api/v1"

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from registry.dates import utc_iso
+from registry.domain.dates import utc_iso
 from tests.conftest import labusel_pks, medan_mou
 
 AGREEMENTS = "/api/v1/agreements"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from registry import nik as niks
+from registry.domain import nik as niks
 from tests.conftest import labusel_pks
 
 AGREEMENTS = "/api/v1/agreements"

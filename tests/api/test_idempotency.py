@@ -10,12 +10,12 @@ import pytest
 
 from api import create_app
 from api.idempotency import fingerprint
-from registry import idempotency as store
-from registry import nik as niks
-from registry.agreement import Agreement
+from registry.store import idempotency as store
+from registry.domain import nik as niks
+from registry.domain.agreement import Agreement
 from registry.bootstrap import Registry
 from registry.config import ConfigurationError, Settings
-from registry.errors import ConcurrentUpdate
+from registry.domain.errors import ConcurrentUpdate
 from tests.conftest import Caller, labusel_pks
 
 
@@ -86,7 +86,7 @@ def admin_name(admin, registry) -> str:
 def test_worker_writes_honour_if_match_with_the_workers_etag(admin):
     from datetime import date
 
-    from registry import nik as niks
+    from registry.domain import nik as niks
 
     agreement = admin.post("/api/v1/agreements", json=labusel_pks()).json["id"]
     nik = niks.make("12.22", 1, date(1980, 2, 2), "M", 1)

@@ -10,8 +10,8 @@ from datetime import date
 
 import pytest
 
-from registry import nik as niks
-from registry.logs import JsonFormatter, mask_niks
+from registry.domain import nik as niks
+from registry.entrypoints.logs import JsonFormatter, mask_niks
 from tests.conftest import labusel_pks
 
 NIK = niks.make("12.22", 7, date(1985, 6, 1), "F", 42)
@@ -39,7 +39,7 @@ def test_every_request_is_one_json_line_without_the_nik(admin, log_lines):
     admin.get(f"/api/v1/workers/{NIK}/coverage?on=2022-11-01")
     admin.get("/api/v1/workers/1222070000000000")  # not found, NIK-like in the path
     lines = log_lines()
-    requests_logged = [line for line in lines if line["logger"] == "registry.access"]
+    requests_logged = [line for line in lines if line["logger"] == "registry.store.access"]
     assert len(requests_logged) == 4
     enrolled = requests_logged[1]
     assert enrolled["request_id"] == "log-1" and enrolled["status"] == 201
@@ -61,7 +61,7 @@ def test_a_nik_anywhere_in_a_message_is_masked():
 def test_the_request_id_is_never_masked_and_a_nik_elsewhere_always_is():
     fields = {"request_id": f"upload-{NIK}-1", "detail": f"worker {NIK}",
               "nested": {"niks": [NIK, int(NIK)], NIK: "key"}, "count": 12}
-    record = logging.LogRecord("registry.access", logging.INFO, __file__, 1, "for %s", (NIK,),
+    record = logging.LogRecord("registry.store.access", logging.INFO, __file__, 1, "for %s", (NIK,),
                                None)
     record.fields = fields
     line = json.loads(JsonFormatter().format(record))
@@ -80,7 +80,7 @@ def test_the_access_log_names_the_request_id_the_client_got_even_with_sixteen_di
     request_id = f"batch-{NIK}.2"
     response = admin.get(f"/api/v1/workers/{NIK}", headers={"X-Request-ID": request_id})
     assert response.headers["X-Request-ID"] == request_id
-    access = [line for line in log_lines() if line["logger"] == "registry.access"]
+    access = [line for line in log_lines() if line["logger"] == "registry.store.access"]
     assert [line["request_id"] for line in access] == [request_id]
 
 
@@ -103,7 +103,7 @@ def test_any_other_request_id_is_replaced_by_a_generated_one(admin, registry, lo
     assert response.status_code == 200, response.get_data(as_text=True)
     generated = response.headers["X-Request-ID"]
     assert generated != given and re.fullmatch(r"[0-9a-f]{32}", generated)
-    access = [line for line in log_lines() if line["logger"] == "registry.access"]
+    access = [line for line in log_lines() if line["logger"] == "registry.store.access"]
     assert [line["request_id"] for line in access] == [generated]
     # The events it wrote carry the id the client got back, too.
     written = admin.get(f"/api/v1/events?after={before}").json["events"]

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from registry import nik as niks
+from registry.domain import nik as niks
 from registry.bootstrap import Registry
 from registry.config import Settings
 from tests.conftest import Caller, labusel_pks

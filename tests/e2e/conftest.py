@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from registry.bench import harness
+from registry.entrypoints.bench import harness
 
 REGISTRY = str(Path(sys.executable).with_name("registry"))
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from registry.bench import workload
+from registry.entrypoints.bench import workload
 
 pytestmark = pytest.mark.e2e
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import requests
 
-from registry import nik as niks
+from registry.domain import nik as niks
 from tests.conftest import labusel_pks
 from tests.e2e.conftest import Server, start_server, stop_server
 

@@ -49,7 +49,7 @@ def test_demo_then_enroll_a_csv_reports_rejected_rows_next_to_it(tmp_path):
     assert loaded.returncode == 0, loaded.stderr
     assert loaded.stdout.strip().splitlines()[-1].startswith("rgt_")
     # Serang's PKS has room: enroll two good rows and one with a broken NIK.
-    from registry.agreement import Agreement
+    from registry.domain.agreement import Agreement
 
     serang = Agreement.create_id("PKS/SRG/2024/02")
     csv_file = tmp_path / "petugas.csv"
@@ -110,7 +110,7 @@ def test_an_altered_export_file_is_refused_and_nothing_is_written(tmp_path, post
 
     registry = Registry.open(Settings.from_env({"REGISTRY_DATABASE_URL":
                                                  sqlite_env["REGISTRY_DATABASE_URL"]}))
-    from registry import demo
+    from registry.entrypoints import demo
 
     demo.load(registry.app)
     registry.close()

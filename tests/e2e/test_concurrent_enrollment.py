@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import requests
 
-from registry import nik as niks
+from registry.domain import nik as niks
 from tests.conftest import labusel_pks
 
 pytestmark = pytest.mark.e2e

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 import requests
 
-from registry.bench import workload
-from registry.reception import RECEIVE_SECONDS
+from registry.entrypoints.bench import workload
+from registry.entrypoints.reception import RECEIVE_SECONDS
 from tests.e2e.conftest import Server, start_server, stop_server
 
 pytestmark = pytest.mark.e2e

@@ -13,7 +13,7 @@ import requests
 
 from registry.bootstrap import Registry
 from registry.config import Settings
-from registry.tokens import digest
+from registry.domain.token import digest
 from tests.e2e.conftest import REGISTRY, start_server, stop_server
 from tests.integration.tampering import sign_and_enroll_three
 

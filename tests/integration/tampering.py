@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from registry import nik as niks
-from registry.chain import CHAIN_TABLE
-from registry.context import Context
-from registry.enrolling import EnrollmentRequest
-from registry.enrollment import Details
+from registry.domain import nik as niks
+from registry.store.chain import CHAIN_TABLE
+from registry.domain.context import Context
+from registry.service.enrollments import EnrollmentRequest
+from registry.domain.enrollment import Details
 from tests.conftest import labusel_pks
 
 CTX = Context("tester")

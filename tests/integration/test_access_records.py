@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.access import Access
+from registry.store.access import Access
 
 PROBER = Access(actor="registrar-labusel", role="registrar",
                 route="/api/v1/agreements/<uuid:agreement_id>/enrollments/batch",

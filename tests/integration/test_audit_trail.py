@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from registry import nik as niks
-from registry.dates import today
+from registry.domain import nik as niks
+from registry.domain.dates import today
 from tests.conftest import labusel_pks
 
 TODAY = today()

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from projections import coverage_queries
-from registry import demo
+from registry.entrypoints import demo
 from registry.bootstrap import Registry
 from registry.config import Settings
-from registry.contributions import contributions
+from registry.domain.contributions import contributions
 from tests.conftest import postgres_schema_url
 
 

@@ -13,18 +13,18 @@ from uuid import UUID
 import pytest
 
 from projections import coverage_queries
-from registry import nik as niks
-from registry.context import Context
-from registry.enrolling import EnrollmentRequest
-from registry.enrollment import Details
-from registry.errors import (
+from registry.domain import nik as niks
+from registry.domain.context import Context
+from registry.service.enrollments import EnrollmentRequest
+from registry.domain.enrollment import Details
+from registry.domain.errors import (
     AlreadyCovered,
     InvalidTransition,
     NotFound,
     QuotaExceeded,
     ValidationFailed,
 )
-from registry.worker import Worker
+from registry.domain.worker import Worker
 
 CTX = Context("tester")
 OCT1, NOV15, DEC31 = date(2022, 10, 1), date(2022, 11, 15), date(2022, 12, 31)

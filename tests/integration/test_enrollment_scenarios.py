@@ -14,10 +14,10 @@ from uuid import UUID
 import pytest
 
 from projections import coverage_queries
-from registry.contributions import contributions
-from registry.dates import today
-from registry.region import Region
-from registry.errors import (
+from registry.domain.contributions import contributions
+from registry.domain.dates import today
+from registry.domain.region import Region
+from registry.domain.errors import (
     AgreementNotActive,
     AlreadyCovered,
     InvalidTransition,

@@ -18,7 +18,7 @@ import pytest
 
 from registry.bootstrap import Registry
 from registry.config import Settings
-from registry.files import private_sqlite_file
+from registry.store.files import private_sqlite_file
 from tests.integration.test_enrollment_rules import nik, sign
 
 REGISTRY = str(Path(sys.executable).with_name("registry"))
@@ -67,7 +67,7 @@ def test_an_older_database_readable_by_others_is_made_0600_when_opened(tmp_path,
     for f in sqlite_files(database):
         if f.exists():
             f.chmod(0o644)
-    with caplog.at_level(logging.WARNING, logger="registry.files"):
+    with caplog.at_level(logging.WARNING, logger="registry.store.files"):
         registry = Registry.open(settings)
     try:
         sign(registry)
@@ -162,7 +162,7 @@ def test_a_database_readable_by_others_that_cannot_be_changed_is_named_in_a_warn
         raise PermissionError(1, "Operation not permitted", str(path))
 
     monkeypatch.setattr(os, "chmod", refuse)
-    with caplog.at_level(logging.WARNING, logger="registry.files"):
+    with caplog.at_level(logging.WARNING, logger="registry.store.files"):
         private_sqlite_file(str(database))
     assert oct(mode(database)) == "0o644"
     assert f"run: chmod 600 {database}" in caplog.text

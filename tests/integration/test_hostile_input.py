@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from registry import nik as niks
+from registry.domain import nik as niks
 from tests.conftest import labusel_pks
 
 NIK = niks.make("12.22", 1, date(1980, 1, 1), "M", 1)

@@ -12,11 +12,11 @@ import pytest
 
 from api import agreements as agreement_views
 from api.idempotency import fingerprint
-from registry import idempotency as store
+from registry.store import idempotency as store
 from registry.bootstrap import Registry
-from registry.context import Context
-from registry.db import SqlStore, ensure_schema
-from registry.idempotency import IdempotencyStore, KeySecret, KeyTakenOver
+from registry.domain.context import Context
+from registry.store.db import SqlStore, ensure_schema
+from registry.store.idempotency import IdempotencyStore, KeySecret, KeyTakenOver
 from tests.conftest import labusel_pks
 
 AMENDMENT = {"effective_on": "2022-11-01", "reason": "more workers", "quota": 2500}

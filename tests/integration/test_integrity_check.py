@@ -7,8 +7,8 @@ from datetime import date
 
 import pytest
 
-from registry import integrity
-from registry.chain import verify
+from registry.audit import integrity
+from registry.store.chain import verify
 from tests.integration.tampering import CTX, sign_and_enroll_three, sql
 
 

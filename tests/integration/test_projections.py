@@ -15,13 +15,14 @@ import pytest
 
 from projections import rebuild as rebuilding
 from projections.jobs import RebuildFailed, shares
+from registry.entrypoints.rebuild_share import shared_by
 from projections import runner as running
 from projections.agreements import AgreementsProjection
 from projections.coverage import CoverageProjection
 from projections.history import HistoryProjection
 from projections.rebuild import Rebuild
 from projections.runner import ProjectionRunner, all_projections
-from registry import nik as niks
+from registry.domain import nik as niks
 from registry.bootstrap import Registry
 from tests.conftest import labusel_pks, medan_mou
 
@@ -204,7 +205,7 @@ def test_a_rebuild_shared_by_two_processes_gives_the_same_rows(registry, admin,
     write_every_kind_of_event(admin)
     registry.projections.catch_up()
     as_they_came = rows(registry)
-    assert Rebuild(registry.projections).run(jobs=2)
+    assert Rebuild(registry.projections).run(share=shared_by(2))
     assert rows(registry) == as_they_came
     assert registry.projections.lag() == {"agreements": 0, "coverage": 0, "history": 0}
 
@@ -230,7 +231,7 @@ def test_a_process_of_a_shared_rebuild_that_fails_says_why_and_the_rebuild_resum
     runner.create_tables()
     assert shares(runner.projections, 2)[1] == ["history", "unknown"]
     with pytest.raises(RebuildFailed, match="rebuilding history, unknown failed: .*unknown"):
-        Rebuild(runner).run(jobs=2)
+        Rebuild(runner).run(share=shared_by(2))
     # The live read models were never touched; run again, it resumes and switches.
     assert rows(registry) == as_they_came
     assert Rebuild(registry.projections).run()

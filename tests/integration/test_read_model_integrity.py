@@ -9,10 +9,10 @@ import pytest
 from projections import check
 from projections.base import CHECK
 from projections.rebuild import Rebuild
-from registry import integrity
-from registry import nik as niks
-from registry.enrolling import EnrollmentRequest
-from registry.enrollment import Details
+from registry.audit import integrity
+from registry.domain import nik as niks
+from registry.service.enrollments import EnrollmentRequest
+from registry.domain.enrollment import Details
 from tests.integration.tampering import CTX, sign_and_enroll_three, sql
 
 

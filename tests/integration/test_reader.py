@@ -11,7 +11,7 @@ import pytest
 from projections.reader import LogReader
 from projections.rebuild import Rebuild
 from registry.bootstrap import Registry
-from registry.db import log_position
+from registry.store.db import log_position
 from tests.integration.test_projections import rows, write_every_kind_of_event
 from tests.integration.test_schema_evolution import write_v1_row
 

@@ -9,7 +9,7 @@ import pytest
 
 from projections import rebuild as rebuilding
 from projections.rebuild import Rebuild
-from registry import nik as niks
+from registry.domain import nik as niks
 from tests.conftest import labusel_pks, medan_mou
 
 

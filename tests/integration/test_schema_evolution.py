@@ -9,7 +9,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from projections import agreements as agreement_model
-from registry.agreement import Agreement
+from registry.domain.agreement import Agreement
 
 # An AgreementSigned row exactly as version 1 of the registry wrote it: no
 # class_version key and no document_ref field.
@@ -51,7 +51,7 @@ def test_a_version_1_agreement_signed_row_loads_with_no_document_ref(registry):
 
 
 def test_a_version_1_row_can_still_be_renewed_and_new_rows_are_version_2(registry):
-    from registry.context import Context
+    from registry.domain.context import Context
 
     agreement_id = write_v1_row(registry)
     registry.app.renew_agreement(Context("tester"), agreement_id, ends_on=date(2023, 12, 31))

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from registry import integrity
+from registry.audit import integrity
 from tests.integration.tampering import CTX, sign_and_enroll_three, sql
 
 

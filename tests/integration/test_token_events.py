@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from registry import integrity, transfer
+from registry.audit import integrity
+from registry.audit import transfer
 from registry.bootstrap import Registry
 from registry.config import Settings
-from registry.context import Context
-from registry.tokens import TokenNameTaken, digest
+from registry.domain.context import Context
+from registry.domain.token import TokenNameTaken, digest
 from tests.conftest import Caller
 from tests.integration.tampering import sql
 

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from projections import coverage_queries
-from registry.context import Context
+from registry.domain.context import Context
 from tests.integration.test_enrollment_rules import CTX, nik, sign, worker
 
 SCOPES: list[tuple[str, ...] | None] = [None, ("12.22",), ("12",), ("12.71",), ("36.73",),

@@ -14,11 +14,11 @@ from uuid import UUID
 
 import pytest
 
-from registry import reservations
-from registry.application import RegistryApplication
+from registry.store import reservations
+from registry.service.application import RegistryApplication
 from registry.bootstrap import Registry
 from registry.config import Settings
-from registry.errors import ConcurrentUpdate
+from registry.domain.errors import ConcurrentUpdate
 from tests.integration.test_enrollment_rules import CTX, sign, worker
 
 SLOW_SECONDS = 0.3  # between reading the agreement and saving: longer than a single takes

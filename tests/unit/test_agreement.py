@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from registry.agreement import Agreement
-from registry.application import RegistryApplication
+from registry.domain.agreement import Agreement
+from registry.service.application import RegistryApplication
 from registry.config import Database
-from registry.context import Context
-from registry.errors import InvalidTransition, NotFound, QuotaExceeded, ValidationFailed
-from registry.term import Term
+from registry.domain.context import Context
+from registry.domain.errors import InvalidTransition, NotFound, QuotaExceeded, ValidationFailed
+from registry.domain.term import Term
 
 ctx = Context("tester")
 

@@ -6,9 +6,10 @@ from datetime import date
 
 from click.testing import CliRunner
 
-from registry import bench, nik
-from registry.bench import workload
-from registry.cli import main
+from registry.entrypoints import bench
+from registry.domain import nik
+from registry.entrypoints.bench import workload
+from registry.entrypoints.cli import main
 
 
 def test_bench_workers_have_distinct_niks_that_match_their_details() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from registry.bench.harness import BenchError, hammer
+from registry.entrypoints.bench.harness import BenchError, hammer
 
 
 class _Answers(BaseHTTPRequestHandler):

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from registry import reception
-from registry.reception import HEAD_LIMIT, SMALL_BODY, Incoming, PatientSocket
+from registry.entrypoints import reception
+from registry.entrypoints.reception import HEAD_LIMIT, SMALL_BODY, Incoming, PatientSocket
 
 
 def arriving(*pieces: bytes) -> tuple[list[bool], Incoming]:

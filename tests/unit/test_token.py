@@ -7,9 +7,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from events import TokenIssued, TokenRevoked
-from registry.context import Context
-from registry.dates import utc_iso
-from registry.tokens import ApiToken, TokenRow, disagreement
+from registry.domain.context import Context
+from registry.domain.dates import utc_iso
+from registry.domain.token import ApiToken
+from registry.store.tokens import TokenRow, disagreement
 
 ctx = Context("cli:root")
 EXPIRES = datetime(2027, 12, 2, 4, 0, tzinfo=UTC)

@@ -1,0 +1,81 @@
+"""The Flask app factory: settings, per-request hooks, error handlers, blueprints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from api import (
+    agreements,
+    auth,
+    enrollments,
+    errors,
+    history,
+    idempotency,
+    regions,
+    requests,
+    system,
+    workers,
+)
+from api.schemas.common import ProblemSchema
+from api.system import SWAGGER_STATIC
+from registry.bootstrap import Registry
+from registry.config import Settings
+from registry.domain.errors import RegistryError
+
+
+class RegistryApi(Api):
+    ERROR_SCHEMA = ProblemSchema
+    # Every problem an operation can answer is documented on it (api.common.with_problems);
+    # a catch-all `default` response would let any status pass as documented.
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def handle_http_exception(self, error: HTTPException) -> Any:
+        return errors.from_http_exception(error)
+
+
+def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Flask:
+    """Build the app; it opens its own Registry unless one is given (tests)."""
+    registry = registry or Registry.open(settings)
+    app = Flask("registry")
+    app.request_class = requests.RegistryRequest
+    app.config.update(
+        MAX_CONTENT_LENGTH=registry.settings.max_body_bytes,
+        API_TITLE="Vulnerable-worker protection registry",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL=SWAGGER_STATIC,
+        API_SPEC_OPTIONS={
+            "security": [{"bearerAuth": []}],
+            "components": {"securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "info": {"description": "Who was covered, under which agreement, recorded "
+                                    "by whom and when. Errors are problem+json."},
+        },
+    )
+    app.extensions["registry"] = registry
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+
+    app.before_request(requests.assign_request_id)
+    app.before_request(auth.authenticate)
+    app.before_request(requests.check_body)
+    app.before_request(idempotency.claim)
+    app.after_request(idempotency.record)
+    app.after_request(requests.finish)
+    app.register_error_handler(RegistryError, errors.from_registry_error)
+    app.register_error_handler(errors.ApiProblem, errors.from_api_problem)
+
+    api = RegistryApi(app)
+    for blueprint in (agreements.blp, enrollments.blp, workers.blp, regions.blp, history.blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(system.bp)
+    for alias, endpoint in (("/api/v1/openapi.json", "api-docs.openapi_json"),
+                            ("/api/v1/docs", "api-docs.openapi_swagger_ui")):
+        app.add_url_rule(alias, endpoint=alias, view_func=app.view_functions[endpoint])
+    return app

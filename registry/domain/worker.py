@@ -1,0 +1,296 @@
+"""The Worker aggregate: one NIK's enrollments, and the no-double-coverage rule."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date, timedelta
+from functools import singledispatchmethod
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from events import (
+    EnrollmentCarriedOver,
+    EnrollmentVoided,
+    RegistryEvent,
+    WorkerCorrected,
+    WorkerDisenrolled,
+    WorkerEnrolled,
+    WorkerRegistered,
+)
+from registry.domain import nik as niks
+from registry.domain.context import Context
+from registry.domain.enrollment import REASON_CODES, Coverage, Details
+from registry.domain.errors import (
+    AlreadyCovered,
+    IdentityMismatch,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+    WorkerDeceased,
+)
+from registry.domain.identity import same_name
+from registry.domain.ids import derived_id
+from registry.domain.region_codes import in_any
+
+
+class Worker(Aggregate):
+    """A vulnerable worker, identified by NIK."""
+
+    TOPIC = "Worker"
+    Event = RegistryEvent
+    Created = WorkerRegistered
+
+    def __init__(self) -> None:
+        # enrollment_id -> plain dict (JSON-simple, so snapshots can carry it)
+        self.enrollments: dict[str, dict[str, Any]] = {}
+        self.deceased_on: date | None = None
+
+    @staticmethod
+    def create_id(nik: str) -> UUID:
+        return derived_id("worker", nik)
+
+    @classmethod
+    def register(cls, ctx: Context, nik: str, details: Details) -> Worker:
+        return cls._create(WorkerRegistered, id=cls.create_id(nik), **ctx.stamp(), nik=nik,
+                           name=details.name, birth_date=details.birth_date, sex=details.sex,
+                           occupation=details.occupation, address=details.address)
+
+    # Commands.
+
+    def enroll(self, ctx: Context, coverage: Coverage, details: Details,
+               terminated_on: Mapping[str, date | None] | None = None) -> str:
+        """Cover the worker; refuse another name for this NIK, and overlap with any
+        other enrollment's programs."""
+        if not same_name(details.name, self.name):
+            raise IdentityMismatch(
+                "the name sent does not match the name recorded for this NIK: check the NIK, "
+                "or correct the recorded name first (POST /workers/{nik}/corrections)",
+                {"name": "does not match the name recorded for this NIK"})
+        self._check_can_cover(coverage.starts_on, coverage.ends_on, coverage.programs,
+                              terminated_on or {}, agreement_id=coverage.agreement_id)
+        enrollment_id = uuid.uuid4().hex
+        self.trigger_event(
+            WorkerEnrolled, **ctx.stamp(), enrollment_id=enrollment_id,
+            agreement_id=coverage.agreement_id, agreement_number=coverage.agreement_number,
+            region_code=coverage.region_code, term_number=coverage.term_number,
+            programs=list(coverage.programs), starts_on=coverage.starts_on,
+            ends_on=coverage.ends_on, name=details.name, birth_date=details.birth_date,
+            sex=details.sex, occupation=details.occupation, address=details.address)
+        return enrollment_id
+
+    def can_continue(self, enrollment_id: str, starts_on: date, until: date,
+                     terminated_on: Mapping[str, date | None]) -> bool:
+        """Whether a renewal may cover this enrollment's worker from `starts_on` to `until`.
+
+        Not past a recorded death, and not over another enrollment that covers
+        the same programs in those days.
+        """
+        enrollment = self.enrollments[enrollment_id]
+        try:
+            self._check_can_cover(starts_on, until, enrollment["programs"], terminated_on,
+                                  enrollment_id)
+        except (AlreadyCovered, WorkerDeceased):
+            return False
+        return True
+
+    def carry_over(self, ctx: Context, enrollment_id: str, term_number: int,
+                   starts_on: date, ends_on: date,
+                   terminated_on: Mapping[str, date | None] | None = None) -> None:
+        """Continue the enrollment into a renewal's term.
+
+        A term that follows without a gap extends the enrollment; after a gap
+        the worker is enrolled anew from the term's start, so that no coverage
+        is ever recorded for the days between terms.
+        """
+        old = self.enrollments[enrollment_id]
+        if starts_on == old["ends_on"] + timedelta(days=1):
+            self.trigger_event(EnrollmentCarriedOver, **ctx.stamp(),
+                               enrollment_id=enrollment_id,
+                               agreement_id=UUID(old["agreement_id"]),
+                               term_number=term_number, ends_on=ends_on)
+            return
+        coverage = Coverage(UUID(old["agreement_id"]), old["agreement_number"],
+                            old["region_code"], term_number, old["programs"], starts_on, ends_on)
+        details = Details(self.name, self.occupation, self.birth_date, self.sex, self.address)
+        self.enroll(ctx, coverage, details, terminated_on)
+
+    def disenroll(self, ctx: Context, agreement_id: UUID, *, ends_on: date,
+                  reason_code: str, reason: str | None = None) -> dict[str, Any]:
+        """End coverage on `ends_on`; returns the enrollment as it was (its slot is freed)."""
+        enrollment = self.enrollment_under(agreement_id, containing=ends_on)
+        return self.end(ctx, enrollment["enrollment_id"], ends_on=ends_on,
+                        reason_code=reason_code, reason=reason)
+
+    def end(self, ctx: Context, enrollment_id: str, *, ends_on: date, reason_code: str,
+            reason: str | None = None) -> dict[str, Any]:
+        """End one enrollment on `ends_on`; returns it as it was."""
+        if reason_code not in REASON_CODES:
+            raise ValidationFailed(f"reason_code: must be one of {', '.join(REASON_CODES)}",
+                                   {"reason_code": "unknown reason code"})
+        enrollment = dict(self.enrollments[enrollment_id])
+        if enrollment["status"] != "active":
+            raise InvalidTransition(f"the enrollment is already {enrollment['status']}")
+        if not enrollment["starts_on"] <= ends_on <= enrollment["ends_on"]:
+            raise ValidationFailed(
+                f"ends_on: must fall within the coverage, {enrollment['starts_on']} to "
+                f"{enrollment['ends_on']}; to erase an enrollment made in error, void it",
+                {"ends_on": "outside the enrollment's coverage"})
+        self.trigger_event(WorkerDisenrolled, **ctx.stamp(), enrollment_id=enrollment_id,
+                           agreement_id=UUID(enrollment["agreement_id"]), ends_on=ends_on,
+                           reason_code=reason_code, reason=reason)
+        return enrollment
+
+    def void(self, ctx: Context, agreement_id: UUID, reason: str) -> dict[str, Any]:
+        """Erase an enrollment recorded in error; returns it as it was before."""
+        return self.void_enrollment(ctx, self.enrollment_under(agreement_id)["enrollment_id"],
+                                    reason)
+
+    def void_enrollment(self, ctx: Context, enrollment_id: str, reason: str) -> dict[str, Any]:
+        if not reason.strip():
+            raise ValidationFailed("reason: must not be blank", {"reason": "must not be blank"})
+        enrollment = dict(self.enrollments[enrollment_id])
+        self.trigger_event(EnrollmentVoided, **ctx.stamp(), enrollment_id=enrollment_id,
+                           agreement_id=UUID(enrollment["agreement_id"]), reason=reason)
+        return enrollment
+
+    def correct(self, ctx: Context, reason: str, **changes: Any) -> None:
+        """Correct name, birth date, sex, occupation or address; the reason is kept.
+
+        A wrong NIK cannot be corrected: void the enrollment and enroll again.
+        """
+        if not reason.strip():
+            raise ValidationFailed("reason: must not be blank", {"reason": "must not be blank"})
+        fields = ("name", "birth_date", "sex", "occupation", "address")
+        changes = {k: v for k, v in changes.items() if k in fields and v is not None}
+        if not any(getattr(self, k) != v for k, v in changes.items()):
+            raise ValidationFailed(
+                "nothing to correct: give a field whose value differs from the record",
+                {"_schema": "no field differs from the record"})
+        niks.check(self.nik, changes.get("birth_date"), changes.get("sex"))
+        self.trigger_event(WorkerCorrected, **ctx.stamp(), reason=reason,
+                           **{k: changes.get(k) for k in fields})
+
+    def outlived_enrollments(self, died_on: date) -> list[dict[str, Any]]:
+        """Enrollments (active or already ended) that still cover a day after `died_on`."""
+        return [dict(e) for e in self.live_enrollments() if e["ends_on"] > died_on]
+
+    def cut_at_death(self, ctx: Context, enrollment_id: str, died_on: date,
+                     reason: str) -> None:
+        """Shorten an enrollment that had ended after the worker's death to that day."""
+        enrollment = self.enrollments[enrollment_id]
+        self.trigger_event(WorkerDisenrolled, **ctx.stamp(), enrollment_id=enrollment_id,
+                           agreement_id=UUID(enrollment["agreement_id"]), ends_on=died_on,
+                           reason_code="DECEASED", reason=reason)
+
+    def _check_can_cover(self, starts_on: date, ends_on: date, programs: list[str],
+                         terminated_on: Mapping[str, date | None],
+                         except_id: str | None = None,
+                         agreement_id: UUID | None = None) -> None:
+        if self.deceased_on is not None and ends_on > self.deceased_on:
+            raise WorkerDeceased(
+                f"the worker was disenrolled as deceased on {self.deceased_on}; "
+                "no coverage after that day")
+        for other in self.live_enrollments():
+            if other["enrollment_id"] == except_id:
+                continue
+            other_ends_on = other["ends_on"]
+            ended = terminated_on.get(other["agreement_id"])
+            if ended is not None:
+                other_ends_on = min(other_ends_on, ended)
+            shared = set(other["programs"]) & set(programs)
+            overlaps = (other["starts_on"] <= other_ends_on
+                        and other["starts_on"] <= ends_on and starts_on <= other_ends_on)
+            if overlaps and agreement_id is not None and other["agreement_id"] == str(agreement_id):
+                # One enrollment per worker and agreement at a time: another program
+                # under the same agreement would take a second quota slot.
+                raise AlreadyCovered(
+                    f"already enrolled under agreement {other['agreement_number']} from "
+                    f"{other['starts_on']} to {other_ends_on}")
+            if shared and overlaps:
+                raise AlreadyCovered(
+                    f"already covered for {', '.join(sorted(shared))} from "
+                    f"{other['starts_on']} to {other_ends_on} under agreement "
+                    f"{other['agreement_number']}")
+
+    # Queries.
+
+    def live_enrollments(self) -> list[dict[str, Any]]:
+        return [e for e in self.enrollments.values() if e["status"] != "voided"]
+
+    def visible_in(self, regions: tuple[str, ...] | None) -> bool:
+        """Whether a token scoped to `regions` (None: every region) may read the worker:
+        only while an enrollment, not voided, lies under an agreement in them."""
+        return regions is None or any(in_any(regions, e["region_code"])
+                                      for e in self.live_enrollments())
+
+    def enrollment_under(self, agreement_id: UUID,
+                         containing: date | None = None) -> dict[str, Any]:
+        """The enrollment under the agreement that was not voided: the active one
+        whose coverage contains `containing` if there is one, else the latest."""
+        found = [e for e in self.live_enrollments() if e["agreement_id"] == str(agreement_id)]
+        if not found:
+            raise NotFound(f"the worker has no enrollment under agreement {agreement_id}")
+        if containing is not None:
+            holding = [e for e in found if e["status"] == "active"
+                       and e["starts_on"] <= containing <= e["ends_on"]]
+            if holding:
+                return holding[0]
+        return found[-1]
+
+    # State changes, applied on every replay.
+
+    @singledispatchmethod
+    def when(self, event: Any) -> None:
+        raise NotImplementedError(type(event).__name__)
+
+    @when.register(WorkerRegistered)
+    def _registered(self, e: WorkerRegistered) -> None:
+        self.nik = e.nik
+        self._details(e)
+
+    def _details(self, e: WorkerRegistered) -> None:
+        self.name = e.name
+        self.occupation = e.occupation
+        self.birth_date = e.birth_date
+        self.sex = e.sex
+        self.address = e.address
+
+    @when.register(WorkerCorrected)
+    def _corrected(self, e: WorkerCorrected) -> None:
+        for field in ("name", "birth_date", "sex", "occupation", "address"):
+            if getattr(e, field) is not None:
+                setattr(self, field, getattr(e, field))
+
+    @when.register(WorkerEnrolled)
+    def _enrolled(self, e: WorkerEnrolled) -> None:
+        # The details given with an enrollment stay with it: the worker's own
+        # change only through a correction, which needs a reason.
+        self.enrollments[e.enrollment_id] = {
+            "enrollment_id": e.enrollment_id,
+            "agreement_id": str(e.agreement_id),
+            "agreement_number": e.agreement_number,
+            "region_code": e.region_code,
+            "term_number": e.term_number,
+            "programs": list(e.programs),
+            "starts_on": e.starts_on,
+            "ends_on": e.ends_on,
+            "status": "active",
+        }
+
+    @when.register(EnrollmentCarriedOver)
+    def _carried_over(self, e: EnrollmentCarriedOver) -> None:
+        self.enrollments[e.enrollment_id].update(term_number=e.term_number, ends_on=e.ends_on)
+
+    @when.register(WorkerDisenrolled)
+    def _disenrolled(self, e: WorkerDisenrolled) -> None:
+        self.enrollments[e.enrollment_id].update(status="ended", ends_on=e.ends_on,
+                                                 reason_code=e.reason_code)
+        if e.reason_code == "DECEASED":
+            self.deceased_on = e.ends_on
+
+    @when.register(EnrollmentVoided)
+    def _voided(self, e: EnrollmentVoided) -> None:
+        self.enrollments[e.enrollment_id]["status"] = "voided"

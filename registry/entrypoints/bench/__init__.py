@@ -1,0 +1,106 @@
+"""`registry bench`: the registry's speed, measured beside baselines in the same run.
+
+Every figure that has a target is either a rate on work whose size is fixed
+(5,000 workers, a whole log) or a ratio against a baseline measured a moment
+before on the same machine: the bare `eventsourcing` library doing the same
+writes or reads, or the server's own `/health` through the same client. See
+docs/performance.md for what each figure means and what limits it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from registry.entrypoints.bench import measures
+from registry.entrypoints.bench.harness import BenchError, fresh_store
+
+__all__ = ["BenchError", "TARGETS", "run", "table"]
+
+# key: (at least or at most, target) on the 2-core reference machine, SQLite.
+TARGETS: dict[str, tuple[str, float]] = {
+    "bulk_enroll_5000_s": ("<=", 1.5),
+    "bulk_enroll_ratio": (">=", 0.5),
+    "single_enroll_per_s": (">=", 400),
+    "single_enroll_p99_ms": ("<=", 50),
+    "read_ratio": (">=", 0.6),
+    "read_p99_ms": ("<=", 20),
+    "replay_ratio": (">=", 0.4),
+    "verify_events_per_s": (">=", 100_000),
+    "scale_latency_ratio": ("<=", 2),
+}
+SHOWN = (
+    ("bulk_enroll_5000_s", "5,000-worker batch via registry serve (s)"),
+    ("library_bulk_5000_s", "  library saving the same events (s)"),
+    ("bulk_enroll_ratio", "  ratio: registry rate / library rate"),
+    ("single_enroll_per_s", "single enrollments/s, 8 clients"),
+    ("single_enroll_p99_ms", "  p99 latency (ms)"),
+    ("coverage_per_s", "coverage look-ups/s, 8 clients"),
+    ("health_per_s", "  GET /health/s, same clients"),
+    ("read_ratio", "  ratio: look-ups / health"),
+    ("read_p99_ms", "  look-up p99 latency (ms)"),
+    ("scale_p50_small_ms", "look-up p50 with 10,000 events (ms)"),
+    ("scale_p50_large_ms", "  with the large log (ms)"),
+    ("scale_latency_ratio", "  ratio: large / small"),
+    ("replay_events_per_s", "full replay, events/s"),
+    ("decode_events_per_s", "  library decoding the log, events/s"),
+    ("replay_ratio", "  ratio: replay / decode"),
+    ("replay_shared_ratio", "  ratio, shared by two processes (--jobs 2)"),
+    ("verify_events_per_s", "verify, events/s"),
+)
+
+
+def run(*, quick: bool, engine: str, postgres_url: str,
+        say: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
+    """Measure everything on fresh stores of `engine`; returns the figures."""
+    began = time.perf_counter()
+    figures: dict[str, Any] = {
+        "engine": engine, "quick": quick,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+    }
+    with fresh_store(engine, postgres_url) as store, \
+            fresh_store(engine, postgres_url) as library_store:
+        figures.update(measures.bulk_and_traffic(store, library_store, quick, say))
+    with fresh_store(engine, postgres_url) as store:
+        figures.update(measures.scale(store, quick, say))
+    figures["seconds"] = time.perf_counter() - began
+    figures["targets_met"] = all(met(k, figures[k]) for k in TARGETS if k in figures)
+    return figures
+
+
+def met(key: str, value: float) -> bool:
+    way, target = TARGETS[key]
+    return value >= target if way == ">=" else value <= target
+
+
+def _number(value: float) -> str:
+    if value >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.2f}" if value < 100 else f"{value:.1f}"
+
+
+def table(figures: dict[str, Any]) -> str:
+    """The figures as a table, with each target and whether this run met it."""
+    lines = [f"registry bench ({figures['engine']}{', quick' if figures['quick'] else ''}, "
+             f"{figures['machine']['cpus']} CPUs, {figures['seconds']:.0f} s)", ""]
+    width = max(len(label) for _, label in SHOWN)
+    for key, label in SHOWN:
+        if key not in figures:
+            continue
+        value = _number(figures[key])
+        target = ""
+        if key in TARGETS:
+            way, goal = TARGETS[key]
+            target = f"target {way} {_number(goal)}  {'met' if met(key, figures[key]) else 'MISSED'}"
+        lines.append(f"{label:<{width}}  {value:>10}  {target}")
+    return "\n".join(lines)
+
+
+def write_json(figures: dict[str, Any], path: Path) -> None:
+    path.write_text(json.dumps(figures, indent=2, sort_keys=True) + "\n")

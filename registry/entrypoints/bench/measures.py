@@ -1,0 +1,151 @@
+"""Each figure of `registry bench`, measured beside its baseline in the same run."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+from projections.rebuild import Rebuild
+from registry.entrypoints.bench import workload
+from registry.entrypoints.bench.baseline import library_bulk_save, library_decode
+from registry.entrypoints.bench.harness import BenchError, Client, Server, Store, admin_token, hammer
+from registry.entrypoints.rebuild_share import shared_by
+
+API = "/api/v1"
+CLIENTS = 8
+Say = Callable[[str], None]
+
+
+def _sign(client: Client, number: str, quota: int, region: str = workload.REGIONS[0]) -> str:
+    status, body = client.post(f"{API}/agreements", workload.agreement(number, quota, region))
+    if status != 201:
+        raise BenchError(f"signing {number} answered {status}: {body}")
+    return str(body["id"])
+
+
+def bulk_and_traffic(store: Store, library_store: Store, quick: bool, say: Say) -> dict[str, Any]:
+    """One server on one fresh store: the 5,000-worker batch, then single enrollments
+    from 8 clients, then coverage look-ups against /health."""
+    token = admin_token(store)
+    figures: dict[str, Any] = {}
+    with Server(store.url, workers=2) as server:
+        admin = Client(server.port, token)
+        # Warm each worker process up (imports, first connections) as a running service is.
+        warm = _sign(admin, "PKS/BENCH/WARM", 100)
+        for n in range(4):
+            admin.post(f"{API}/agreements/{warm}/enrollments/batch",
+                       {"workers": workload.workers(900_000 + 10 * n, 10)})
+        rows = workload.workers(0, 5000)
+        bulk = _sign(admin, "PKS/BENCH/BULK", 5000)
+        say("bulk: one batch of 5,000 workers through registry serve")
+        began = time.perf_counter()
+        status, body = admin.post(f"{API}/agreements/{bulk}/enrollments/batch",
+                                  {"workers": rows})
+        registry_s = time.perf_counter() - began
+        if status != 201 or body.get("enrolled") != 5000:
+            raise BenchError(f"the 5,000-worker batch answered {status}: {str(body)[:500]}")
+        say("bulk: the library saving the same events in batches of 500")
+        library_s = library_bulk_save(library_store, rows)
+        figures.update(bulk_enroll_5000_s=registry_s, library_bulk_5000_s=library_s,
+                       bulk_enroll_ratio=library_s / registry_s)
+
+        per_client = 250 if quick else 500
+        say(f"single: {CLIENTS} clients x {per_client} single enrollments")
+        agreements = [_sign(admin, f"PKS/BENCH/SINGLE/{c}", per_client, workload.REGIONS[c])
+                      for c in range(CLIENTS)]
+
+        def enroll(c: int) -> Any:
+            rows = workload.workers(100_000 * (c + 1), per_client, workload.REGIONS[c])
+            path = f"{API}/agreements/{agreements[c]}/enrollments"
+            return lambda client, i: client.post(path, rows[i])
+
+        single = hammer(server.port, token, CLIENTS, enroll, requests=per_client, expect=201)
+        figures.update(single_enroll_per_s=single.per_second,
+                       single_enroll_p50_ms=single.percentile_ms(50),
+                       single_enroll_p99_ms=single.percentile_ms(99))
+
+        seconds = 3.0 if quick else 10.0
+        niks = [r["nik"] for r in rows]
+        say(f"read: coverage look-ups and /health, {CLIENTS} clients, {seconds:g} s each")
+        coverage = hammer(server.port, token, CLIENTS, lambda c: _lookups(niks, c),
+                          seconds=seconds)
+        health = hammer(server.port, token, CLIENTS,
+                        lambda c: lambda client, i: client.get("/health"), seconds=seconds)
+        admin.close()
+    figures.update(coverage_per_s=coverage.per_second, health_per_s=health.per_second,
+                   read_ratio=coverage.per_second / health.per_second,
+                   read_p50_ms=coverage.percentile_ms(50), read_p99_ms=coverage.percentile_ms(99))
+    return figures
+
+
+def _lookups(niks: list[str], client_number: int) -> Any:
+    rng = random.Random(client_number)
+    paths = [f"{API}/workers/{nik}/coverage?on=2026-06-01" for nik in rng.sample(niks, len(niks))]
+    return lambda client, i: client.get(paths[i % len(paths)])
+
+
+def scale(store: Store, quick: bool, say: Say) -> dict[str, Any]:
+    """Coverage latency with 10,000 events stored, then with 100x (10x in --quick) as many;
+    then, on the large log, a full replay and a verify against the library decoding it."""
+    token = admin_token(store)
+    registry = store.open()
+    figures: dict[str, Any] = {}
+    large = 100_000 if quick else 1_000_000
+    try:
+        latencies = {}
+        next_worker = 0
+        for target in (10_000, large):
+            say(f"scale: filling the log to {target:,} events")
+            next_worker = workload.grow(registry.app, target, first_worker=next_worker)
+            registry.projections.catch_up()
+            niks = [workload.worker(i, workload.region_of(i))["nik"]
+                    for i in random.Random(target).sample(range(next_worker), 2000)]
+            say(f"scale: coverage look-ups with {registry.app.head_position():,} events")
+            with Server(store.url, workers=2) as server:
+                hammer(server.port, token, CLIENTS, lambda c: _lookups(niks, c), requests=20)
+                # The better of two rounds: one stall of a shared machine must not
+                # pass for the cost of a bigger log.
+                latencies[target] = min(
+                    hammer(server.port, token, CLIENTS, lambda c: _lookups(niks, c),
+                           seconds=1.5 if quick else 3.0).percentile_ms(50)
+                    for _ in range(2))
+        figures.update(scale_events_small=10_000, scale_events_large=large,
+                       scale_p50_small_ms=latencies[10_000], scale_p50_large_ms=latencies[large],
+                       scale_latency_ratio=latencies[large] / latencies[10_000])
+        figures.update(_replay_and_verify(registry, say))
+    finally:
+        registry.close()
+    return figures
+
+
+def _replay_and_verify(registry: Any, say: Say) -> dict[str, Any]:
+    from registry.audit import integrity
+
+    events = registry.app.head_position()
+    say(f"replay: rebuilding every read model from {events:,} events")
+    replay_s = _timed(lambda: Rebuild(registry.projections).run())
+    say("replay: the library decoding the same log")
+    decoded, decode_s = library_decode(registry.app)
+    figures = {"replay_events": events, "replay_events_per_s": events / replay_s,
+               "decode_events_per_s": decoded / decode_s,
+               "replay_ratio": (events / replay_s) / (decoded / decode_s)}
+    if (os.cpu_count() or 1) > 1:
+        say("replay: the same rebuild shared by two processes (registry replay --jobs 2)")
+        shared_s = _timed(lambda: Rebuild(registry.projections).run(share=shared_by(2)))
+        figures["replay_shared_ratio"] = (events / shared_s) / (decoded / decode_s)
+    say(f"verify: the hash chain over {events:,} events")
+    began = time.perf_counter()
+    report = integrity.check(registry.app, registry.store)
+    verify_s = time.perf_counter() - began
+    if not report.ok:
+        raise BenchError(f"verify found the benchmark's own log broken: {report.as_dict()}")
+    return {**figures, "verify_events_per_s": events / verify_s}
+
+
+def _timed(work: Callable[[], Any]) -> float:
+    began = time.perf_counter()
+    work()
+    return time.perf_counter() - began

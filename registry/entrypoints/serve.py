@@ -1,0 +1,58 @@
+"""`registry serve`: gunicorn on `wsgi:app`, plus the projection process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from registry.bootstrap import TABLES_READY, Registry
+from registry.config import Settings
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        # Runs in each worker after fork: connections are never shared.
+        from registry.entrypoints import logs
+
+        logs.configure(Settings.from_env().log_level)
+        from wsgi import app
+
+        return app
+
+
+def serve(host: str, port: int, workers: int, threads: int = 4) -> None:
+    settings = Settings.from_env()
+    # Create tables once, here, so that workers starting together do not race.
+    Registry.open(settings, create_tables=True).close()
+    os.environ[TABLES_READY] = "1"  # inherited by the workers and the projection process
+    projector = subprocess.Popen([sys.executable, "-m", "registry.entrypoints.projector"])
+    try:
+        _Gunicorn({
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            # gthread, with requests received whole before a thread takes them.
+            "worker_class": "registry.entrypoints.reception.ReceivingWorker",
+            "preload_app": False,
+            "timeout": 120,
+            "graceful_timeout": 10,
+            "loglevel": settings.log_level.lower(),
+            # Our own JSON access log (api/requests.py) masks NIKs; gunicorn's would not.
+            "accesslog": None,
+            "control_socket_disable": True,
+        }).run()
+    finally:
+        projector.terminate()
+        projector.wait(timeout=10)

@@ -1,0 +1,1 @@
+"""The application service: use cases that load aggregates, command them and save."""

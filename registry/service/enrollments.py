@@ -1,0 +1,316 @@
+"""Enrollment use cases: enroll (one or a batch), disenroll, void, set targets.
+
+A mixin of `RegistryApplication`. Every enrollment saves the agreement (its
+quota slots) and the workers (their coverage) in one `save()`, so quota and
+no-double-coverage hold under any number of concurrent writers.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+
+from registry.domain import nik as niks
+from registry.domain.context import Context
+from registry.domain.dates import today
+from registry.domain.enrollment import Coverage, Details
+from registry.domain.errors import NotFound, QuotaExceeded, RegistryError, require_version, withheld
+from registry.domain.region import Region
+from registry.domain.worker import Worker
+
+if TYPE_CHECKING:
+    from registry.domain.agreement import Agreement
+
+MAX_BATCH_ROWS = 50_000
+# A batch this big works for long enough between reading the agreement and
+# saving that single enrollments would win most races: it reserves the
+# agreement from its first attempt (registry/store/reservations.py).
+RESERVE_FROM_ROWS = 1_000
+
+
+@dataclass(frozen=True)
+class EnrollmentRequest:
+    """One worker to enroll; `row` numbers the data rows of a batch from 0."""
+
+    nik: str
+    details: Details
+    programs: list[str] | None = None
+    starts_on: date | None = None
+    row: int = 0
+
+
+@dataclass
+class RowResult:
+    row: int
+    nik: str | None
+    status: str  # enrolled, rejected, not_written
+    error: RegistryError | None = None
+    enrollment_id: str | None = None
+
+
+@dataclass
+class BatchOutcome:
+    results: list[RowResult]
+    written: bool
+    position: int | None = None
+    agreement_version: int | None = None
+
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.results if r.status == status)
+
+
+@dataclass
+class _Plan:
+    agreement: Agreement
+    workers: dict[str, Worker] = field(default_factory=dict)
+    touched: dict[str, Worker] = field(default_factory=dict)
+    slots: Counter[int] = field(default_factory=Counter)
+    coverages: dict[tuple[Any, ...], Coverage] = field(default_factory=dict)
+    results: list[RowResult] = field(default_factory=list)
+
+
+class EnrollmentUseCases:
+    """Mixed into RegistryApplication; relies on its `write`, `_get` and `aggregates`."""
+
+    aggregates: Any
+    recorder: Any
+    write: Any
+    agreement_for_write: Any
+    _get: Any
+
+    def enroll_worker(self, ctx: Context, agreement_id: UUID, request: EnrollmentRequest,
+                      *, expected_version: int | None = None) -> tuple[Worker, str, int]:
+        """Enroll one worker; raises the rule it breaks. Returns worker, enrollment id, position."""
+        outcome, plan_workers = self._enroll(ctx, agreement_id, [request], atomic=True,
+                                             expected_version=expected_version)
+        result = outcome.results[0]
+        if result.error is not None:
+            raise result.error
+        assert outcome.position is not None
+        return plan_workers[request.nik], result.enrollment_id or "", outcome.position
+
+    def enroll_workers(self, ctx: Context, agreement_id: UUID,
+                       requests: list[EnrollmentRequest], *, atomic: bool = True,
+                       expected_version: int | None = None,
+                       dry_run: bool = False) -> BatchOutcome:
+        """Enroll many workers in one transaction; per-row results.
+
+        Atomic: every row is enrolled, or none is written. Otherwise the rows
+        that pass every rule are written and the rest are rejected. A dry run
+        checks every row and writes nothing.
+        """
+        outcome, _ = self._enroll(ctx, agreement_id, requests, atomic=atomic,
+                                  expected_version=expected_version, dry_run=dry_run)
+        return outcome
+
+    def _enroll(self, ctx: Context, agreement_id: UUID, requests: list[EnrollmentRequest],
+                *, atomic: bool, expected_version: int | None, dry_run: bool = False
+                ) -> tuple[BatchOutcome, dict[str, Worker]]:
+        def attempt() -> tuple[list[Aggregate], tuple[BatchOutcome, dict[str, Worker]]]:
+            plan = _Plan(self.agreement_for_write(agreement_id, expected_version))
+            plan.workers = self._existing_workers({r.nik for r in requests})
+            ended = self._termination_dates(plan.workers.values())
+            on = today()
+            for request in requests:
+                plan.results.append(self._plan_row(ctx, plan, request, ended, on))
+            rejected = any(r.status == "rejected" for r in plan.results)
+            if not plan.touched or (atomic and rejected) or dry_run:
+                if rejected or dry_run:
+                    for r in plan.results:
+                        if r.status == "enrolled":
+                            r.status, r.enrollment_id = "not_written", None
+                return [], (BatchOutcome(plan.results, written=False), plan.workers)
+            for term_number, count in sorted(plan.slots.items()):
+                plan.agreement.take_slots(ctx, term_number, count)
+            outcome = BatchOutcome(plan.results, written=True,
+                                   agreement_version=plan.agreement.version)
+            return [plan.agreement, *plan.touched.values()], (outcome, plan.workers)
+
+        big = len(requests) >= RESERVE_FROM_ROWS and not dry_run
+        (outcome, workers), position = self.write(attempt, ctx,
+                                                  reserve=[agreement_id] if big else [])
+        if outcome.written:
+            outcome.position = position
+        return outcome, workers
+
+    def _plan_row(self, ctx: Context, plan: _Plan, request: EnrollmentRequest,
+                  ended: dict[str, date | None], on: date) -> RowResult:
+        try:
+            niks.check(request.nik, request.details.birth_date, request.details.sex)
+            coverage = self._coverage(plan, request, on)
+            term = coverage.term_number
+            if not plan.agreement.has_room(term, plan.slots[term] + 1):
+                quota = plan.agreement.terms[term - 1].quota
+                raise QuotaExceeded(f"term {term} of {plan.agreement.agreement_number} "
+                                    f"is full (quota {quota})")
+            worker = plan.workers.get(request.nik) or Worker.register(
+                ctx, request.nik, request.details)
+            enrollment_id = self._enroll_as_seen_by(ctx, worker, coverage, request, ended)
+        except RegistryError as error:
+            return RowResult(request.row, request.nik, "rejected", error)
+        plan.workers[request.nik] = plan.touched[request.nik] = worker
+        plan.slots[term] += 1
+        return RowResult(request.row, request.nik, "enrolled", enrollment_id=enrollment_id)
+
+    @staticmethod
+    def _enroll_as_seen_by(ctx: Context, worker: Worker, coverage: Coverage,
+                           request: EnrollmentRequest, ended: dict[str, date | None]) -> str:
+        """Enroll; a refusal resting on records outside the caller's regions says only
+        its code (and names the worker refused, for the access records)."""
+        try:
+            return worker.enroll(ctx, coverage, request.details, ended)
+        except RegistryError as error:
+            if worker.visible_in(ctx.regions):
+                raise
+            raise withheld(error, str(worker.id)) from None
+
+    @staticmethod
+    def _coverage(plan: _Plan, request: EnrollmentRequest, on: date) -> Coverage:
+        # Rows of a batch mostly ask for the same start and programs: work each out once.
+        key = (request.starts_on, tuple(request.programs or ()))
+        coverage = plan.coverages.get(key)
+        if coverage is None:
+            coverage = plan.coverages[key] = plan.agreement.coverage_for(
+                request.starts_on, request.programs, on)
+        return coverage
+
+    def disenroll_worker(self, ctx: Context, agreement_id: UUID, nik: str, *, ends_on: date,
+                         reason_code: str, reason: str | None = None,
+                         expected_version: int | None = None) -> tuple[Worker, str, int]:
+        """End a worker's coverage under the agreement and free the quota slot.
+
+        Returns the worker, the enrollment ended and the log position.
+        """
+
+        def attempt() -> tuple[list[Aggregate], Worker]:
+            agreements = {agreement_id: self._get(agreement_id)}
+            worker = self.enrolled_worker(nik, agreement_id, expected_version)
+            before = worker.disenroll(ctx, agreement_id, ends_on=ends_on,
+                                      reason_code=reason_code, reason=reason)
+            agreements[agreement_id].release_slots(ctx, before["term_number"])
+            if reason_code == "DECEASED":
+                self._end_after_death(ctx, worker, ends_on, before, agreements)
+            return [worker, *agreements.values()], (worker, before["enrollment_id"])
+
+        (worker, enrollment_id), position = self.write(attempt, ctx)
+        return worker, enrollment_id, position
+
+    def _end_after_death(self, ctx: Context, worker: Worker, died_on: date,
+                         recorded_under: dict[str, Any], agreements: dict[UUID, Any]) -> None:
+        """No agreement pays for the dead: end every other coverage on the day of death."""
+        why = (f"deceased on {died_on}, as recorded under agreement "
+               f"{recorded_under['agreement_number']}")
+        for other in worker.outlived_enrollments(died_on):
+            other_id = UUID(other["agreement_id"])
+            if other["starts_on"] > died_on:
+                worker.void_enrollment(ctx, other["enrollment_id"],
+                                       f"{why}, before this coverage began")
+            elif other["status"] == "active":
+                worker.end(ctx, other["enrollment_id"], ends_on=died_on,
+                           reason_code="DECEASED", reason=why)
+            else:
+                worker.cut_at_death(ctx, other["enrollment_id"], died_on, why)
+            if other["status"] != "active":
+                continue  # its quota slot was freed when it ended
+            if other_id not in agreements:
+                agreements[other_id] = self._get(other_id)
+            agreements[other_id].release_slots(ctx, other["term_number"])
+
+    def void_enrollment(self, ctx: Context, agreement_id: UUID, nik: str, reason: str,
+                        expected_version: int | None = None) -> tuple[Worker, str, int]:
+        """Erase an enrollment recorded in error; it stays in the history.
+
+        Returns the worker, the enrollment voided and the log position.
+        """
+
+        def attempt() -> tuple[list[Aggregate], Worker]:
+            agreement = self._get(agreement_id)
+            worker = self.enrolled_worker(nik, agreement_id, expected_version)
+            before = worker.void(ctx, agreement_id, reason)
+            if before["status"] != "active":
+                # Its slot was freed when it ended.
+                return [worker], (worker, before["enrollment_id"])
+            agreement.release_slots(ctx, before["term_number"])
+            return [worker, agreement], (worker, before["enrollment_id"])
+
+        (worker, enrollment_id), position = self.write(attempt, ctx)
+        return worker, enrollment_id, position
+
+    def correct_worker(self, ctx: Context, nik: str, reason: str,
+                       expected_version: int | None = None,
+                       **changes: Any) -> tuple[Worker, int]:
+        """Correct a worker's details (never the NIK); the correction is an event."""
+
+        def attempt() -> tuple[list[Aggregate], Worker]:
+            worker = self.worker_for_write(nik, expected_version)
+            worker.correct(ctx, reason, **changes)
+            return [worker], worker
+
+        return self.write(attempt, ctx)
+
+    def set_coverage_target(self, ctx: Context, region_code: str, year: int, workforce: int,
+                            target_percent: float,
+                            expected_version: int | None = None) -> tuple[Region, int]:
+        """Set a region's UCJ target for a year (replacing an earlier one)."""
+
+        def attempt() -> tuple[list[Aggregate], Region]:
+            try:
+                region = self.aggregates.get(Region.create_id(region_code))
+            except AggregateNotFoundError:
+                region = Region.register(ctx, region_code)
+            require_version(region, expected_version, "region's target list")
+            region.set_target(ctx, year, workforce, target_percent)
+            return [region], region
+
+        return self.write(attempt, ctx)
+
+    # Reads of one stream.
+
+    def get_worker(self, nik: str) -> Worker:
+        try:
+            worker = self.aggregates.get(Worker.create_id(nik))
+        except AggregateNotFoundError:
+            raise NotFound(f"no worker with NIK {niks.mask(nik)}") from None
+        return worker
+
+    def enrolled_worker(self, nik: str, agreement_id: UUID,
+                        expected_version: int | None) -> Worker:
+        """The worker, for a write on its enrollment under the agreement. An unknown
+        NIK and a worker never enrolled there are refused alike, so that the answer
+        never tells whether a NIK is known elsewhere."""
+        try:
+            worker = self.get_worker(nik)
+            worker.enrollment_under(agreement_id)
+        except NotFound:
+            raise NotFound(f"no enrollment of NIK {niks.mask(nik)} under agreement "
+                           f"{agreement_id}") from None
+        require_version(worker, expected_version, "worker")
+        return worker
+
+    def worker_for_write(self, nik: str, expected_version: int | None) -> Worker:
+        worker = self.get_worker(nik)
+        require_version(worker, expected_version, "worker")
+        return worker
+
+    def _existing_workers(self, nik_set: set[str]) -> dict[str, Worker]:
+        """The workers already registered; most of a big batch usually is not."""
+        ids = {Worker.create_id(nik): nik for nik in nik_set}
+        existing = self.recorder.existing_originators(list(ids))
+        found = {}
+        for worker_id in existing:
+            try:
+                found[ids[worker_id]] = self.aggregates.get(worker_id)
+            except AggregateNotFoundError:
+                continue
+        return found
+
+    def _termination_dates(self, workers: Any) -> dict[str, date | None]:
+        """When each agreement the workers are enrolled under was terminated, if ever."""
+        ids = {e["agreement_id"] for w in workers for e in w.live_enrollments()}
+        return {i: self._get(UUID(i)).terminated_on for i in ids}

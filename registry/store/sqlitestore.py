@@ -1,0 +1,83 @@
+"""The SQLite event store: the library's, plus the hash chain in the same transaction."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Collection, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import (
+    SQLiteAggregateRecorder,
+    SQLiteApplicationRecorder,
+    SQLiteCursor,
+    SQLiteFactory,
+)
+
+from registry.store import writelock
+from registry.store.chain import CHAIN_TABLE, GENESIS, links_for
+from registry.domain.context import HeldKey
+from registry.store.idempotency import KeyTakenOver, mark_applied_sql
+
+
+class _QueuedWrites:
+    """Saves wait their turn on the database's write lock (registry/store/writelock.py)."""
+
+    datastore: Any
+
+    @functools.cached_property
+    def _write_lock(self) -> writelock.WriteLock:
+        return writelock.for_database(self.datastore.pool.db_name)
+
+    def insert_events(self, stored_events: Sequence[StoredEvent],
+                      **kwargs: Any) -> Sequence[int] | None:
+        with self._write_lock.held():
+            return super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+
+
+class RegistrySQLiteRecorder(_QueuedWrites, SQLiteApplicationRecorder):
+    def existing_originators(self, ids: Collection[UUID]) -> set[UUID]:
+        """Which of `ids` have a stream: a query per 500 ids, not one per id."""
+        found: set[UUID] = set()
+        wanted = [i.hex for i in ids]
+        with self.datastore.transaction(commit=False) as c:
+            for start in range(0, len(wanted), 500):
+                part = wanted[start:start + 500]
+                c.execute(f"SELECT DISTINCT originator_id FROM {self.events_table_name} "  # noqa: S608
+                          f"WHERE originator_id IN ({', '.join('?' * len(part))})", part)
+                found.update(UUID(row["originator_id"]) for row in c.fetchall())
+        return found
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(),
+                f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} (position INTEGER PRIMARY KEY, "
+                "digest TEXT NOT NULL, hash TEXT NOT NULL)"]
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
+                       **kwargs: Any) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        if positions:
+            # The insert above holds SQLite's write lock: links are made in order.
+            c.execute(f"SELECT hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
+            row = c.fetchone()
+            c.executemany(f"INSERT INTO {CHAIN_TABLE} (position, digest, hash) VALUES (?, ?, ?)",
+                          links_for(row[0] if row else GENESIS, positions, stored_events))
+            held: HeldKey | None = kwargs.get("idempotency")
+            if held is not None:
+                # The request's Idempotency-Key is applied in the events' own transaction.
+                c.execute(mark_applied_sql(), (positions[-1], held.digest, held.attempt))
+                c.execute("SELECT changes()")
+                if c.fetchone()[0] != 1:
+                    raise KeyTakenOver("a retry with this Idempotency-Key took over the "
+                                       "request; this attempt wrote nothing")
+        return positions
+
+
+class RegistrySQLiteSnapshotRecorder(_QueuedWrites, SQLiteAggregateRecorder):
+    """Snapshots: written under the same queue for the write lock as the events."""
+
+
+class RegistrySQLiteFactory(SQLiteFactory):
+    application_recorder_class = RegistrySQLiteRecorder
+    aggregate_recorder_class = RegistrySQLiteSnapshotRecorder
