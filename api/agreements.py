@@ -11,8 +11,7 @@ from flask.views import MethodView
 
 from api import auth, requests
 from api.blueprint import Blueprint
-from api.common import registry, visible_agreement, with_problems
-from api.errors import ApiProblem
+from api.common import read_models, registry, visible_agreement, with_problems, writable
 from api.schemas.agreements import (
     AgreementListQuery,
     AgreementOut,
@@ -23,11 +22,10 @@ from api.schemas.agreements import (
     SignAgreement,
     TerminateAgreement,
 )
-from projections.agreements import list_agreements
-from registry.service.application import Written
+from projections import views
 from registry.domain.dates import today, utc_iso
-from registry.domain.errors import NotFound, ValidationFailed
-from registry.domain.term import Term, current_term_index, status_on
+from registry.domain.term import standing_of
+from registry.service.application import Written
 
 blp = Blueprint("agreements", __name__, url_prefix="/api/v1/agreements",
                 description="MOUs and PKS: their terms, quotas and lifecycle")
@@ -37,19 +35,15 @@ def present(doc: dict[str, Any], on: date | None = None,
             known_at: datetime | None = None) -> dict[str, Any]:
     """An agreement document with what depends on the date asked about."""
     on = on or today()
-    terms = [Term(date.fromisoformat(t["starts_on"]), date.fromisoformat(t["ends_on"]),
-                  t["quota"], t["monthly_contribution_idr"], t["enrolled"])
-             for t in doc["terms"]]
-    terminated_on = date.fromisoformat(doc["terminated_on"]) if doc["terminated_on"] else None
-    current = current_term_index(terms, on)
+    standing = standing_of(doc, on)
     return {
         **doc,
         "terms": [{"term_number": i + 1, **t} for i, t in enumerate(doc["terms"])],
         "on": on.isoformat(),
         "known_at": utc_iso(known_at) if known_at else None,
-        "status": status_on(terms, terminated_on, on),
-        "current_term": current + 1,
-        "enrolled": terms[current].enrolled,
+        "status": standing.status,
+        "current_term": standing.current_term,
+        "enrolled": standing.enrolled,
     }
 
 
@@ -61,13 +55,6 @@ def written(result: Written, status: int = 200) -> tuple[dict[str, Any], int, di
     return body, status, headers
 
 
-def writable_agreement(agreement_id: UUID) -> None:
-    auth.require_write(visible_agreement(agreement_id).region_code)
-
-
-
-
-
 @blp.route("")
 class Agreements(MethodView):
     @blp.arguments(AgreementListQuery, location="query")
@@ -75,14 +62,11 @@ class Agreements(MethodView):
     @with_problems
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """List agreements, filtered, in signing order (cursor `after`)."""
-        reg = registry()
-        reg.projections.catch_up()
         on = args.pop("on") or today()
         parent_id = args.pop("parent_id")
-        with reg.store.transaction() as cur:
-            docs, next_after = list_agreements(
-                cur, on=on, scopes=auth.principal().scopes,
-                parent_id=str(parent_id) if parent_id else None, **args)
+        docs, next_after = views.agreements(
+            read_models(), on=on, scopes=auth.principal().scopes,
+            parent_id=str(parent_id) if parent_id else None, **args)
         return {"items": [present(d, on) for d in docs], "next_after": next_after}
 
     @blp.arguments(SignAgreement)
@@ -91,12 +75,6 @@ class Agreements(MethodView):
     def post(self, body: dict[str, Any]) -> Any:
         """Sign an MOU or a PKS (a PKS may name its parent MOU)."""
         auth.require_write(body["region_code"])
-        if body["parent_id"] is not None:
-            try:
-                visible_agreement(body["parent_id"])
-            except (NotFound, ApiProblem):  # unknown and invisible parents look alike
-                raise ValidationFailed("parent_id: no agreement with this id",
-                                       {"parent_id": "no agreement with this id"}) from None
         result = registry().app.sign_agreement(requests.context(), **body)
         return written(result, 201)
 
@@ -121,7 +99,7 @@ class Amendments(MethodView):
     @with_problems
     def post(self, body: dict[str, Any], agreement_id: UUID) -> Any:
         """Amend the term in force on `effective_on` (quota, contribution, title, sponsor)."""
-        writable_agreement(agreement_id)
+        writable(agreement_id)
         return written(registry().app.amend_agreement(
             requests.context(), agreement_id,
             expected_version=requests.expected_version(), **body))
@@ -134,7 +112,7 @@ class Renewals(MethodView):
     @with_problems
     def post(self, body: dict[str, Any], agreement_id: UUID) -> Any:
         """Add a term after the last; enrolled workers continue with `carry_over`."""
-        writable_agreement(agreement_id)
+        writable(agreement_id)
         return written(registry().app.renew_agreement(
             requests.context(), agreement_id,
             expected_version=requests.expected_version(), **body), 201)
@@ -147,7 +125,7 @@ class Termination(MethodView):
     @with_problems
     def post(self, body: dict[str, Any], agreement_id: UUID) -> Any:
         """Terminate: nothing is covered under the agreement after `ends_on`."""
-        writable_agreement(agreement_id)
+        writable(agreement_id)
         return written(registry().app.terminate_agreement(
             requests.context(), agreement_id,
             expected_version=requests.expected_version(), **body))

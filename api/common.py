@@ -10,8 +10,9 @@ from flask import current_app
 from api import auth
 from api.blueprint import Blueprint
 from api.schemas.common import ProblemSchema
-from registry.domain.agreement import Agreement
+from projections.runner import ProjectionRunner
 from registry.bootstrap import Registry
+from registry.domain.agreement import Agreement
 
 _doc = Blueprint("problems", __name__)
 
@@ -20,11 +21,30 @@ def registry() -> Registry:
     return current_app.extensions["registry"]
 
 
+def read_models() -> ProjectionRunner:
+    """What the read side (projections/views.py) reads from."""
+    return registry().projections
+
+
 def visible_agreement(agreement_id: UUID, **as_of: Any) -> Agreement:
     """The agreement, or 404 if it does not exist or lies outside the token's regions."""
     agreement = registry().app.get_agreement(agreement_id, **as_of)
     auth.require_visible(agreement.region_code, f"agreement {agreement_id}")
     return agreement
+
+
+def writable(agreement_id: UUID) -> Agreement:
+    """The agreement, if the token may write in its region: 404 where it may not
+    see it, 403 where it may only read it."""
+    agreement = visible_agreement(agreement_id)
+    auth.require_write(agreement.region_code)
+    return agreement
+
+
+def worker_etag(nik: str) -> dict[str, str]:
+    """The worker's version as an ETag header: what `If-Match` names on writes to
+    the worker's record and enrollments."""
+    return {"ETag": f'"{registry().app.get_worker(nik).version}"'}
 
 
 def with_problems(view: Any) -> Any:

@@ -10,7 +10,7 @@ from flask import request, url_for
 from flask.views import MethodView
 from marshmallow import ValidationError
 
-from api import access, auth, requests
+from api import access, requests
 from api.batch_rows import (
     CSV_HEADER,
     BadBatch,
@@ -20,7 +20,14 @@ from api.batch_rows import (
     validated,
 )
 from api.blueprint import Blueprint, parse_json_body
-from api.common import registry, visible_agreement, with_problems
+from api.common import (
+    read_models,
+    registry,
+    visible_agreement,
+    with_problems,
+    worker_etag,
+    writable,
+)
 from api.errors import ApiProblem, flatten, problem
 from api.schemas.workers import (
     BatchIn,
@@ -35,15 +42,15 @@ from api.schemas.workers import (
     VoidIn,
     WorkerIn,
 )
-from projections import coverage_queries
-from registry.domain.contributions import contributions
+from projections import views
 from registry.domain.dates import today, utc_iso
-from registry.service.enrollments import BatchOutcome, EnrollmentRequest, RowResult
-from registry.domain.errors import NotFound, RegistryError
+from registry.domain.errors import RegistryError
 from registry.domain.worker import Worker
+from registry.service.enrollments import BatchOutcome, EnrollmentRequest, RowResult
 
 blp = Blueprint("enrollments", __name__, url_prefix="/api/v1/agreements",
                 description="Workers enrolled under an agreement")
+
 
 def enrollment_view(worker: Worker, enrollment_id: str, position: int | None = None,
                     sent: EnrollmentRequest | None = None) -> dict:
@@ -71,10 +78,6 @@ def changed(worker: Worker, enrollment_id: str, position: int) -> Any:
     return enrollment_view(worker, enrollment_id, position), 200, {"ETag": f'"{worker.version}"'}
 
 
-def writable(agreement_id: UUID) -> None:
-    auth.require_write(visible_agreement(agreement_id).region_code)
-
-
 @blp.route("/<uuid:agreement_id>/enrollments")
 class Enrollments(MethodView):
     @blp.arguments(EnrollmentsQuery, location="query")
@@ -83,12 +86,9 @@ class Enrollments(MethodView):
     def get(self, args: dict[str, Any], agreement_id: UUID) -> dict[str, Any]:
         """The agreement's enrollments with their status on `on`; cursor `after`."""
         visible_agreement(agreement_id, known_at=args["known_at"])
-        reg = registry()
-        reg.projections.catch_up()
-        with reg.store.transaction() as cur:
-            items, next_after = coverage_queries.agreement_enrollments(
-                cur, str(agreement_id), on=args["on"] or today(), status=args["status"],
-                after=args["after"], limit=args["limit"], known_at=args["known_at"])
+        items, next_after = views.enrollments(
+            read_models(), agreement_id, on=args["on"] or today(), status=args["status"],
+            after=args["after"], limit=args["limit"], known_at=args["known_at"])
         return {"items": items, "next_after": next_after}
 
     @blp.arguments(WorkerIn)
@@ -173,15 +173,10 @@ class Enrollment(MethodView):
     def get(self, args: dict[str, Any], agreement_id: UUID, nik: str) -> Any:
         """The worker's latest enrollment under the agreement."""
         visible_agreement(agreement_id, known_at=args["known_at"])
-        reg = registry()
-        reg.projections.catch_up()
-        with reg.store.transaction() as cur:
-            found = coverage_queries.enrollment(cur, str(agreement_id), nik, args["on"] or today(),
-                                                args["known_at"])
-        if found is None:
-            raise NotFound(f"no enrollment of that NIK under agreement {agreement_id}")
+        found = views.enrollment(read_models(), agreement_id, nik, on=args["on"] or today(),
+                                 known_at=args["known_at"])
         # The enrollment lives in the worker's stream: its version is the ETag.
-        return found, 200, {"ETag": f'"{reg.app.get_worker(nik).version}"'}
+        return found, 200, worker_etag(nik)
 
 
 @blp.route("/<uuid:agreement_id>/enrollments/<string:nik>/disenrollment")
@@ -219,12 +214,7 @@ class Contributions(MethodView):
         """Billable workers and amounts per month, `from`..`to` (YYYY-MM)."""
         known_at = args["known_at"]
         agreement = visible_agreement(agreement_id, known_at=known_at)
-        reg = registry()
-        reg.projections.catch_up()
-        with reg.store.transaction() as cur:
-            owed = contributions(
-                agreement.terms, args["from_"], args["to"],
-                lambda first, last: coverage_queries.billable_workers(
-                    cur, str(agreement_id), first, last, known_at))
+        owed = views.contributions(read_models(), agreement_id, agreement.terms, args["from_"],
+                                   args["to"], known_at)
         return {"agreement_id": str(agreement_id),
                 "known_at": utc_iso(known_at) if known_at else None, **owed}

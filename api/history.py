@@ -9,7 +9,7 @@ from flask.views import MethodView
 
 from api import auth
 from api.blueprint import Blueprint
-from api.common import registry, visible_agreement, with_problems
+from api.common import read_models, registry, visible_agreement, with_problems
 from api.errors import ApiProblem
 from api.schemas.common import PageArgs
 from api.schemas.history import (
@@ -19,25 +19,11 @@ from api.schemas.history import (
     IntegrityOut,
     IntegrityQuery,
 )
-from projections import coverage_queries, history_queries
+from projections import views
 from registry.audit import integrity
-from registry.domain import nik as niks
-from registry.domain.dates import today
 
 blp = Blueprint("history", __name__, url_prefix="/api/v1",
                 description="Who recorded what, when, and why")
-
-
-def _read(query: Any, *args: Any, **kwargs: Any) -> Any:
-    reg = registry()
-    reg.projections.catch_up()
-    with reg.store.transaction() as cur:
-        return query(cur, *args, **kwargs)
-
-
-def _trail(query: Any, *args: Any) -> Any:
-    """A history query: positions from the read model, bodies from the log."""
-    return _read(query, registry().projections.reader, *args)
 
 
 @blp.route("/agreements/<uuid:agreement_id>/history")
@@ -48,8 +34,8 @@ class AgreementHistory(MethodView):
     def get(self, args: dict[str, Any], agreement_id: UUID) -> dict[str, Any]:
         """The agreement's events and every event about it, in log order."""
         visible_agreement(agreement_id)
-        events, next_after = _trail(history_queries.agreement_history, str(agreement_id),
-                                   args["after"], args["limit"])
+        events, next_after = views.agreement_history(read_models(), agreement_id,
+                                                     after=args["after"], limit=args["limit"])
         return {"events": events, "next_after": next_after}
 
 
@@ -60,11 +46,9 @@ class WorkerHistory(MethodView):
     @with_problems
     def get(self, args: dict[str, Any], nik: str) -> dict[str, Any]:
         """The worker's events (registration, enrollments, corrections), in log order."""
-        scopes = auth.principal().scopes
-        if _read(coverage_queries.worker, nik, today(), scopes) is None:
-            raise ApiProblem("not_found", f"no worker with NIK {niks.mask(nik)}")
-        events, next_after = _trail(history_queries.worker_history, nik, scopes,
-                                   args["after"], args["limit"])
+        events, next_after = views.worker_history(read_models(), nik,
+                                                  scopes=auth.principal().scopes,
+                                                  after=args["after"], limit=args["limit"])
         return {"events": events, "next_after": next_after}
 
 
@@ -75,8 +59,8 @@ class Events(MethodView):
     @with_problems
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """The global log in position order (only the token's regions, if scoped)."""
-        events, next_after = _trail(history_queries.global_log, auth.principal().scopes,
-                                   args["after"], args["limit"])
+        events, next_after = views.global_log(read_models(), scopes=auth.principal().scopes,
+                                              after=args["after"], limit=args["limit"])
         return {"events": events, "next_after": next_after}
 
 
@@ -91,8 +75,9 @@ class Backdated(MethodView):
         Flags those recorded after the worker's recorded death, or within the
         30 days before it.
         """
-        items, next_after = _trail(history_queries.backdated, args["min_days"],
-                                  auth.principal().scopes, args["after"], args["limit"])
+        items, next_after = views.backdated(read_models(), min_days=args["min_days"],
+                                            scopes=auth.principal().scopes,
+                                            before=args["after"], limit=args["limit"])
         return {"items": items, "next_after": next_after}
 
 

@@ -8,12 +8,13 @@ from flask.views import MethodView
 
 from api import auth, requests
 from api.blueprint import Blueprint
-from api.common import registry, with_problems
+from api.common import read_models, registry, with_problems
 from api.errors import ApiProblem
 from api.schemas.workers import OnQuery, RegionCoverageOut, TargetIn, TargetOut
-from projections import coverage_queries
+from projections import views
 from registry.domain import region_codes as regions
 from registry.domain.dates import today, utc_iso
+from registry.domain.targets import realised_percent, target_workers
 
 blp = Blueprint("regions", __name__, url_prefix="/api/v1/regions",
                 description="Regional coverage against Universal Coverage Jamsostek targets")
@@ -30,10 +31,10 @@ def _target_view(code: str, year: int, workforce: int, percent: float,
                  covered: int | None = None) -> dict[str, Any]:
     view: dict[str, Any] = {
         "region_code": code, "year": year, "workforce": workforce, "target_percent": percent,
-        "target_workers": round(workforce * percent / 100),
+        "target_workers": target_workers(workforce, percent),
     }
     if covered is not None:
-        view["realised_percent"] = round(100 * covered / workforce, 2)
+        view["realised_percent"] = realised_percent(covered, workforce)
     return view
 
 
@@ -60,11 +61,8 @@ class RegionCoverage(MethodView):
     def get(self, args: dict[str, Any], code: str) -> dict[str, Any]:
         """Distinct workers covered on `on` in the region (a province covers its regencies)."""
         on, known_at = args["on"] or today(), args["known_at"]
-        reg = registry()
-        reg.projections.catch_up()
-        with reg.store.transaction() as cur:
-            covered = coverage_queries.region_coverage(cur, _region(code), on, known_at)
-        goal = reg.app.region_target(code, on.year, known_at)
+        covered, goal = views.region_coverage(read_models(), _region(code), on=on,
+                                              known_at=known_at)
         target = (_target_view(code, on.year, goal["workforce"], goal["target_percent"],
                                covered=covered["covered_workers"]) if goal else None)
         return {"region_code": code, "on": on.isoformat(),

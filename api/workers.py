@@ -8,15 +8,13 @@ from flask.views import MethodView
 
 from api import auth, requests
 from api.blueprint import Blueprint
-from api.common import registry, with_problems
+from api.common import read_models, registry, with_problems, worker_etag
 from api.errors import ApiProblem
 from api.schemas.common import PageArgs
 from api.schemas.history import AccessPage, CorrectionIn
 from api.schemas.workers import CoverageOut, OnQuery, WorkerOut
-from projections import coverage_queries
-from registry.domain import nik as niks
+from projections import views
 from registry.domain.dates import today, utc_iso
-from registry.domain.errors import NotFound
 from registry.domain.worker import Worker as WorkerAggregate
 
 blp = Blueprint("workers", __name__, url_prefix="/api/v1/workers",
@@ -24,23 +22,9 @@ blp = Blueprint("workers", __name__, url_prefix="/api/v1/workers",
 
 
 def visible_worker(nik: str, args: dict[str, Any]) -> dict[str, Any]:
-    reg = registry()
-    reg.projections.catch_up()
-    with reg.store.transaction() as cur:
-        found = coverage_queries.worker(cur, nik, args["on"] or today(), auth.principal().scopes,
-                                        args["known_at"])
-    if found is None:
-        raise NotFound(f"no worker with NIK {niks.mask(nik)}")
-    if args["known_at"] is not None:
-        # The worker's own details as recorded by then, from the worker's stream.
-        then = reg.app.as_recorded(WorkerAggregate.create_id(nik), args["known_at"])
-        if then is None:
-            raise NotFound(f"no worker with NIK {niks.mask(nik)} was recorded by then")
-        found.update(
-            name=then.name, occupation=then.occupation, sex=then.sex, address=then.address,
-            birth_date=then.birth_date.isoformat() if then.birth_date else None,
-            deceased_on=then.deceased_on.isoformat() if then.deceased_on else None)
-    return found
+    """The worker as `views.worker` reads it for this token; 404 if it may not see it."""
+    return views.worker(read_models(), nik, on=args["on"] or today(),
+                        scopes=auth.principal().scopes, known_at=args["known_at"])
 
 
 @blp.route("/<string:nik>")
@@ -54,8 +38,7 @@ class Worker(MethodView):
         The ETag is the worker's version, for `If-Match` on corrections,
         disenrollments and voids.
         """
-        found = visible_worker(nik, args)
-        return found, 200, {"ETag": f'"{registry().app.get_worker(nik).version}"'}
+        return visible_worker(nik, args), 200, worker_etag(nik)
 
 
 @blp.route("/<string:nik>/coverage")
@@ -65,18 +48,11 @@ class Coverage(MethodView):
     @with_problems
     def get(self, args: dict[str, Any], nik: str) -> dict[str, Any]:
         """Was the worker covered on `on`, for which programs, under which agreements?"""
-        on = args["on"] or today()
-        try:
-            worker = visible_worker(nik, args)
-        except NotFound:
-            worker = {"coverages": []}
-        active = [c for c in worker["coverages"] if c["status"] == "active"]
-        programs = sorted({p for c in active for p in c["programs"]},
-                          key=("JKK", "JKM", "JHT").index)
-        known_at = args["known_at"]
+        on, known_at = args["on"] or today(), args["known_at"]
+        covered = views.coverage(read_models(), nik, on=on, scopes=auth.principal().scopes,
+                                 known_at=known_at)
         return {"nik": nik, "on": on.isoformat(),
-                "known_at": utc_iso(known_at) if known_at else None, "covered": bool(active),
-                "programs": programs, "coverages": active}
+                "known_at": utc_iso(known_at) if known_at else None, **covered}
 
 
 @blp.route("/<string:nik>/corrections")

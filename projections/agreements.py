@@ -18,20 +18,8 @@ from events import (
 from projections import bulk
 from projections.base import Projection, handles
 from projections.reader import Batch, Fields
+from projections.rules_sql import agreement_status
 from registry.store.db import Cursor
-
-STATUS_SQL = {
-    # Mirrors registry.term.status_on; dates are ISO text, so text order is date order.
-    "terminated": "a.terminated_on IS NOT NULL AND ? > a.terminated_on",
-    "pending": "{live} AND ? < a.first_starts_on",
-    "active": "{live} AND EXISTS (SELECT 1 FROM rm_agreement_terms t WHERE "
-              "t.agreement_id = a.id AND t.starts_on <= ? AND ? <= t.ends_on)",
-    "expired": "{live} AND ? > a.last_ends_on",
-    "lapsed": "{live} AND ? >= a.first_starts_on AND ? <= a.last_ends_on AND NOT EXISTS "
-              "(SELECT 1 FROM rm_agreement_terms t WHERE t.agreement_id = a.id "
-              "AND t.starts_on <= ? AND ? <= t.ends_on)",
-}
-LIVE_SQL = "(a.terminated_on IS NULL OR ? <= a.terminated_on)"
 
 
 class AgreementsProjection(Projection):
@@ -194,7 +182,8 @@ def list_agreements(
     after: int = 0, limit: int = 50,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """A page of agreement documents in signing order, and the next cursor."""
-    where, params = ["a.seq > ?"], [after]
+    where: list[str] = ["a.seq > ?"]
+    params: list[Any] = [after]
     for scope_list in ([region_code] if region_code else None, scopes):
         if scope_list is not None:
             clause, scope_params = region_clause("a.region_code", scope_list)
@@ -207,9 +196,9 @@ def list_agreements(
         where.append("a.parent_id = ?")
         params.append(parent_id)
     if status:
-        clause = STATUS_SQL[status].format(live=LIVE_SQL)
-        where.append("(" + clause + ")")
-        params += [on.isoformat()] * clause.count("?")
+        status_sql, status_params = agreement_status(on)
+        where.append(f"({status_sql}) = ?")
+        params += [*status_params, status]
     rows = cur.execute(
         "SELECT a.seq, a.doc FROM rm_agreements a WHERE " + " AND ".join(where)
         + " ORDER BY a.seq LIMIT ?",  # noqa: S608 - clauses are fixed strings

@@ -5,18 +5,18 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from projections import rules_sql
 from projections.agreements import region_clause
+from registry.domain.coverage_rules import enrollment_status_on
 from registry.domain.dates import utc_iso
-from registry.store.db import Cursor
 from registry.domain.programs import PROGRAMS
+from registry.store.db import Cursor
 
 ENROLLMENT_COLUMNS = (
     "enrollment_id, seq, agreement_id, agreement_number, region_code, nik, name, occupation, "
     "term_number, programs, starts_on, ends_on, covered_until, status, reason_code, reason, "
     "recorded_at, actor")
-STATUS_ON = ("CASE WHEN status = 'voided' THEN 'voided' "
-             "WHEN covered_until < ? OR covered_until < starts_on THEN 'ended' "
-             "WHEN starts_on > ? THEN 'pending' ELSE 'active' END")
+_KEYS = tuple(k.strip() for k in ENROLLMENT_COLUMNS.split(","))
 
 
 def as_of(known_at: datetime | None, table: str = "") -> tuple[str, list[str]]:
@@ -29,14 +29,12 @@ def as_of(known_at: datetime | None, table: str = "") -> tuple[str, list[str]]:
 
 
 def _enrollment(row: tuple[Any, ...], on: date) -> dict[str, Any]:
-    keys = [k.strip() for k in ENROLLMENT_COLUMNS.split(",")]
-    e = dict(zip(keys, row, strict=True))
+    """An enrollment as the API shows it, with its status on `on` in place of the
+    status recorded."""
+    e = dict(zip(_KEYS, row, strict=True))
     e["programs"] = e["programs"].split(",")
-    if e["status"] != "voided":
-        iso = on.isoformat()
-        never = e["covered_until"] < e["starts_on"]  # terminated before it began
-        e["status"] = ("ended" if never or e["covered_until"] < iso else
-                       "pending" if e["starts_on"] > iso else "active")
+    e["status"] = enrollment_status_on(e["status"], date.fromisoformat(e["starts_on"]),
+                                       date.fromisoformat(e["covered_until"]), on)
     e.pop("seq")
     return e
 
@@ -48,8 +46,9 @@ def agreement_enrollments(cur: Cursor, agreement_id: str, *, on: date, status: s
     where, params = f"agreement_id = ? AND seq > ? AND {version}", [
         agreement_id, after, *version_params]
     if status:
-        where += f" AND {STATUS_ON} = ?"
-        params += [on.isoformat(), on.isoformat(), status]
+        status_sql, status_params = rules_sql.enrollment_status(on)
+        where += f" AND ({status_sql}) = ?"
+        params += [*status_params, status]
     rows = cur.execute(
         f"SELECT {ENROLLMENT_COLUMNS} FROM rm_enrollments WHERE {where} "  # noqa: S608
         "ORDER BY seq LIMIT ?", (*params, limit + 1)).fetchall()
@@ -108,34 +107,33 @@ def active_in_term(cur: Cursor, agreement_id: str, term_number: int) -> list[tup
 
 def billable_workers(cur: Cursor, agreement_id: str, first_day: date, last_day: date,
                      known_at: datetime | None = None) -> int:
-    """Workers whose coverage (not voided) under the agreement overlaps the period."""
+    """Workers an enrollment under the agreement covers on any day of the period."""
     version, version_params = as_of(known_at)
+    covered, covered_params = rules_sql.covers(first_day, last_day)
     row = cur.execute(
         "SELECT COUNT(DISTINCT nik) FROM rm_enrollments WHERE agreement_id = ? "  # noqa: S608
-        "AND status != 'voided' AND starts_on <= ? AND covered_until >= ? "
-        f"AND covered_until >= starts_on AND {version}",
-        (agreement_id, last_day.isoformat(), first_day.isoformat(), *version_params)).fetchone()
+        f"AND {covered} AND {version}",
+        (agreement_id, *covered_params, *version_params)).fetchone()
     return int(row[0])
 
 
 def region_coverage(cur: Cursor, scope: str, on: date,
                     known_at: datetime | None = None) -> dict[str, Any]:
     """Distinct workers covered on `on` under agreements in the scope, by program."""
-    clause, params = region_clause("region_code", [scope])
+    covered_sql, params = rules_sql.covers(on, on)
+    clause, scope_params = region_clause("region_code", [scope])
     version, version_params = as_of(known_at)
-    params += version_params
-    covered = (f"status != 'voided' AND starts_on <= ? AND covered_until >= ? AND {clause} "
-               f"AND {version}")
-    day = on.isoformat()
+    covered = f"{covered_sql} AND {clause} AND {version}"
+    params += [*scope_params, *version_params]
     counts = ", ".join(f"COUNT(DISTINCT CASE WHEN {p.lower()} = 1 THEN nik END)"
                        for p in PROGRAMS)
     row = cur.execute(f"SELECT COUNT(DISTINCT nik), {counts} FROM rm_enrollments "  # noqa: S608
-                      f"WHERE {covered}", (day, day, *params)).fetchone()
+                      f"WHERE {covered}", params).fetchone()
     agreements = cur.execute(
         "SELECT agreement_id, agreement_number, region_code, COUNT(DISTINCT nik) "  # noqa: S608
         f"FROM rm_enrollments WHERE {covered} "
         "GROUP BY agreement_id, agreement_number, region_code ORDER BY agreement_number",
-        (day, day, *params)).fetchall()
+        params).fetchall()
     return {
         "covered_workers": int(row[0]),
         "by_program": {p: int(n) for p, n in zip(PROGRAMS, row[1:], strict=True)},

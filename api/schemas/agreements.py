@@ -21,8 +21,7 @@ from registry.domain.programs import (
     PROGRAMS,
     WAGE_EARNER_ONLY_PROGRAMS,
 )
-
-STATUSES = ("pending", "active", "lapsed", "expired", "terminated")
+from registry.domain.term import AGREEMENT_STATUSES
 
 
 class ProgramField(fields.String):
@@ -111,7 +110,7 @@ class AgreementListQuery(PageArgs):
     region_code = RegionCode(load_default=None)
     kind = fields.String(load_default=None, validate=validate.OneOf(KINDS))
     parent_id = fields.UUID(load_default=None)
-    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    status = fields.String(load_default=None, validate=validate.OneOf(AGREEMENT_STATUSES))
     on = Day(load_default=None)
 
 
@@ -145,7 +144,7 @@ class AgreementOut(Strict):
     version = fields.Integer()
     on = fields.String()
     known_at = fields.String(allow_none=True)
-    status = fields.String(validate=validate.OneOf(STATUSES))
+    status = fields.String(validate=validate.OneOf(AGREEMENT_STATUSES))
     current_term = fields.Integer()
     enrolled = fields.Integer()
     position = fields.Integer()

@@ -19,8 +19,9 @@ from api.schemas.common import (
     Text,
     UtcTimestamp,
 )
-from registry.service.enrollments import MAX_BATCH_ROWS
+from registry.domain.coverage_rules import ENROLLMENT_STATUSES
 from registry.domain.enrollment import REASON_CODES
+from registry.service.enrollments import MAX_BATCH_ROWS
 
 NIK = validate.Regexp(r"^[0-9]{16}\Z", error="must be exactly 16 digits")
 MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
@@ -58,7 +59,7 @@ class EnrollmentsQuery(PageArgs):
     on = Day(load_default=None)
     known_at = UtcTimestamp(load_default=None)
     status = fields.String(load_default=None,
-                           validate=validate.OneOf(("active", "ended", "voided", "pending")))
+                           validate=validate.OneOf(ENROLLMENT_STATUSES))
 
 
 class OnQuery(Strict):

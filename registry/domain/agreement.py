@@ -33,6 +33,7 @@ from registry.domain.errors import (
     QuotaExceeded,
 )
 from registry.domain.ids import derived_id
+from registry.domain.parents import check_parent
 from registry.domain.rules import (
     check_contribution,
     check_period,
@@ -41,16 +42,6 @@ from registry.domain.rules import (
     require,
 )
 from registry.domain.term import Term, current_term_index, status_on
-
-
-def term_document(term: Term) -> dict[str, Any]:
-    return {
-        "starts_on": term.starts_on.isoformat(),
-        "ends_on": term.ends_on.isoformat(),
-        "quota": term.quota,
-        "monthly_contribution_idr": term.monthly_contribution_idr,
-        "enrolled": term.enrolled,
-    }
 
 
 class Agreement(Aggregate):
@@ -96,7 +87,8 @@ class Agreement(Aggregate):
         monthly_contribution_idr: int | None = None,
         document_ref: str | None = None,
     ) -> Agreement:
-        """Sign an MOU or a PKS. A PKS needs a quota; its parent must be an MOU."""
+        """Sign an MOU or a PKS. A PKS needs a quota; its parent, if any, must be an MOU
+        the signer may see (`ctx.regions`) whose region contains the PKS's."""
         agreement_number = agreement_number.strip()
         require(bool(agreement_number), "agreement_number", "must not be blank")
         require(kind in vocab.KINDS, "kind", f"must be one of {', '.join(vocab.KINDS)}")
@@ -111,11 +103,7 @@ class Agreement(Aggregate):
         if kind == "PKS":
             require(quota is not None, "quota", "is required for a PKS")
         if parent is not None:
-            require(kind == "PKS", "parent_id", "only a PKS can have a parent")
-            require(parent.kind == "MOU", "parent_id", "the parent must be an MOU")
-            require(regions.contains(parent.region_code, region_code), "parent_id",
-                     f"the parent's region {parent.region_code} does not contain "
-                     f"{region_code}")
+            check_parent(parent, ctx.regions, kind, region_code)
         programs = vocab.normalised(programs)
         if monthly_contribution_idr is None:
             monthly_contribution_idr = vocab.default_monthly_contribution_idr(programs)
@@ -337,7 +325,7 @@ class Agreement(Aggregate):
             "funding_source": self.funding_source,
             "programs": list(self.programs),
             "document_ref": self.document_ref,
-            "terms": [term_document(t) for t in self.terms],
+            "terms": [t.document() for t in self.terms],
             "terminated_on": self.terminated_on.isoformat() if self.terminated_on else None,
             "termination_reason": self.termination_reason,
             "version": self.version,

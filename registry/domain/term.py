@@ -1,12 +1,22 @@
-"""A term: one period of an agreement, with its quota and contribution."""
+"""A term: one period of an agreement, with its quota and contribution.
+
+Also the agreement's status on a date, which its terms and its termination
+decide. projections/rules_sql.py mirrors `status_on` in SQL, for lists
+filtered by status; tests/integration/test_rules_in_sql.py keeps the two
+in agreement.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from typing import Any
 
 from eventsourcing.persistence import Transcoding
+
+# What `status_on` answers, in the order an agreement can pass through them.
+AGREEMENT_STATUSES = ("pending", "active", "lapsed", "expired", "terminated")
 
 
 @dataclass(frozen=True)
@@ -27,6 +37,22 @@ class Term:
 
     def free_slots(self) -> int | None:
         return None if self.quota is None else self.quota - self.enrolled
+
+    def document(self) -> dict[str, Any]:
+        """The term as plain data, as an agreement's document holds it."""
+        return {
+            "starts_on": self.starts_on.isoformat(),
+            "ends_on": self.ends_on.isoformat(),
+            "quota": self.quota,
+            "monthly_contribution_idr": self.monthly_contribution_idr,
+            "enrolled": self.enrolled,
+        }
+
+    @classmethod
+    def from_document(cls, data: Mapping[str, Any]) -> Term:
+        """The term `document()` gave (extra keys, such as a term number, are ignored)."""
+        return cls(date.fromisoformat(data["starts_on"]), date.fromisoformat(data["ends_on"]),
+                   data["quota"], data["monthly_contribution_idr"], data["enrolled"])
 
 
 def current_term_index(terms: list[Term], on: date) -> int:
@@ -49,6 +75,30 @@ def status_on(terms: list[Term], terminated_on: date | None, on: date) -> str:
     if on > terms[-1].ends_on:
         return "expired"
     return "lapsed"
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an agreement stands on a date: its status, and its current term
+    (numbered from 1) with the quota slots held in it."""
+
+    status: str
+    current_term: int
+    enrolled: int
+
+
+def standing_on(terms: list[Term], terminated_on: date | None, on: date) -> Standing:
+    """The agreement's status and current term on `on`."""
+    current = current_term_index(terms, on)
+    return Standing(status_on(terms, terminated_on, on), current + 1, terms[current].enrolled)
+
+
+def standing_of(document: Mapping[str, Any], on: date) -> Standing:
+    """`standing_on` for an agreement given as its document (`Agreement.document()`,
+    which is also what the agreements read model stores)."""
+    terminated_on = document["terminated_on"]
+    return standing_on([Term.from_document(t) for t in document["terms"]],
+                       date.fromisoformat(terminated_on) if terminated_on else None, on)
 
 
 class DateAsISO(Transcoding):

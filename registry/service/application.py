@@ -32,9 +32,9 @@ from registry.domain.errors import (
     ConcurrentUpdate,
     DuplicateAgreementNumber,
     NotFound,
-    ValidationFailed,
     require_version,
 )
+from registry.domain.parents import visible_parent
 from registry.domain.region import Region
 from registry.domain.term import DateAsISO, TermAsDict
 from registry.domain.token import ApiToken
@@ -99,12 +99,12 @@ class RegistryApplication(EnrollmentUseCases, Application):
         """Sign an MOU or a PKS (under `parent_id`, an MOU, if given)."""
 
         def attempt() -> list[Aggregate]:
+            parent = self._parent(ctx, parent_id)
             number = str(fields.get("agreement_number", ""))
             if self._exists(Agreement.create_id(number)):
                 raise DuplicateAgreementNumber(
                     f"an agreement numbered {number.strip()!r} already exists",
                     {"agreement_number": "already used by another agreement"})
-            parent = self._parent(parent_id)
             agreement = Agreement.sign(ctx, parent=parent, **fields)
             if parent is None:
                 return [agreement], agreement
@@ -323,12 +323,13 @@ class RegistryApplication(EnrollmentUseCases, Application):
     def _exists(self, aggregate_id: UUID) -> bool:
         return next(iter(self.events.get(aggregate_id, limit=1)), None) is not None
 
-    def _parent(self, parent_id: UUID | None) -> Agreement | None:
+    def _parent(self, ctx: Context, parent_id: UUID | None) -> Agreement | None:
+        """The agreement named as parent; one the actor may not see is refused as unknown
+        (registry/domain/parents.py), before anything else about the signing is."""
         if parent_id is None:
             return None
         try:
-            return self._get(parent_id)
+            found = self._get(parent_id)
         except NotFound:
-            raise ValidationFailed(
-                f"parent_id: no agreement {parent_id}",
-                {"parent_id": "no agreement with this id"}) from None
+            found = None
+        return visible_parent(found, ctx.regions)

@@ -1,0 +1,160 @@
+"""The read side: one function per read the API serves.
+
+Each read brings the read models up to the head of the log first, so that it
+sees every write committed before it began, then runs its queries in one
+transaction, and raises NotFound for what is not there or not visible in the
+scopes it is given. A view parses, authorises, calls one of these and answers;
+it never opens a transaction or catches a read model up itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from projections import coverage_queries, history_queries
+from projections.agreements import list_agreements
+from projections.runner import ProjectionRunner
+from registry.domain import nik as niks
+from registry.domain import programs
+from registry.domain.contributions import contributions as owed
+from registry.domain.dates import today
+from registry.domain.errors import NotFound
+from registry.domain.term import Term
+from registry.domain.worker import Worker
+from registry.store.db import Cursor
+
+T = TypeVar("T")
+Page = tuple[list[dict[str, Any]], int | None]  # items, and the cursor of the next page
+
+
+def _read(runner: ProjectionRunner, query: Callable[[Cursor], T]) -> T:
+    """`query` over read models as current as the log was when it was called."""
+    runner.catch_up()
+    with runner.store.transaction() as cur:
+        return query(cur)
+
+
+# Agreements.
+
+def agreements(runner: ProjectionRunner, *, on: date, scopes: list[str] | None,
+               **filters: Any) -> Page:
+    """A page of agreement documents in signing order (filters: `list_agreements`)."""
+    return _read(runner, lambda cur: list_agreements(cur, on=on, scopes=scopes, **filters))
+
+
+def contributions(runner: ProjectionRunner, agreement_id: UUID, terms: list[Term],
+                  first: tuple[int, int], last: tuple[int, int],
+                  known_at: datetime | None = None) -> dict[str, Any]:
+    """What the agreement, with these `terms`, owes each month from `first` to `last`
+    (year, month), for the workers covered as recorded by `known_at`."""
+
+    def query(cur: Cursor) -> dict[str, Any]:
+        return owed(terms, first, last, lambda start, end: coverage_queries.billable_workers(
+            cur, str(agreement_id), start, end, known_at))
+
+    return _read(runner, query)
+
+
+# Enrollments and workers.
+
+def enrollments(runner: ProjectionRunner, agreement_id: UUID, *, on: date, status: str | None,
+                after: int, limit: int, known_at: datetime | None = None) -> Page:
+    """A page of the agreement's enrollments, each with its status on `on`."""
+    return _read(runner, lambda cur: coverage_queries.agreement_enrollments(
+        cur, str(agreement_id), on=on, status=status, after=after, limit=limit,
+        known_at=known_at))
+
+
+def enrollment(runner: ProjectionRunner, agreement_id: UUID, nik: str, *, on: date,
+               known_at: datetime | None = None) -> dict[str, Any]:
+    """The worker's latest enrollment under the agreement, preferring one not voided."""
+    found = _read(runner, lambda cur: coverage_queries.enrollment(
+        cur, str(agreement_id), nik, on, known_at))
+    if found is None:
+        raise NotFound(f"no enrollment of that NIK under agreement {agreement_id}")
+    return found
+
+
+def worker(runner: ProjectionRunner, nik: str, *, on: date, scopes: list[str] | None,
+           known_at: datetime | None = None) -> dict[str, Any]:
+    """The worker's details and every coverage visible in `scopes`, each with its
+    status on `on`; as recorded by `known_at`, if given."""
+    found = _read(runner, lambda cur: coverage_queries.worker(cur, nik, on, scopes, known_at))
+    if found is None:
+        raise NotFound(f"no worker with NIK {niks.mask(nik)}")
+    if known_at is not None:
+        # The worker's own details as recorded by then, from the worker's stream.
+        then = runner.app.as_recorded(Worker.create_id(nik), known_at)
+        if then is None:
+            raise NotFound(f"no worker with NIK {niks.mask(nik)} was recorded by then")
+        found.update(
+            name=then.name, occupation=then.occupation, sex=then.sex, address=then.address,
+            birth_date=then.birth_date.isoformat() if then.birth_date else None,
+            deceased_on=then.deceased_on.isoformat() if then.deceased_on else None)
+    return found
+
+
+def coverage(runner: ProjectionRunner, nik: str, *, on: date, scopes: list[str] | None,
+             known_at: datetime | None = None) -> dict[str, Any]:
+    """Whether the worker was covered on `on`, for which programs, by which enrollments.
+    A worker not visible in `scopes` is simply not covered: this never says more."""
+    try:
+        found = worker(runner, nik, on=on, scopes=scopes, known_at=known_at)
+    except NotFound:
+        found = {"coverages": []}
+    active = [c for c in found["coverages"] if c["status"] == "active"]
+    return {"covered": bool(active),
+            "programs": programs.normalised([p for c in active for p in c["programs"]]),
+            "coverages": active}
+
+
+# Regions.
+
+def region_coverage(runner: ProjectionRunner, scope: str, *, on: date,
+                    known_at: datetime | None = None
+                    ) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """Distinct workers covered on `on` in the region (a province covers its
+    regencies), by program and agreement; and the region's target for that year
+    (`workforce`, `target_percent`), if one was set by `known_at`."""
+    covered = _read(runner, lambda cur: coverage_queries.region_coverage(
+        cur, scope, on, known_at))
+    return covered, runner.app.region_target(scope, on.year, known_at)
+
+
+# The audit trail: positions from the history read model, bodies from the log.
+
+def agreement_history(runner: ProjectionRunner, agreement_id: UUID, *, after: int,
+                      limit: int) -> Page:
+    """The agreement's events and every event about it, in log order."""
+    return _read(runner, lambda cur: history_queries.agreement_history(
+        cur, runner.reader, str(agreement_id), after, limit))
+
+
+def worker_history(runner: ProjectionRunner, nik: str, *, scopes: list[str] | None,
+                   after: int, limit: int) -> Page:
+    """The worker's events visible in `scopes`, in log order; NotFound for a worker
+    the scopes may not read."""
+
+    def query(cur: Cursor) -> Page:
+        if coverage_queries.worker(cur, nik, today(), scopes) is None:
+            raise NotFound(f"no worker with NIK {niks.mask(nik)}")
+        return history_queries.worker_history(cur, runner.reader, nik, scopes, after, limit)
+
+    return _read(runner, query)
+
+
+def global_log(runner: ProjectionRunner, *, scopes: list[str] | None, after: int,
+               limit: int) -> Page:
+    """The log in position order, only what `scopes` may see."""
+    return _read(runner, lambda cur: history_queries.global_log(
+        cur, runner.reader, scopes, after, limit))
+
+
+def backdated(runner: ProjectionRunner, *, min_days: int, scopes: list[str] | None,
+              before: int | None, limit: int) -> Page:
+    """Events recorded more than `min_days` after their effective date, newest first."""
+    return _read(runner, lambda cur: history_queries.backdated(
+        cur, runner.reader, min_days, scopes, before, limit))
