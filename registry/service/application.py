@@ -36,6 +36,7 @@ from registry.domain.errors import (
     require_version,
 )
 from registry.domain.region import Region
+from registry.domain.enrollment import EnrollmentAsDict
 from registry.domain.term import DateAsISO, TermAsDict
 from registry.domain.token import ApiToken
 from registry.domain.worker import Worker
@@ -90,6 +91,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
         transcoder.register(TermAsDict())
+        transcoder.register(EnrollmentAsDict())
 
     # Writes.
 
@@ -135,10 +137,10 @@ class RegistryApplication(EnrollmentUseCases, Application):
             continuing = self._continuing(agreement, terms)
             agreement.renew(ctx, **terms, carried=len(continuing))
             term = agreement.terms[-1]
-            ended = self._termination_dates([w for w, _ in continuing])
+            terminations = self._terminations([w for w, _ in continuing])
             for worker, enrollment_id in continuing:
                 worker.carry_over(ctx, enrollment_id, len(agreement.terms), term.starts_on,
-                                  term.ends_on, ended)
+                                  term.ends_on, terminations)
             return [worker for worker, _ in continuing]
 
         return self._change(ctx, agreement_id, expected_version, renew)
@@ -255,9 +257,9 @@ class RegistryApplication(EnrollmentUseCases, Application):
         if len(holders) != last.enrolled:
             raise _Conflict  # the read model lags a write the agreement has seen
         workers = [self.get_worker(nik) for nik, _ in holders]
-        ended = self._termination_dates(workers)
+        terminations = self._terminations(workers)
         return [(w, enrollment_id) for w, (_, enrollment_id) in zip(workers, holders, strict=True)
-                if w.can_continue(enrollment_id, starts_on, terms["ends_on"], ended)]
+                if w.can_continue(enrollment_id, starts_on, terms["ends_on"], terminations)]
 
     def _reallocate(self, ctx: Context, child: Agreement) -> list[Agreement]:
         """Keep a parent MOU's record of the quota its PKS takes up to date."""
