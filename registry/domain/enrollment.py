@@ -64,6 +64,11 @@ class Enrollment:
     status: Status = "active"
     reason_code: str | None = None
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Enrollment:
+        # Immutable all the way down (str, UUID, int, a tuple of str, date): a copy
+        # of the worker (registry/service/cache.py copies on every get) may share it.
+        return self
+
     @property
     def live(self) -> bool:
         """Not voided: it covered (or covers) someone."""
