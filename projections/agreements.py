@@ -166,7 +166,7 @@ class AgreementsProjection(Projection):
         if doc is None:
             self.need_indexes(cur)
             row = cur.execute("SELECT doc FROM rm_agreements WHERE id = ?",
-                              (agreement_id,)).fetchone()
+                              (agreement_id,)).one()
             doc = self._docs[agreement_id] = json.loads(row[0])
         if agreement_id not in self._new_rows:
             self._changed[agreement_id] = None
@@ -194,7 +194,8 @@ def list_agreements(
     after: int = 0, limit: int = 50,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """A page of agreement documents in signing order, and the next cursor."""
-    where, params = ["a.seq > ?"], [after]
+    where: list[str] = ["a.seq > ?"]
+    params: list[Any] = [after]
     for scope_list in ([region_code] if region_code else None, scopes):
         if scope_list is not None:
             clause, scope_params = region_clause("a.region_code", scope_list)

@@ -41,8 +41,9 @@ class Worker(Aggregate):
     """A vulnerable worker, identified by NIK."""
 
     TOPIC = "Worker"
-    Event = RegistryEvent
-    Created = WorkerRegistered
+    # The library types `Event` and `Created` as its own nested classes, and takes any.
+    Event = RegistryEvent  # type: ignore[assignment]
+    Created = WorkerRegistered  # type: ignore[assignment]
     # Version 2 holds enrollments as `Enrollment`s; version 1 snapshots, as dicts.
     class_version = 2
 

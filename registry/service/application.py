@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import reduce
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, AggregateEvent
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from registry.store import reservations
@@ -100,7 +100,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
     ) -> Written:
         """Sign an MOU or a PKS (under `parent_id`, an MOU, if given)."""
 
-        def attempt() -> list[Aggregate]:
+        def attempt() -> tuple[list[Aggregate], Agreement]:
             number = str(fields.get("agreement_number", ""))
             if self._exists(Agreement.create_id(number)):
                 raise DuplicateAgreementNumber(
@@ -162,7 +162,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
     def issue_token(self, ctx: Context, **fields: Any) -> int:
         """Record that a token was issued (`ApiToken.issue`); the position of the event."""
         recordings = self.save(ApiToken.issue(ctx, **fields))
-        return recordings[-1].notification.id  # type: ignore[no-any-return]
+        return recordings[-1].notification.id
 
     def revoke_token(self, ctx: Context, token_hash: str, reason: str | None = None) -> bool:
         """Record that a token was revoked; False if it never was issued or is revoked."""
@@ -194,9 +194,10 @@ class RegistryApplication(EnrollmentUseCases, Application):
         if known_at is None:
             agreement = self._get(agreement_id, version)
         else:
-            agreement = self.as_recorded(agreement_id, known_at, version)
-            if not isinstance(agreement, Agreement):
+            recorded = self.as_recorded(agreement_id, known_at, version)
+            if not isinstance(recorded, Agreement):
                 raise NotFound(f"agreement {agreement_id} was not recorded by {known_at}")
+            agreement = recorded
         if version is not None and agreement.version != version:
             raise NotFound(f"agreement {agreement_id} has no version {version}")
         return agreement
@@ -204,8 +205,9 @@ class RegistryApplication(EnrollmentUseCases, Application):
     def as_recorded(self, aggregate_id: UUID, known_at: datetime,
                     version: int | None = None) -> Aggregate | None:
         """The aggregate from the events recorded at or before `known_at` (None: none)."""
-        events = [e for e in self.events.get(aggregate_id, lte=version)
-                  if e.timestamp <= known_at]
+        # The library types a store's events by its protocol; the registry's are AggregateEvents.
+        stream = cast("Iterable[AggregateEvent]", self.events.get(aggregate_id, lte=version))
+        events = [e for e in stream if e.timestamp <= known_at]
         return reduce(lambda a, e: e.mutate(a), events, None)
 
     def region_target(self, region_code: str, year: int,
@@ -307,7 +309,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
                 if not lost:  # nothing more to reserve: back off a little instead
                     time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt_number, 6)))  # noqa: S311
                 continue
-            return value, recordings[-1].notification.id  # type: ignore[return-value]
+            return value, recordings[-1].notification.id
         raise ConcurrentUpdate(
             f"the records kept changing under concurrent writes; "
             f"gave up after {SAVE_ATTEMPTS} attempts, try again")

@@ -189,7 +189,7 @@ class EnrollmentUseCases:
         Returns the worker, the enrollment ended and the log position.
         """
 
-        def attempt() -> tuple[list[Aggregate], Worker]:
+        def attempt() -> tuple[list[Aggregate], tuple[Worker, str]]:
             agreements = {agreement_id: self._get(agreement_id)}
             worker = self.enrolled_worker(nik, agreement_id, expected_version)
             before = worker.disenroll(ctx, agreement_id, ends_on=ends_on,
@@ -230,7 +230,7 @@ class EnrollmentUseCases:
         Returns the worker, the enrollment voided and the log position.
         """
 
-        def attempt() -> tuple[list[Aggregate], Worker]:
+        def attempt() -> tuple[list[Aggregate], tuple[Worker, str]]:
             agreement = self._get(agreement_id)
             worker = self.enrolled_worker(nik, agreement_id, expected_version)
             before = worker.void(ctx, agreement_id, reason)
