@@ -45,7 +45,7 @@ def csv_rows(data: bytes) -> list[dict[str, str]]:
             raise BadBatch({"header": f"expected {','.join(CSV_HEADER)}; unknown columns: "
                                       f"{', '.join(unknown) or 'none'}; missing: "
                                       f"{', '.join(missing) or 'none'}"})
-        rows = []
+        rows: list[dict[str, str]] = []
         for record in reader:
             if None in record:
                 raise BadBatch({f"rows.{len(rows)}": "more cells than the header has columns"})

@@ -53,20 +53,20 @@ blp = Blueprint("enrollments", __name__, url_prefix="/api/v1/agreements",
 
 
 def enrollment_view(worker: Worker, enrollment_id: str, position: int | None = None,
-                    sent: EnrollmentRequest | None = None) -> dict:
+                    sent: EnrollmentRequest | None = None) -> dict[str, Any]:
     """The enrollment; with `sent`, the worker's details as the caller sent them, never
     details recorded elsewhere that the caller may not read."""
     e = worker.enrollments[enrollment_id]
     name, occupation = ((sent.details.name, sent.details.occupation) if sent
                         else (worker.name, worker.occupation))
-    body = {
-        "enrollment_id": enrollment_id, "agreement_id": e["agreement_id"],
-        "agreement_number": e["agreement_number"], "region_code": e["region_code"],
+    body: dict[str, Any] = {
+        "enrollment_id": enrollment_id, "agreement_id": str(e.agreement_id),
+        "agreement_number": e.agreement_number, "region_code": e.region_code,
         "nik": worker.nik, "name": name, "occupation": occupation,
-        "term_number": e["term_number"], "programs": e["programs"],
-        "starts_on": e["starts_on"].isoformat(), "ends_on": e["ends_on"].isoformat(),
-        "covered_until": e["ends_on"].isoformat(), "status": e["status"],
-        "reason_code": e.get("reason_code"),
+        "term_number": e.term_number, "programs": list(e.programs),
+        "starts_on": e.starts_on.isoformat(), "ends_on": e.ends_on.isoformat(),
+        "covered_until": e.ends_on.isoformat(), "status": e.status,
+        "reason_code": e.reason_code,
     }
     if position is not None:
         body["position"] = position

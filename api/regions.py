@@ -43,7 +43,8 @@ class Target(MethodView):
     @blp.arguments(TargetIn)
     @blp.response(200, TargetOut)
     @with_problems
-    def put(self, body: dict[str, Any], code: str, year: int) -> dict[str, Any]:
+    def put(self, body: dict[str, Any], code: str,
+            year: int) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Set the region's coverage target for a year (CoverageTargetSet)."""
         auth.require_write(_region(code))
         region, position = registry().app.set_coverage_target(

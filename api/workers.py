@@ -32,7 +32,7 @@ class Worker(MethodView):
     @blp.arguments(OnQuery, location="query")
     @blp.response(200, WorkerOut)
     @with_problems
-    def get(self, args: dict[str, Any], nik: str) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], nik: str) -> tuple[dict[str, Any], int, dict[str, str]]:
         """The worker's details and every coverage, with its status on `on`.
 
         The ETag is the worker's version, for `If-Match` on corrections,
@@ -62,9 +62,9 @@ class Corrections(MethodView):
     @with_problems
     def post(self, body: dict[str, Any], nik: str) -> Any:
         """Correct the worker's details, with a reason (a wrong NIK: void and enroll again)."""
-        worker = visible_worker(nik, {"on": None, "known_at": None})
+        seen = visible_worker(nik, {"on": None, "known_at": None})
         # Only where the worker is enrolled (not voided) may the record be corrected.
-        regions_of_worker = {c["region_code"] for c in worker["coverages"]
+        regions_of_worker = {c["region_code"] for c in seen["coverages"]
                              if c["status"] != "voided"}
         if not any(auth.principal().can_write(code) for code in regions_of_worker):
             auth.require_write(next(iter(regions_of_worker), ""))

@@ -9,7 +9,7 @@ renaming a class never orphans stored rows.
 from __future__ import annotations
 
 import inspect
-from typing import Any
+from typing import Any, ClassVar
 
 from eventsourcing.domain import AggregateCreated, AggregateEvent
 from eventsourcing.utils import register_topic
@@ -20,6 +20,9 @@ _HANDLERS: dict[tuple[type, type], Any] = {}
 
 class RegistryEvent(AggregateEvent):
     """An event of one of the registry's aggregates."""
+
+    # The stored type name, given by every concrete event class.
+    TOPIC: ClassVar[str]
 
     actor: str
     request_id: str
@@ -43,7 +46,7 @@ class RegistryEvent(AggregateEvent):
 
     @property
     def type(self) -> str:
-        return type(self).TOPIC  # type: ignore[attr-defined]
+        return type(self).TOPIC
 
 
 class RegistryCreated(AggregateCreated, RegistryEvent):

@@ -154,7 +154,7 @@ class AgreementsProjection(Projection):
         if doc is None:
             self.need_indexes(cur)
             row = cur.execute("SELECT doc FROM rm_agreements WHERE id = ?",
-                              (agreement_id,)).fetchone()
+                              (agreement_id,)).one()
             doc = self._docs[agreement_id] = json.loads(row[0])
         if agreement_id not in self._new_rows:
             self._changed[agreement_id] = None

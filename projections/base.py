@@ -39,6 +39,7 @@ class Projection:
     tables: tuple[str, ...] = ()  # CREATE TABLE / CREATE INDEX IF NOT EXISTS statements
     table_names: tuple[str, ...] = ()
     _handlers: dict[type, Handler] = {}
+    _resolved: dict[type, Handler | None] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -55,11 +56,11 @@ class Projection:
     def handler(cls, event_type: type) -> Handler | None:
         """The method for this type of event (a subclass uses its base's), or None."""
         try:
-            return cls._resolved[event_type]  # type: ignore[attr-defined,no-any-return]
+            return cls._resolved[event_type]
         except KeyError:
             found = next((cls._handlers[t] for t in event_type.__mro__ if t in cls._handlers),
                          None)
-            cls._resolved[event_type] = found  # type: ignore[attr-defined]
+            cls._resolved[event_type] = found
             return found
 
     def create_tables(self, cur: Cursor) -> None:

@@ -215,7 +215,7 @@ class CoverageProjection(Projection):
         # The NIK is on the registration event, which this model has already seen.
         self.need_indexes(cur)
         row = cur.execute("SELECT nik FROM rm_workers WHERE worker_id = ?",
-                          (worker_id,)).fetchone()
+                          (worker_id,)).one()
         return str(row[0])
 
     @handles(WorkerRegistered)

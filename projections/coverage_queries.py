@@ -113,7 +113,7 @@ def billable_workers(cur: Cursor, agreement_id: str, first_day: date, last_day: 
     row = cur.execute(
         "SELECT COUNT(DISTINCT nik) FROM rm_enrollments WHERE agreement_id = ? "  # noqa: S608
         f"AND {covered} AND {version}",
-        (agreement_id, *covered_params, *version_params)).fetchone()
+        (agreement_id, *covered_params, *version_params)).one()
     return int(row[0])
 
 
@@ -128,7 +128,7 @@ def region_coverage(cur: Cursor, scope: str, on: date,
     counts = ", ".join(f"COUNT(DISTINCT CASE WHEN {p.lower()} = 1 THEN nik END)"
                        for p in PROGRAMS)
     row = cur.execute(f"SELECT COUNT(DISTINCT nik), {counts} FROM rm_enrollments "  # noqa: S608
-                      f"WHERE {covered}", params).fetchone()
+                      f"WHERE {covered}", params).one()
     agreements = cur.execute(
         "SELECT agreement_id, agreement_number, region_code, COUNT(DISTINCT nik) "  # noqa: S608
         f"FROM rm_enrollments WHERE {covered} "

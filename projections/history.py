@@ -13,6 +13,7 @@ would be one more place to keep in step and to erase from.
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 import functools
 from datetime import date, datetime
@@ -22,6 +23,7 @@ from events import (
     AgreementSigned,
     ChildQuotaAllocated,
     RegionRegistered,
+    RegistryEvent,
     TokenIssued,
     WorkerCorrected,
     WorkerRegistered,
@@ -67,14 +69,19 @@ class _Shape:
     registers: tuple[str, str | None, str | None] | None
 
     @classmethod
-    def of(cls, event_class: type) -> _Shape:
-        topic = event_class.TOPIC  # type: ignore[attr-defined]
-        return cls(topic, EFFECTIVE_FIELD.get(topic),
-                   {AgreementSigned: ("agreement", "region_code", None),
-                    WorkerRegistered: ("worker", None, "nik"),
-                    RegionRegistered: ("region", "region_code", None),
-                    # A token's stream belongs to no region: only unscoped tokens see it.
-                    TokenIssued: ("token", None, None)}.get(event_class))
+    def of(cls, event_class: builtins.type[RegistryEvent]) -> _Shape:
+        # `builtins.type`: in this class `type` names the field.
+        topic = event_class.TOPIC
+        return cls(topic, EFFECTIVE_FIELD.get(topic), _REGISTERS.get(event_class))
+
+
+_REGISTERS: dict[type[RegistryEvent], tuple[str, str | None, str | None]] = {
+    AgreementSigned: ("agreement", "region_code", None),
+    WorkerRegistered: ("worker", None, "nik"),
+    RegionRegistered: ("region", "region_code", None),
+    # A token's stream belongs to no region: only unscoped tokens see it.
+    TokenIssued: ("token", None, None),
+}
 
 
 class HistoryProjection(Projection):

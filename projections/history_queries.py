@@ -80,9 +80,9 @@ def global_log(cur: Cursor, log: LogReader, scopes: list[str] | None, after: int
 def backdated(cur: Cursor, log: LogReader, min_days: int, scopes: list[str] | None,
               before: int | None, limit: int) -> tuple[list[dict[str, Any]], int | None]:
     """Events recorded more than `min_days` after they took effect, newest first."""
-    visible, params = _visible(scopes)
+    visible, scope_params = _visible(scopes)
     where = f"h.backdated_days > ? AND {visible}"
-    params = [min_days, *params]
+    params: list[Any] = [min_days, *scope_params]
     if before is not None:
         where += " AND h.position < ?"
         params.append(before)

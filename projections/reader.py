@@ -24,6 +24,7 @@ from uuid import UUID
 from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, StoredEvent, UUIDAsHex
 from eventsourcing.utils import resolve_topic
 
+from events import RegistryEvent
 from registry.domain.dates import utc_iso
 from registry.store.db import Cursor, log_position
 from registry.domain.term import DateAsISO
@@ -33,7 +34,7 @@ from registry.domain.term import DateAsISO
 Fields = dict[str, Any]
 # (position, class, fields) in log order: one page of the log, shared by every
 # read model at that position.
-Batch = Sequence[tuple[int, type, Fields]]
+Batch = Sequence[tuple[int, type[RegistryEvent], Fields]]
 
 
 def plain(value: Any) -> Any:
@@ -113,7 +114,7 @@ class LogReader:
                        and isinstance(mapper.transcoder, JSONTranscoder)
                        and all(type(mapper.transcoder.names.get(name)) is transcoding
                                for name, transcoding in TRANSCODINGS.items()))
-        self._classes: dict[str, tuple[type, int]] = {}
+        self._classes: dict[str, tuple[type[RegistryEvent], int]] = {}
         # Each class's fields seen holding typed values: looked at first (`_as_text`).
         self._typed: dict[type, tuple[str, ...]] = {}
 
@@ -142,7 +143,7 @@ class LogReader:
         return [self.event(*row) for row in rows]
 
     def event(self, position: int, stream: str, version: int, topic: str,
-              state: bytes) -> tuple[int, type, Fields]:
+              state: bytes) -> tuple[int, type[RegistryEvent], Fields]:
         found = self._classes.get(topic)
         if found is None:
             cls = resolve_topic(topic)

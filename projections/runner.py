@@ -187,7 +187,7 @@ class ProjectionRunner:
             head, low, known = cur.execute(
                 f"SELECT (SELECT MAX({position}) FROM {events}), "  # noqa: S608
                 "MIN(position), COUNT(*) FROM projection_positions "
-                f"WHERE name IN ({', '.join('?' for _ in names)})", names).fetchone()
+                f"WHERE name IN ({', '.join('?' for _ in names)})", names).one()
         head = int(head or 0)
         # A read model without a position row has applied nothing.
         return head, (int(low) if low is not None and known == len(names) else 0)
@@ -278,7 +278,7 @@ def bulk_settings(store: SqlStore) -> Iterator[None]:
         return
     settings = {"wal_autocheckpoint": CHECKPOINT_PAGES, "cache_size": CACHE_KIB}
     with store.transaction() as cur:
-        before = {name: int(cur.execute(f"PRAGMA {name}").fetchone()[0]) for name in settings}
+        before = {name: int(cur.execute(f"PRAGMA {name}").one()[0]) for name in settings}
         for name, value in settings.items():
             cur.execute(f"PRAGMA {name} = {value}")
     try:

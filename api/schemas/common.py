@@ -32,9 +32,9 @@ class Text(fields.String):
         # row of a 50,000-row batch. The schema still documents the bounds.
         self.min_length = 0 if blank else 1
         self.max_length = max_length
-        super().__init__(**kwargs)
-        self.metadata.setdefault("minLength", self.min_length)
-        self.metadata.setdefault("maxLength", max_length)
+        metadata = {"minLength": self.min_length, "maxLength": max_length,
+                    **(kwargs.pop("metadata", None) or {})}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip()

@@ -68,7 +68,9 @@ class OnQuery(Strict):
 
 
 class Month(fields.String):
-    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> tuple[int, int]:
+    # A String, so that the OpenAPI document says "string"; it loads (year, month).
+    def _deserialize(  # type: ignore[override]
+            self, value: Any, attr: Any, data: Any, **kwargs: Any) -> tuple[int, int]:
         text = super()._deserialize(value, attr, data, **kwargs)
         match = MONTH.fullmatch(text)
         if not match:

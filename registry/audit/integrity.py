@@ -278,10 +278,9 @@ def _replay_against(app: Any, stream: Any, events: list[tuple[int, str, Any]],
                 snapshot = to_snapshot(StoredEvent(originator_id=stream_id,
                                                    originator_version=version,
                                                    topic=topic, state=bytes(state)))
-                same = type(snapshot).take(aggregate).state == snapshot.state
             except Exception:  # noqa: BLE001 - a snapshot that no longer decodes was changed
-                same = False
-            if not same:
+                return _mismatch(stream_id, version)
+            if not _stands_for(snapshot, aggregate):
                 return _mismatch(stream_id, version)
     beyond = [version for version in stored if version > len(events)]
     if beyond:
@@ -305,9 +304,19 @@ def _replay_stream(app: Any, stream_id: UUID) -> tuple[int, str] | None:
     for event in app.events.get(stream_id, lte=max(snapshots)):
         aggregate = event.mutate(aggregate)
         snapshot = snapshots.get(event.originator_version)
-        if snapshot is not None and type(snapshot).take(aggregate).state != snapshot.state:
+        if snapshot is not None and not _stands_for(snapshot, aggregate):
             return event.originator_version, _mismatch(stream_id, event.originator_version)
     return None
+
+
+def _stands_for(snapshot: Any, aggregate: Any) -> bool:
+    """Whether the snapshot holds the aggregate's state. A snapshot of an older
+    class version is compared as loaded (upcast), as the snapshot taken now would be."""
+    try:
+        loaded = snapshot.mutate(None)
+        return bool(type(snapshot).take(loaded).state == type(snapshot).take(aggregate).state)
+    except Exception:  # noqa: BLE001 - a snapshot that no longer loads was changed
+        return False
 
 
 def first_bad_snapshot(app: Any, store: SqlStore) -> str | None:

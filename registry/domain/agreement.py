@@ -48,8 +48,9 @@ class Agreement(Aggregate):
     """An MOU or PKS under which a regional government pays contributions."""
 
     TOPIC = "Agreement"
-    Event = RegistryEvent
-    Created = AgreementSigned
+    # The library types `Event` and `Created` as its own nested classes, and takes any.
+    Event = RegistryEvent  # type: ignore[assignment]
+    Created = AgreementSigned  # type: ignore[assignment]
 
     def __init__(self) -> None:
         self.terms: list[Term] = []

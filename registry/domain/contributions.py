@@ -36,10 +36,11 @@ def rate_in(terms: list[Term], first: date, last: date) -> int:
 
 def contributions(terms: list[Term], first: tuple[int, int], last: tuple[int, int],
                   billable: Callable[[date, date], int]) -> dict[str, object]:
-    rows = []
+    rows, total = [], 0
     for start, end in months(first, last):
         workers = billable(start, end)
         rate = rate_in(terms, start, end)
         rows.append({"month": f"{start.year:04d}-{start.month:02d}", "workers": workers,
                      "monthly_contribution_idr": rate, "amount_idr": workers * rate})
-    return {"months": rows, "total_idr": sum(r["amount_idr"] for r in rows)}
+        total += workers * rate
+    return {"months": rows, "total_idr": total}

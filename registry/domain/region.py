@@ -21,8 +21,9 @@ from registry.domain.ids import derived_id
 
 class Region(Aggregate):
     TOPIC = "Region"
-    Event = RegistryEvent
-    Created = RegionRegistered
+    # The library types `Event` and `Created` as its own nested classes, and takes any.
+    Event = RegistryEvent  # type: ignore[assignment]
+    Created = RegionRegistered  # type: ignore[assignment]
 
     def __init__(self) -> None:
         self.targets: dict[str, dict[str, Any]] = {}

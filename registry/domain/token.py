@@ -65,8 +65,9 @@ class ApiToken(Aggregate):
     """A token as the log knows it: issued to a name, with a role and scopes; maybe revoked."""
 
     TOPIC = "ApiToken"
-    Event = RegistryEvent
-    Created = TokenIssued
+    # The library types `Event` and `Created` as its own nested classes, and takes any.
+    Event = RegistryEvent  # type: ignore[assignment]
+    Created = TokenIssued  # type: ignore[assignment]
 
     def __init__(self) -> None:
         self.revoked = False

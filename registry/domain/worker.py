@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Collection
+from dataclasses import replace
 from datetime import date, timedelta
 from functools import singledispatchmethod
 from typing import Any
@@ -22,7 +23,7 @@ from events import (
 )
 from registry.domain import nik as niks
 from registry.domain.context import Context
-from registry.domain.enrollment import REASON_CODES, Coverage, Details
+from registry.domain.enrollment import REASON_CODES, Coverage, Details, Enrollment, Terminations
 from registry.domain.errors import (
     AlreadyCovered,
     IdentityMismatch,
@@ -40,13 +41,21 @@ class Worker(Aggregate):
     """A vulnerable worker, identified by NIK."""
 
     TOPIC = "Worker"
-    Event = RegistryEvent
-    Created = WorkerRegistered
+    # The library types `Event` and `Created` as its own nested classes, and takes any.
+    Event = RegistryEvent  # type: ignore[assignment]
+    Created = WorkerRegistered  # type: ignore[assignment]
+    # Version 2 holds enrollments as `Enrollment`s; version 1 snapshots, as dicts.
+    class_version = 2
 
     def __init__(self) -> None:
-        # enrollment_id -> plain dict (JSON-simple, so snapshots can carry it)
-        self.enrollments: dict[str, dict[str, Any]] = {}
+        self.enrollments: dict[str, Enrollment] = {}
         self.deceased_on: date | None = None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A snapshot taken when enrollments were plain dicts."""
+        state["enrollments"] = {enrollment_id: Enrollment.from_dict(enrollment)
+                                for enrollment_id, enrollment in state["enrollments"].items()}
 
     @staticmethod
     def create_id(nik: str) -> UUID:
@@ -61,7 +70,7 @@ class Worker(Aggregate):
     # Commands.
 
     def enroll(self, ctx: Context, coverage: Coverage, details: Details,
-               terminated_on: Mapping[str, date | None] | None = None) -> str:
+               terminations: Terminations | None = None) -> str:
         """Cover the worker; refuse another name for this NIK, and overlap with any
         other enrollment's programs."""
         if not same_name(details.name, self.name):
@@ -70,7 +79,7 @@ class Worker(Aggregate):
                 "or correct the recorded name first (POST /workers/{nik}/corrections)",
                 {"name": "does not match the name recorded for this NIK"})
         self._check_can_cover(coverage.starts_on, coverage.ends_on, coverage.programs,
-                              terminated_on or {}, agreement_id=coverage.agreement_id)
+                              terminations or {}, agreement_id=coverage.agreement_id)
         enrollment_id = uuid.uuid4().hex
         self.trigger_event(
             WorkerEnrolled, **ctx.stamp(), enrollment_id=enrollment_id,
@@ -82,7 +91,7 @@ class Worker(Aggregate):
         return enrollment_id
 
     def can_continue(self, enrollment_id: str, starts_on: date, until: date,
-                     terminated_on: Mapping[str, date | None]) -> bool:
+                     terminations: Terminations) -> bool:
         """Whether a renewal may cover this enrollment's worker from `starts_on` to `until`.
 
         Not past a recorded death, and not over another enrollment that covers
@@ -90,7 +99,7 @@ class Worker(Aggregate):
         """
         enrollment = self.enrollments[enrollment_id]
         try:
-            self._check_can_cover(starts_on, until, enrollment["programs"], terminated_on,
+            self._check_can_cover(starts_on, until, enrollment.programs, terminations,
                                   enrollment_id)
         except (AlreadyCovered, WorkerDeceased):
             return False
@@ -98,7 +107,7 @@ class Worker(Aggregate):
 
     def carry_over(self, ctx: Context, enrollment_id: str, term_number: int,
                    starts_on: date, ends_on: date,
-                   terminated_on: Mapping[str, date | None] | None = None) -> None:
+                   terminations: Terminations | None = None) -> None:
         """Continue the enrollment into a renewal's term.
 
         A term that follows without a gap extends the enrollment; after a gap
@@ -106,54 +115,54 @@ class Worker(Aggregate):
         is ever recorded for the days between terms.
         """
         old = self.enrollments[enrollment_id]
-        if starts_on == old["ends_on"] + timedelta(days=1):
+        if starts_on == old.ends_on + timedelta(days=1):
             self.trigger_event(EnrollmentCarriedOver, **ctx.stamp(),
-                               enrollment_id=enrollment_id,
-                               agreement_id=UUID(old["agreement_id"]),
+                               enrollment_id=enrollment_id, agreement_id=old.agreement_id,
                                term_number=term_number, ends_on=ends_on)
             return
-        coverage = Coverage(UUID(old["agreement_id"]), old["agreement_number"],
-                            old["region_code"], term_number, old["programs"], starts_on, ends_on)
+        coverage = Coverage(old.agreement_id, old.agreement_number, old.region_code,
+                            term_number, list(old.programs), starts_on, ends_on)
         details = Details(self.name, self.occupation, self.birth_date, self.sex, self.address)
-        self.enroll(ctx, coverage, details, terminated_on)
+        self.enroll(ctx, coverage, details, terminations)
 
     def disenroll(self, ctx: Context, agreement_id: UUID, *, ends_on: date,
-                  reason_code: str, reason: str | None = None) -> dict[str, Any]:
+                  reason_code: str, reason: str | None = None) -> Enrollment:
         """End coverage on `ends_on`; returns the enrollment as it was (its slot is freed)."""
         enrollment = self.enrollment_under(agreement_id, containing=ends_on)
-        return self.end(ctx, enrollment["enrollment_id"], ends_on=ends_on,
+        return self.end(ctx, enrollment.enrollment_id, ends_on=ends_on,
                         reason_code=reason_code, reason=reason)
 
     def end(self, ctx: Context, enrollment_id: str, *, ends_on: date, reason_code: str,
-            reason: str | None = None) -> dict[str, Any]:
+            reason: str | None = None) -> Enrollment:
         """End one enrollment on `ends_on`; returns it as it was."""
         if reason_code not in REASON_CODES:
             raise ValidationFailed(f"reason_code: must be one of {', '.join(REASON_CODES)}",
                                    {"reason_code": "unknown reason code"})
-        enrollment = dict(self.enrollments[enrollment_id])
-        if enrollment["status"] != "active":
-            raise InvalidTransition(f"the enrollment is already {enrollment['status']}")
-        if not enrollment["starts_on"] <= ends_on <= enrollment["ends_on"]:
+        enrollment = self.enrollments[enrollment_id]
+        if enrollment.status != "active":
+            raise InvalidTransition(f"the enrollment is already {enrollment.status}")
+        if not enrollment.contains(ends_on):
             raise ValidationFailed(
-                f"ends_on: must fall within the coverage, {enrollment['starts_on']} to "
-                f"{enrollment['ends_on']}; to erase an enrollment made in error, void it",
+                f"ends_on: must fall within the coverage, {enrollment.starts_on} to "
+                f"{enrollment.ends_on}; to erase an enrollment made in error, void it",
                 {"ends_on": "outside the enrollment's coverage"})
         self.trigger_event(WorkerDisenrolled, **ctx.stamp(), enrollment_id=enrollment_id,
-                           agreement_id=UUID(enrollment["agreement_id"]), ends_on=ends_on,
+                           agreement_id=enrollment.agreement_id, ends_on=ends_on,
                            reason_code=reason_code, reason=reason)
         return enrollment
 
-    def void(self, ctx: Context, agreement_id: UUID, reason: str) -> dict[str, Any]:
+    def void(self, ctx: Context, agreement_id: UUID, reason: str) -> Enrollment:
         """Erase an enrollment recorded in error; returns it as it was before."""
-        return self.void_enrollment(ctx, self.enrollment_under(agreement_id)["enrollment_id"],
+        return self.void_enrollment(ctx, self.enrollment_under(agreement_id).enrollment_id,
                                     reason)
 
-    def void_enrollment(self, ctx: Context, enrollment_id: str, reason: str) -> dict[str, Any]:
+    def void_enrollment(self, ctx: Context, enrollment_id: str, reason: str) -> Enrollment:
+        """Erase one enrollment recorded in error; returns it as it was before."""
         if not reason.strip():
             raise ValidationFailed("reason: must not be blank", {"reason": "must not be blank"})
-        enrollment = dict(self.enrollments[enrollment_id])
+        enrollment = self.enrollments[enrollment_id]
         self.trigger_event(EnrollmentVoided, **ctx.stamp(), enrollment_id=enrollment_id,
-                           agreement_id=UUID(enrollment["agreement_id"]), reason=reason)
+                           agreement_id=enrollment.agreement_id, reason=reason)
         return enrollment
 
     def correct(self, ctx: Context, reason: str, **changes: Any) -> None:
@@ -173,20 +182,20 @@ class Worker(Aggregate):
         self.trigger_event(WorkerCorrected, **ctx.stamp(), reason=reason,
                            **{k: changes.get(k) for k in fields})
 
-    def outlived_enrollments(self, died_on: date) -> list[dict[str, Any]]:
+    def outlived_enrollments(self, died_on: date) -> list[Enrollment]:
         """Enrollments (active or already ended) that still cover a day after `died_on`."""
-        return [dict(e) for e in self.live_enrollments() if e["ends_on"] > died_on]
+        return [e for e in self.live_enrollments() if e.ends_on > died_on]
 
     def cut_at_death(self, ctx: Context, enrollment_id: str, died_on: date,
                      reason: str) -> None:
         """Shorten an enrollment that had ended after the worker's death to that day."""
         enrollment = self.enrollments[enrollment_id]
         self.trigger_event(WorkerDisenrolled, **ctx.stamp(), enrollment_id=enrollment_id,
-                           agreement_id=UUID(enrollment["agreement_id"]), ends_on=died_on,
+                           agreement_id=enrollment.agreement_id, ends_on=died_on,
                            reason_code="DECEASED", reason=reason)
 
-    def _check_can_cover(self, starts_on: date, ends_on: date, programs: list[str],
-                         terminated_on: Mapping[str, date | None],
+    def _check_can_cover(self, starts_on: date, ends_on: date, programs: Collection[str],
+                         terminations: Terminations,
                          except_id: str | None = None,
                          agreement_id: UUID | None = None) -> None:
         if self.deceased_on is not None and ends_on > self.deceased_on:
@@ -194,48 +203,44 @@ class Worker(Aggregate):
                 f"the worker was disenrolled as deceased on {self.deceased_on}; "
                 "no coverage after that day")
         for other in self.live_enrollments():
-            if other["enrollment_id"] == except_id:
+            if other.enrollment_id == except_id or not other.overlaps(starts_on, ends_on,
+                                                                      terminations):
                 continue
-            other_ends_on = other["ends_on"]
-            ended = terminated_on.get(other["agreement_id"])
-            if ended is not None:
-                other_ends_on = min(other_ends_on, ended)
-            shared = set(other["programs"]) & set(programs)
-            overlaps = (other["starts_on"] <= other_ends_on
-                        and other["starts_on"] <= ends_on and starts_on <= other_ends_on)
-            if overlaps and agreement_id is not None and other["agreement_id"] == str(agreement_id):
+            until = other.covered_until(terminations)
+            if other.agreement_id == agreement_id:
                 # One enrollment per worker and agreement at a time: another program
                 # under the same agreement would take a second quota slot.
                 raise AlreadyCovered(
-                    f"already enrolled under agreement {other['agreement_number']} from "
-                    f"{other['starts_on']} to {other_ends_on}")
-            if shared and overlaps:
+                    f"already enrolled under agreement {other.agreement_number} from "
+                    f"{other.starts_on} to {until}")
+            shared = set(other.programs) & set(programs)
+            if shared:
                 raise AlreadyCovered(
                     f"already covered for {', '.join(sorted(shared))} from "
-                    f"{other['starts_on']} to {other_ends_on} under agreement "
-                    f"{other['agreement_number']}")
+                    f"{other.starts_on} to {until} under agreement "
+                    f"{other.agreement_number}")
 
     # Queries.
 
-    def live_enrollments(self) -> list[dict[str, Any]]:
-        return [e for e in self.enrollments.values() if e["status"] != "voided"]
+    def live_enrollments(self) -> list[Enrollment]:
+        """The enrollments not voided, oldest first."""
+        return [e for e in self.enrollments.values() if e.live]
 
     def visible_in(self, regions: tuple[str, ...] | None) -> bool:
         """Whether a token scoped to `regions` (None: every region) may read the worker:
         only while an enrollment, not voided, lies under an agreement in them."""
-        return regions is None or any(in_any(regions, e["region_code"])
+        return regions is None or any(in_any(regions, e.region_code)
                                       for e in self.live_enrollments())
 
     def enrollment_under(self, agreement_id: UUID,
-                         containing: date | None = None) -> dict[str, Any]:
+                         containing: date | None = None) -> Enrollment:
         """The enrollment under the agreement that was not voided: the active one
         whose coverage contains `containing` if there is one, else the latest."""
-        found = [e for e in self.live_enrollments() if e["agreement_id"] == str(agreement_id)]
+        found = [e for e in self.live_enrollments() if e.agreement_id == agreement_id]
         if not found:
             raise NotFound(f"the worker has no enrollment under agreement {agreement_id}")
         if containing is not None:
-            holding = [e for e in found if e["status"] == "active"
-                       and e["starts_on"] <= containing <= e["ends_on"]]
+            holding = [e for e in found if e.status == "active" and e.contains(containing)]
             if holding:
                 return holding[0]
         return found[-1]
@@ -268,29 +273,24 @@ class Worker(Aggregate):
     def _enrolled(self, e: WorkerEnrolled) -> None:
         # The details given with an enrollment stay with it: the worker's own
         # change only through a correction, which needs a reason.
-        self.enrollments[e.enrollment_id] = {
-            "enrollment_id": e.enrollment_id,
-            "agreement_id": str(e.agreement_id),
-            "agreement_number": e.agreement_number,
-            "region_code": e.region_code,
-            "term_number": e.term_number,
-            "programs": list(e.programs),
-            "starts_on": e.starts_on,
-            "ends_on": e.ends_on,
-            "status": "active",
-        }
+        self.enrollments[e.enrollment_id] = Enrollment(
+            e.enrollment_id, e.agreement_id, e.agreement_number, e.region_code,
+            e.term_number, tuple(e.programs), e.starts_on, e.ends_on)
 
     @when.register(EnrollmentCarriedOver)
     def _carried_over(self, e: EnrollmentCarriedOver) -> None:
-        self.enrollments[e.enrollment_id].update(term_number=e.term_number, ends_on=e.ends_on)
+        self._change(e.enrollment_id, term_number=e.term_number, ends_on=e.ends_on)
 
     @when.register(WorkerDisenrolled)
     def _disenrolled(self, e: WorkerDisenrolled) -> None:
-        self.enrollments[e.enrollment_id].update(status="ended", ends_on=e.ends_on,
-                                                 reason_code=e.reason_code)
+        self._change(e.enrollment_id, status="ended", ends_on=e.ends_on,
+                     reason_code=e.reason_code)
         if e.reason_code == "DECEASED":
             self.deceased_on = e.ends_on
 
     @when.register(EnrollmentVoided)
     def _voided(self, e: EnrollmentVoided) -> None:
-        self.enrollments[e.enrollment_id]["status"] = "voided"
+        self._change(e.enrollment_id, status="voided")
+
+    def _change(self, enrollment_id: str, **changes: Any) -> None:
+        self.enrollments[enrollment_id] = replace(self.enrollments[enrollment_id], **changes)

@@ -115,7 +115,7 @@ class PatientSocket(socket.socket):
         return patient
 
 
-class ReceivingWorker(ThreadWorker):  # type: ignore[misc]
+class ReceivingWorker(ThreadWorker):
     """gthread, with requests received in the main loop (see the module's docstring)."""
 
     def init_process(self) -> None:

@@ -13,7 +13,7 @@ from registry.bootstrap import TABLES_READY, Registry
 from registry.config import Settings
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
+class _Gunicorn(BaseApplication):
     def __init__(self, options: dict[str, Any]) -> None:
         self.options = options
         super().__init__()

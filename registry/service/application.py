@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import reduce
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate
+from eventsourcing.domain import Aggregate, AggregateEvent
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from registry.store import reservations
@@ -36,6 +36,7 @@ from registry.domain.errors import (
 )
 from registry.domain.parents import visible_parent
 from registry.domain.region import Region
+from registry.domain.enrollment import EnrollmentAsDict
 from registry.domain.term import DateAsISO, TermAsDict
 from registry.domain.token import ApiToken
 from registry.domain.worker import Worker
@@ -90,6 +91,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
         transcoder.register(TermAsDict())
+        transcoder.register(EnrollmentAsDict())
 
     # Writes.
 
@@ -98,7 +100,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
     ) -> Written:
         """Sign an MOU or a PKS (under `parent_id`, an MOU, if given)."""
 
-        def attempt() -> list[Aggregate]:
+        def attempt() -> tuple[list[Aggregate], Agreement]:
             parent = self._parent(ctx, parent_id)
             number = str(fields.get("agreement_number", ""))
             if self._exists(Agreement.create_id(number)):
@@ -135,10 +137,10 @@ class RegistryApplication(EnrollmentUseCases, Application):
             continuing = self._continuing(agreement, terms)
             agreement.renew(ctx, **terms, carried=len(continuing))
             term = agreement.terms[-1]
-            ended = self._termination_dates([w for w, _ in continuing])
+            terminations = self._terminations([w for w, _ in continuing])
             for worker, enrollment_id in continuing:
                 worker.carry_over(ctx, enrollment_id, len(agreement.terms), term.starts_on,
-                                  term.ends_on, ended)
+                                  term.ends_on, terminations)
             return [worker for worker, _ in continuing]
 
         return self._change(ctx, agreement_id, expected_version, renew)
@@ -160,7 +162,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
     def issue_token(self, ctx: Context, **fields: Any) -> int:
         """Record that a token was issued (`ApiToken.issue`); the position of the event."""
         recordings = self.save(ApiToken.issue(ctx, **fields))
-        return recordings[-1].notification.id  # type: ignore[no-any-return]
+        return recordings[-1].notification.id
 
     def revoke_token(self, ctx: Context, token_hash: str, reason: str | None = None) -> bool:
         """Record that a token was revoked; False if it never was issued or is revoked."""
@@ -192,9 +194,10 @@ class RegistryApplication(EnrollmentUseCases, Application):
         if known_at is None:
             agreement = self._get(agreement_id, version)
         else:
-            agreement = self.as_recorded(agreement_id, known_at, version)
-            if not isinstance(agreement, Agreement):
+            recorded = self.as_recorded(agreement_id, known_at, version)
+            if not isinstance(recorded, Agreement):
                 raise NotFound(f"agreement {agreement_id} was not recorded by {known_at}")
+            agreement = recorded
         if version is not None and agreement.version != version:
             raise NotFound(f"agreement {agreement_id} has no version {version}")
         return agreement
@@ -202,8 +205,9 @@ class RegistryApplication(EnrollmentUseCases, Application):
     def as_recorded(self, aggregate_id: UUID, known_at: datetime,
                     version: int | None = None) -> Aggregate | None:
         """The aggregate from the events recorded at or before `known_at` (None: none)."""
-        events = [e for e in self.events.get(aggregate_id, lte=version)
-                  if e.timestamp <= known_at]
+        # The library types a store's events by its protocol; the registry's are AggregateEvents.
+        stream = cast("Iterable[AggregateEvent]", self.events.get(aggregate_id, lte=version))
+        events = [e for e in stream if e.timestamp <= known_at]
         return reduce(lambda a, e: e.mutate(a), events, None)
 
     def region_target(self, region_code: str, year: int,
@@ -255,9 +259,9 @@ class RegistryApplication(EnrollmentUseCases, Application):
         if len(holders) != last.enrolled:
             raise _Conflict  # the read model lags a write the agreement has seen
         workers = [self.get_worker(nik) for nik, _ in holders]
-        ended = self._termination_dates(workers)
+        terminations = self._terminations(workers)
         return [(w, enrollment_id) for w, (_, enrollment_id) in zip(workers, holders, strict=True)
-                if w.can_continue(enrollment_id, starts_on, terms["ends_on"], ended)]
+                if w.can_continue(enrollment_id, starts_on, terms["ends_on"], terminations)]
 
     def _reallocate(self, ctx: Context, child: Agreement) -> list[Agreement]:
         """Keep a parent MOU's record of the quota its PKS takes up to date."""
@@ -305,7 +309,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
                 if not lost:  # nothing more to reserve: back off a little instead
                     time.sleep(random.uniform(0, 0.002 * 2 ** min(attempt_number, 6)))  # noqa: S311
                 continue
-            return value, recordings[-1].notification.id  # type: ignore[return-value]
+            return value, recordings[-1].notification.id
         raise ConcurrentUpdate(
             f"the records kept changing under concurrent writes; "
             f"gave up after {SAVE_ATTEMPTS} attempts, try again")

@@ -6,6 +6,18 @@ here, the same load costs one query for the events saved since (by any
 process) and a copy. The store stays the only truth: every get asks it for
 newer events, so a cached aggregate is never older than the log, and a
 write based on it still meets the optimistic-concurrency check.
+
+Why not the library's own cache (`AGGREGATE_CACHE_MAXSIZE`, which also
+fast-forwards): `Repository.get` in eventsourcing 9.5.6 deep-copies the
+cached aggregate after releasing its fast-forward lock, so another thread
+bringing the same aggregate up to date mutates it mid-copy. The copy then
+fails with "dictionary changed size during iteration" (a 500 for a valid
+request) or holds a state ahead of its version. The e2e concurrency tests
+(tests/e2e/test_concurrent_enrollment.py, test_batch_fairness.py) and
+tests/integration/test_write_fairness.py pass with it on both engines, too
+rarely hitting that window; tests/unit/test_cache.py widens the window and
+fails with the library's cache in 4 runs of 5. Here the copy is taken under
+the stripe's lock, so a get returns one version whole.
 """
 
 from __future__ import annotations

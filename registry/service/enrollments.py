@@ -8,6 +8,7 @@ no-double-coverage hold under any number of concurrent writers.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ from eventsourcing.domain import Aggregate
 from registry.domain import nik as niks
 from registry.domain.context import Context
 from registry.domain.dates import today
-from registry.domain.enrollment import Coverage, Details
+from registry.domain.enrollment import Coverage, Details, Enrollment, Terminations
 from registry.domain.errors import NotFound, QuotaExceeded, RegistryError, require_version, withheld
 from registry.domain.region import Region
 from registry.domain.worker import Worker
@@ -115,10 +116,10 @@ class EnrollmentUseCases:
         def attempt() -> tuple[list[Aggregate], tuple[BatchOutcome, dict[str, Worker]]]:
             plan = _Plan(self.agreement_for_write(agreement_id, expected_version))
             plan.workers = self._existing_workers({r.nik for r in requests})
-            ended = self._termination_dates(plan.workers.values())
+            terminations = self._terminations(plan.workers.values())
             on = today()
             for request in requests:
-                plan.results.append(self._plan_row(ctx, plan, request, ended, on))
+                plan.results.append(self._plan_row(ctx, plan, request, terminations, on))
             rejected = any(r.status == "rejected" for r in plan.results)
             if not plan.touched or (atomic and rejected) or dry_run:
                 if rejected or dry_run:
@@ -140,7 +141,7 @@ class EnrollmentUseCases:
         return outcome, workers
 
     def _plan_row(self, ctx: Context, plan: _Plan, request: EnrollmentRequest,
-                  ended: dict[str, date | None], on: date) -> RowResult:
+                  terminations: Terminations, on: date) -> RowResult:
         try:
             niks.check(request.nik, request.details.birth_date, request.details.sex)
             coverage = self._coverage(plan, request, on)
@@ -151,7 +152,7 @@ class EnrollmentUseCases:
                                     f"is full (quota {quota})")
             worker = plan.workers.get(request.nik) or Worker.register(
                 ctx, request.nik, request.details)
-            enrollment_id = self._enroll_as_seen_by(ctx, worker, coverage, request, ended)
+            enrollment_id = self._enroll_as_seen_by(ctx, worker, coverage, request, terminations)
         except RegistryError as error:
             return RowResult(request.row, request.nik, "rejected", error)
         plan.workers[request.nik] = plan.touched[request.nik] = worker
@@ -160,11 +161,11 @@ class EnrollmentUseCases:
 
     @staticmethod
     def _enroll_as_seen_by(ctx: Context, worker: Worker, coverage: Coverage,
-                           request: EnrollmentRequest, ended: dict[str, date | None]) -> str:
+                           request: EnrollmentRequest, terminations: Terminations) -> str:
         """Enroll; a refusal resting on records outside the caller's regions says only
         its code (and names the worker refused, for the access records)."""
         try:
-            return worker.enroll(ctx, coverage, request.details, ended)
+            return worker.enroll(ctx, coverage, request.details, terminations)
         except RegistryError as error:
             if worker.visible_in(ctx.regions):
                 raise
@@ -188,39 +189,39 @@ class EnrollmentUseCases:
         Returns the worker, the enrollment ended and the log position.
         """
 
-        def attempt() -> tuple[list[Aggregate], Worker]:
+        def attempt() -> tuple[list[Aggregate], tuple[Worker, str]]:
             agreements = {agreement_id: self._get(agreement_id)}
             worker = self.enrolled_worker(nik, agreement_id, expected_version)
             before = worker.disenroll(ctx, agreement_id, ends_on=ends_on,
                                       reason_code=reason_code, reason=reason)
-            agreements[agreement_id].release_slots(ctx, before["term_number"])
+            agreements[agreement_id].release_slots(ctx, before.term_number)
             if reason_code == "DECEASED":
                 self._end_after_death(ctx, worker, ends_on, before, agreements)
-            return [worker, *agreements.values()], (worker, before["enrollment_id"])
+            return [worker, *agreements.values()], (worker, before.enrollment_id)
 
         (worker, enrollment_id), position = self.write(attempt, ctx)
         return worker, enrollment_id, position
 
     def _end_after_death(self, ctx: Context, worker: Worker, died_on: date,
-                         recorded_under: dict[str, Any], agreements: dict[UUID, Any]) -> None:
+                         recorded_under: Enrollment,
+                         agreements: dict[UUID, Agreement]) -> None:
         """No agreement pays for the dead: end every other coverage on the day of death."""
         why = (f"deceased on {died_on}, as recorded under agreement "
-               f"{recorded_under['agreement_number']}")
+               f"{recorded_under.agreement_number}")
         for other in worker.outlived_enrollments(died_on):
-            other_id = UUID(other["agreement_id"])
-            if other["starts_on"] > died_on:
-                worker.void_enrollment(ctx, other["enrollment_id"],
+            if other.starts_on > died_on:
+                worker.void_enrollment(ctx, other.enrollment_id,
                                        f"{why}, before this coverage began")
-            elif other["status"] == "active":
-                worker.end(ctx, other["enrollment_id"], ends_on=died_on,
+            elif other.status == "active":
+                worker.end(ctx, other.enrollment_id, ends_on=died_on,
                            reason_code="DECEASED", reason=why)
             else:
-                worker.cut_at_death(ctx, other["enrollment_id"], died_on, why)
-            if other["status"] != "active":
+                worker.cut_at_death(ctx, other.enrollment_id, died_on, why)
+            if other.status != "active":
                 continue  # its quota slot was freed when it ended
-            if other_id not in agreements:
-                agreements[other_id] = self._get(other_id)
-            agreements[other_id].release_slots(ctx, other["term_number"])
+            if other.agreement_id not in agreements:
+                agreements[other.agreement_id] = self._get(other.agreement_id)
+            agreements[other.agreement_id].release_slots(ctx, other.term_number)
 
     def void_enrollment(self, ctx: Context, agreement_id: UUID, nik: str, reason: str,
                         expected_version: int | None = None) -> tuple[Worker, str, int]:
@@ -229,15 +230,15 @@ class EnrollmentUseCases:
         Returns the worker, the enrollment voided and the log position.
         """
 
-        def attempt() -> tuple[list[Aggregate], Worker]:
+        def attempt() -> tuple[list[Aggregate], tuple[Worker, str]]:
             agreement = self._get(agreement_id)
             worker = self.enrolled_worker(nik, agreement_id, expected_version)
             before = worker.void(ctx, agreement_id, reason)
-            if before["status"] != "active":
+            if before.status != "active":
                 # Its slot was freed when it ended.
-                return [worker], (worker, before["enrollment_id"])
-            agreement.release_slots(ctx, before["term_number"])
-            return [worker, agreement], (worker, before["enrollment_id"])
+                return [worker], (worker, before.enrollment_id)
+            agreement.release_slots(ctx, before.term_number)
+            return [worker, agreement], (worker, before.enrollment_id)
 
         (worker, enrollment_id), position = self.write(attempt, ctx)
         return worker, enrollment_id, position
@@ -310,7 +311,7 @@ class EnrollmentUseCases:
                 continue
         return found
 
-    def _termination_dates(self, workers: Any) -> dict[str, date | None]:
+    def _terminations(self, workers: Iterable[Worker]) -> Terminations:
         """When each agreement the workers are enrolled under was terminated, if ever."""
-        ids = {e["agreement_id"] for w in workers for e in w.live_enrollments()}
-        return {i: self._get(UUID(i)).terminated_on for i in ids}
+        ids = {e.agreement_id for w in workers for e in w.live_enrollments()}
+        return {i: self._get(i).terminated_on for i in ids}

@@ -85,6 +85,13 @@ class Cursor:
     def fetchone(self) -> tuple[Any, ...] | None:
         return self._raw.fetchone()
 
+    def one(self) -> tuple[Any, ...]:
+        """The row of a query that always has one (COUNT, MAX, a PRAGMA, a known key)."""
+        row = self._raw.fetchone()
+        if row is None:
+            raise LookupError("the query found no row")
+        return row
+
     def fetchall(self) -> list[tuple[Any, ...]]:
         return list(self._raw.fetchall())
 
