@@ -6,6 +6,8 @@ CLI prints them. Nothing here knows about HTTP beyond the code's name.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 
 class RegistryError(Exception):
     """Base class: a request the registry refuses, with a stable code."""
@@ -68,12 +70,19 @@ class PreconditionFailed(RegistryError):
     code = "precondition_failed"
 
 
-def require_version(aggregate: object, expected: int | None, what: str) -> None:
+class Versioned(Protocol):
+    """An aggregate, as far as `If-Match` is concerned."""
+
+    @property
+    def version(self) -> int: ...
+
+
+def require_version(aggregate: Versioned, expected: int | None, what: str) -> None:
     """Refuse a write based on a stale read (`If-Match`)."""
-    version = getattr(aggregate, "version", None)
-    if expected is not None and version != expected:
+    if expected is not None and aggregate.version != expected:
         raise PreconditionFailed(
-            f"If-Match names version {expected}, but the {what} is at version {version}")
+            f"If-Match names version {expected}, but the {what} is at version "
+            f"{aggregate.version}")
 
 
 class AlreadyCovered(RegistryError):
