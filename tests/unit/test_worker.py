@@ -18,6 +18,7 @@ from events import (
     RegistryEvent,
     WorkerDisenrolled,
     WorkerEnrolled,
+    WorkerCorrected,
     WorkerRegistered,
 )
 from registry.domain import nik as niks
@@ -383,3 +384,87 @@ def test_a_worker_comes_back_from_its_snapshot_with_the_same_enrollments():
     (enrollment,) = loaded.enrollments.values()
     assert enrollment.programs == ("JKK", "JKM")
     assert (enrollment.status, enrollment.reason_code) == ("ended", "MOVED_AWAY")
+
+
+# Registration and corrections.
+
+def test_registering_a_worker_records_the_nik_and_the_details_sent():
+    details = Details(name="Siti Aminah", occupation="petani", birth_date=date(1990, 6, 5),
+                      sex="F", address="Desa Kotapinang")
+
+    worker = Worker.register(CTX, NIK, details)
+
+    assert worker.id == Worker.create_id(NIK)
+    then(worker, (WorkerRegistered, {
+        "nik": NIK, "name": "Siti Aminah", "occupation": "petani",
+        "birth_date": date(1990, 6, 5), "sex": "F", "address": "Desa Kotapinang",
+        "actor": "tester"}))
+    assert (worker.name, worker.birth_date, worker.sex, worker.address) == (
+        "Siti Aminah", date(1990, 6, 5), "F", "Desa Kotapinang")
+
+
+def test_a_correction_records_only_the_fields_that_change_with_its_reason():
+    worker = given(registered())
+
+    worker.correct(Context("registrar-lbs", "req-9"), "salah ketik di formulir",
+                   name="Siti Aminah Harahap", occupation="petani", address="Desa Sisumut",
+                   nik="9999999999999999")
+
+    then(worker, (WorkerCorrected, {
+        "reason": "salah ketik di formulir", "name": "Siti Aminah Harahap",
+        "occupation": "petani", "address": "Desa Sisumut", "birth_date": None, "sex": None,
+        "actor": "registrar-lbs", "request_id": "req-9"}))
+    assert (worker.nik, worker.name, worker.occupation, worker.address) == (
+        NIK, "Siti Aminah Harahap", "petani", "Desa Sisumut")
+
+
+def test_a_corrected_birth_date_and_sex_must_agree_with_the_nik():
+    worker = given(registered())
+
+    worker.correct(CTX, "dari KTP", birth_date=date(1990, 6, 5), sex="F")
+    then(worker, (WorkerCorrected, {"birth_date": date(1990, 6, 5), "sex": "F"}))
+    assert (worker.birth_date, worker.sex) == (date(1990, 6, 5), "F")
+
+    with pytest.raises(ValidationFailed) as wrong_sex:
+        worker.correct(CTX, "dari KTP", sex="M")
+    assert "sex" in (wrong_sex.value.errors or {})
+    with pytest.raises(ValidationFailed) as wrong_day:
+        worker.correct(CTX, "dari KTP", birth_date=date(1990, 6, 6))
+    assert "birth_date" in (wrong_day.value.errors or {})
+    then(worker)
+
+
+@pytest.mark.parametrize("reason", ["", "   "])
+def test_a_correction_without_a_reason_is_refused(reason):
+    worker = given(registered())
+
+    with pytest.raises(ValidationFailed) as refused:
+        worker.correct(CTX, reason, name="Siti A.")
+
+    assert refused.value.errors == {"reason": "must not be blank"}
+    then(worker)
+
+
+@pytest.mark.parametrize("changes", [{}, {"name": "Siti Aminah"}, {"name": None},
+                                     {"occupation": "petani", "nik": "1"}])
+def test_a_correction_that_changes_nothing_is_refused(changes):
+    worker = given(registered())
+
+    with pytest.raises(ValidationFailed) as refused:
+        worker.correct(CTX, "cek ulang", **changes)
+
+    assert refused.value.errors == {"_schema": "no field differs from the record"}
+    then(worker)
+
+
+def test_an_enrollment_after_a_corrected_name_needs_the_corrected_name():
+    worker = given(registered(), (WorkerCorrected, {
+        "reason": "KTP", "name": "Siti Aminah Harahap", "birth_date": None, "sex": None,
+        "occupation": None, "address": None}))
+
+    with pytest.raises(IdentityMismatch):
+        worker.enroll(CTX, coverage(), SITI)
+    worker.enroll(CTX, coverage(), Details("SITI AMINAH HARAHAP", "petani"))
+
+    then(worker, (WorkerEnrolled, {"name": "SITI AMINAH HARAHAP", "agreement_id": LABUSEL.id}))
+    assert worker.name == "Siti Aminah Harahap"  # details sent with an enrollment stay with it
