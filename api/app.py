@@ -43,7 +43,6 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app = Flask("registry")
     app.request_class = requests.RegistryRequest
     app.config.update(
-        MAX_CONTENT_LENGTH=registry.settings.max_body_bytes,
         API_TITLE="Vulnerable-worker protection registry",
         API_VERSION="v1",
         OPENAPI_VERSION="3.0.3",
@@ -59,7 +58,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
                                     "by whom and when. Errors are problem+json."},
         },
     )
-    app.extensions["registry"] = registry
+    bind(app, registry)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
     app.before_request(requests.assign_request_id)
@@ -79,3 +78,10 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
                             ("/api/v1/docs", "api-docs.openapi_swagger_ui")):
         app.add_url_rule(alias, endpoint=alias, view_func=app.view_functions[endpoint])
     return app
+
+
+def bind(app: Flask, registry: Registry) -> None:
+    """Serve `registry` from the app: all that the app takes from it is set here, so that
+    tests can point one app at each test's registry instead of building the API again."""
+    app.config["MAX_CONTENT_LENGTH"] = registry.settings.max_body_bytes
+    app.extensions["registry"] = registry

@@ -1,50 +1,27 @@
 """Fixtures shared by every suite: databases on both engines, the app, tokens.
 
-PostgreSQL comes from REGISTRY_TEST_POSTGRES_URL (default: the local server
-CI provides). Each test gets a schema of its own. Where the server cannot be
-reached the PostgreSQL cases are skipped, except under CI, where they fail.
+Each test gets a database of its own: a SQLite file in its temporary folder, or
+a PostgreSQL schema (tests/databases.py).
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import psycopg
 import pytest
+from flask import Flask
 
-from api import create_app
+from api.app import bind, create_app
 from registry.bootstrap import Registry
-from registry.config import Database, Settings
+from registry.config import Settings
+from tests.builders import labusel_pks, medan_mou  # noqa: F401 - see below
+from tests.callers import Caller
+from tests.databases import postgres_schema_url
 
-POSTGRES_URL = os.environ.get(
-    "REGISTRY_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-_postgres_ok: bool | None = None
-
-
-def postgres_reachable() -> bool:
-    global _postgres_ok
-    if _postgres_ok is None:
-        try:
-            with psycopg.connect(Database.from_url(POSTGRES_URL).conninfo(), connect_timeout=3):
-                _postgres_ok = True
-        except psycopg.Error:
-            _postgres_ok = False
-    return _postgres_ok
-
-
-def postgres_schema_url() -> Iterator[str]:
-    if not postgres_reachable():
-        message = f"PostgreSQL at {POSTGRES_URL} is unreachable"
-        if os.environ.get("CI"):
-            pytest.fail(message + " (CI must run the PostgreSQL tests)")
-        pytest.skip(message)
-    schema = "t_" + uuid.uuid4().hex[:16]
-    yield f"{POSTGRES_URL}?schema={schema}"
-    with psycopg.connect(Database.from_url(POSTGRES_URL).conninfo(), autocommit=True) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+# labusel_pks and medan_mou stay importable from here only for tests written before
+# tests/builders.py; import them from there.
 
 
 @pytest.fixture
@@ -78,34 +55,27 @@ def registry(settings: Settings) -> Iterator[Registry]:
     opened.close()
 
 
+@pytest.fixture(scope="session")
+def built_app() -> list[Flask]:
+    """The one app a test process builds (none until a test asks for one)."""
+    return []
+
+
 @pytest.fixture
-def app(registry: Registry) -> Any:
-    return create_app(registry=registry)
+def app(registry: Registry, built_app: list[Flask]) -> Flask:
+    """The app serving this test's registry. Building one documents every route in
+    OpenAPI, which took most of a small test's time: the process's one app is pointed at
+    each test's registry instead, as `create_app` points a new one."""
+    if built_app:
+        bind(built_app[0], registry)
+    else:
+        built_app.append(create_app(registry=registry))
+    return built_app[0]
 
 
 @pytest.fixture
 def client(app: Any) -> Any:
     return app.test_client()
-
-
-class Caller:
-    """The test client acting with one token."""
-
-    def __init__(self, client: Any, token: str | None) -> None:
-        self.client = client
-        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
-
-    def get(self, path: str, **kwargs: Any) -> Any:
-        return self.client.get(path, headers={**self.headers, **kwargs.pop("headers", {})},
-                               **kwargs)
-
-    def post(self, path: str, json: Any = None, **kwargs: Any) -> Any:
-        return self.client.post(path, json=json,
-                                headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
-
-    def put(self, path: str, json: Any = None, **kwargs: Any) -> Any:
-        return self.client.put(path, json=json,
-                               headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs)
 
 
 @pytest.fixture
@@ -124,42 +94,16 @@ def admin(as_role: Any) -> Caller:
     return as_role("admin")
 
 
-def labusel_pks(**overrides: Any) -> dict[str, Any]:
-    """The Labuhanbatu Selatan PKS of 4 October 2022 (seed 003)."""
-    body = {
-        "agreement_number": "PKS-LABUSEL-2022",
-        "kind": "PKS",
-        "title": "Perlindungan pekerja rentan Labuhanbatu Selatan",
-        "region_code": "12.22",
-        "region_name": "Kabupaten Labuhanbatu Selatan",
-        "sponsor": "Pemerintah Kabupaten Labuhanbatu Selatan",
-        "bpjs_office": "BPJS Ketenagakerjaan Cabang Rantauprapat",
-        "signed_on": "2022-10-04",
-        "funding_source": "APBD",
-        "programs": ["JKK", "JKM"],
-        "starts_on": "2022-10-01",
-        "ends_on": "2022-12-31",
-        "quota": 2000,
-    }
-    body.update(overrides)
-    return body
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The longest tests first: the end-to-end ones, then those marked slow.
 
+    pytest-xdist's load scheduling deals the first tests out to the processes in turn:
+    the long ones spread over them, and the short ones fill in after, instead of one
+    process being left with a long tail. (`--dist loadgroup` could place them, but under
+    pytest 9.2 it silently stops grouping: pytest-xdist issue 1386.)
+    """
+    def rank(item: pytest.Item) -> int:
+        return 0 if item.get_closest_marker("e2e") else 1 if item.get_closest_marker("slow") else 2
 
-def medan_mou(**overrides: Any) -> dict[str, Any]:
-    """The Kota Medan city MOU (seed 001): OPD PKS are signed under it."""
-    body = {
-        "agreement_number": "MOU-MEDAN-2025",
-        "kind": "MOU",
-        "region_code": "12.71",
-        "region_name": "Kota Medan",
-        "sponsor": "Pemerintah Kota Medan",
-        "bpjs_office": "BPJS Ketenagakerjaan Cabang Medan Kota",
-        "signed_on": "2025-01-15",
-        "funding_source": "APBD",
-        "programs": ["JKK", "JKM"],
-        "starts_on": "2025-02-01",
-        "ends_on": "2025-12-31",
-        "quota": 10000,
-    }
-    body.update(overrides)
-    return body
+    items.sort(key=rank)

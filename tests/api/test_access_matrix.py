@@ -1,40 +1,32 @@
 """Who may call what: every endpoint against every kind of caller (DESIGN.md section 7).
 
-Each case gets fresh data in region 12.22 (a PKS, two enrolled workers, a
-coverage target), calls one endpoint as one caller, and checks the answer
-against a small rule table: public endpoints answer everyone; a missing,
-malformed, unknown or revoked token is 401; auditors never write; what lies
-outside a token's regions is 404, as if it did not exist, except that signing
-a new agreement outside them is 403; lists answer 200 without 12.22 data.
+Each case calls one endpoint as one caller, against data in region 12.22 (a
+PKS, two enrolled workers, a coverage target) and a worker of Kota Medan, and
+checks the answer against a small rule table: public endpoints answer
+everyone; a missing, malformed, unknown or revoked token is 401; auditors never
+write; what lies outside a token's regions is 404, as if it did not exist,
+except that signing a new agreement outside them is 403; lists answer 200
+without 12.22 data. Reads share one world per module, and each checks that it
+wrote no event; every write gets a fresh world of its own.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import pytest
 
-from registry.domain import nik as niks
-from tests.conftest import labusel_pks
+from api import create_app
+from registry.bootstrap import Registry
+from registry.config import Settings
+from tests.builders import enrollment_body, labusel_pks, medan_nik, medan_pks, nik
+from tests.callers import Caller, assert_problem
 
 V1 = "/api/v1"
-
-
-def nik(i: int) -> str:
-    return niks.make("12.22", 3, date(1981, 2, 3), "M", i)
-
-
-def worker(i: int) -> dict[str, Any]:
-    return {"nik": nik(i), "name": f"Pekerja {i}", "occupation": "petani",
-            "starts_on": "2022-10-01"}
-
-
-def medan_nik(i: int) -> str:
-    return niks.make("12.71", 5, date(1979, 8, 9), "F", i)
 
 
 @dataclass(frozen=True)
@@ -70,9 +62,9 @@ ENDPOINTS = [
     Endpoint("POST", V1 + "/agreements/{a}/termination", "write",
              {"ends_on": "2022-11-30", "reason": "anggaran habis"}),
     Endpoint("GET", V1 + "/agreements/{a}/enrollments", "read"),
-    Endpoint("POST", V1 + "/agreements/{a}/enrollments", "write", worker(3)),
+    Endpoint("POST", V1 + "/agreements/{a}/enrollments", "write", enrollment_body(3)),
     Endpoint("POST", V1 + "/agreements/{a}/enrollments/batch", "write",
-             {"workers": [worker(4), worker(5)]}),
+             {"workers": [enrollment_body(4), enrollment_body(5)]}),
     Endpoint("GET", V1 + "/agreements/{a}/enrollments/{w}", "read"),
     Endpoint("POST", V1 + "/agreements/{a}/enrollments/{w2}/disenrollment", "write",
              {"ends_on": "2022-11-30", "reason_code": "MOVED_AWAY"}),
@@ -156,9 +148,12 @@ def expected(endpoint: Endpoint, who: str) -> tuple[int, str | None]:
 BUGS: dict[tuple[str, str], str] = {}
 
 
-def cases() -> list[Any]:
+def cases(reads: bool) -> list[Any]:
+    """Every (endpoint, caller) pair of the reads (GET) or of the writes."""
     out = []
     for endpoint in ENDPOINTS:
+        if (endpoint.method == "GET") != reads:
+            continue
         for who in CALLERS:
             status, code = expected(endpoint, who)
             verdict = f"{code or 'ok'} {status}"
@@ -169,27 +164,50 @@ def cases() -> list[Any]:
     return out
 
 
-@pytest.fixture
-def world(registry: Any, admin: Any) -> dict[str, str]:
-    """Region 12.22: a PKS with two enrolled workers, and a coverage target for 2022."""
+def build_world(registry: Registry, client: Any) -> dict[str, str]:
+    """Region 12.22: a PKS with two enrolled workers, and a coverage target for 2022;
+    Kota Medan: a PKS with one worker."""
+    admin = Caller(client, registry.tokens.create(f"world-{uuid.uuid4().hex[:8]}", "admin", []))
     signed = admin.post(V1 + "/agreements", json=labusel_pks())
     assert signed.status_code == 201, signed.get_data(as_text=True)
     agreement_id = signed.json["id"]
     for i in (1, 2):
-        enrolled = admin.post(f"{V1}/agreements/{agreement_id}/enrollments", json=worker(i))
+        enrolled = admin.post(f"{V1}/agreements/{agreement_id}/enrollments",
+                              json=enrollment_body(i))
         assert enrolled.status_code == 201, enrolled.get_data(as_text=True)
     target = admin.put(V1 + "/regions/12.22/targets/2022",
                        json={"workforce": 50000, "target_percent": 30})
     assert target.status_code == 200, target.get_data(as_text=True)
-    medan = admin.post(V1 + "/agreements", json=labusel_pks(
-        agreement_number="PKS-MEDAN-2025", region_code="12.71", region_name="Kota Medan",
-        signed_on="2025-01-15", starts_on="2025-02-01", ends_on="2025-12-31"))
+    medan = admin.post(V1 + "/agreements", json=medan_pks())
     assert medan.status_code == 201, medan.get_data(as_text=True)
     enrolled = admin.post(f"{V1}/agreements/{medan.json['id']}/enrollments", json={
         "nik": medan_nik(1), "name": "Butet Siregar", "occupation": "pedagang",
         "starts_on": "2025-02-01"})
     assert enrolled.status_code == 201, enrolled.get_data(as_text=True)
     return {"a": agreement_id, "w": nik(1), "w2": nik(2), "m": medan_nik(1)}
+
+
+@dataclass(frozen=True)
+class World:
+    registry: Registry
+    client: Any
+    data: dict[str, str]
+
+
+@pytest.fixture
+def world(registry: Registry, client: Any) -> World:
+    """A world of its own, for a case that may write."""
+    return World(registry, client, build_world(registry, client))
+
+
+@pytest.fixture(scope="module")
+def shared_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """One world for every case that only reads: each checks that it wrote no event."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('matrix')}/registry.db"
+    registry = Registry.open(Settings.from_env({"REGISTRY_DATABASE_URL": url}))
+    client = create_app(registry=registry).test_client()
+    yield World(registry, client, build_world(registry, client))
+    registry.close()
 
 
 def headers_of(registry: Any, who: str) -> dict[str, str]:
@@ -217,23 +235,16 @@ def call(client: Any, endpoint: Endpoint, world: dict[str, str], headers: dict[s
     return response
 
 
-def assert_problem(response: Any, status: int, code: str) -> None:
-    assert response.mimetype == "application/problem+json", response.get_data(as_text=True)
-    body = response.get_json(force=True)
-    assert (body.get("status"), body.get("code")) == (status, code), body
-
-
 def mentions_12_22(text: str, world: dict[str, str]) -> bool:
     """Whether an answer carries anything of the 12.22 data set up by `world`."""
     return any(s in text for s in (world["a"], world["w"], world["w2"], '"12.22"'))
 
 
-@pytest.mark.parametrize(("endpoint", "who"), cases())
-def test_the_endpoint_answers_the_caller_as_the_rule_table_says(
-        registry: Any, client: Any, world: dict[str, str], endpoint: Endpoint, who: str) -> None:
+def answers_as_the_rule_table_says(world: World, endpoint: Endpoint, who: str) -> None:
+    registry, client, data = world.registry, world.client, world.data
     headers = headers_of(registry, who)
     head_before = registry.app.head_position()
-    response = call(client, endpoint, world, headers)
+    response = call(client, endpoint, data, headers)
     status, code = expected(endpoint, who)
     text = response.get_data(as_text=True)
     assert response.status_code < 500, text
@@ -244,19 +255,33 @@ def test_the_endpoint_answers_the_caller_as_the_rule_table_says(
     if response.status_code >= 400:
         assert_problem(response, response.status_code, code or "")
         assert registry.app.head_position() == head_before, "a refused request wrote events"
+    if endpoint.method == "GET":   # so the reads may share a world
+        assert registry.app.head_position() == head_before, "a read wrote events"
     if status == 401:
         assert response.headers.get("WWW-Authenticate", "").startswith("Bearer"), text
     if endpoint.kind in ("list", "integrity") and code is None:
         # Scoped lists show 12.22 to those who see it, and nothing of it to others.
-        assert mentions_12_22(text, world) == (
+        assert mentions_12_22(text, data) == (
             who not in BLIND and endpoint.kind != "integrity"), text
     if endpoint.kind == "lookup" and code is None:   # the NIK asked is echoed, nothing else
         seen = sees(who, endpoint.region)
         assert (response.json["covered"], f'"{endpoint.region}"' in text) == (seen, seen), text
         if endpoint.region == "12.22":
-            assert (world["a"] in text) == seen, text
+            assert (data["a"] in text) == seen, text
     if endpoint.region == "12.71" and (who in UNAUTHENTICATED or not sees(who, "12.71")):
         assert "Butet" not in text and "Siregar" not in text, text
+
+
+@pytest.mark.parametrize(("endpoint", "who"), cases(reads=True))
+def test_a_read_answers_the_caller_as_the_rule_table_says(
+        shared_world: World, endpoint: Endpoint, who: str) -> None:
+    answers_as_the_rule_table_says(shared_world, endpoint, who)
+
+
+@pytest.mark.parametrize(("endpoint", "who"), cases(reads=False))
+def test_a_write_answers_the_caller_as_the_rule_table_says(
+        world: World, endpoint: Endpoint, who: str) -> None:
+    answers_as_the_rule_table_says(world, endpoint, who)
 
 
 def test_the_matrix_covers_every_route_the_app_serves(app: Any) -> None:
@@ -278,8 +303,9 @@ def test_the_matrix_covers_every_route_the_app_serves(app: Any) -> None:
 
 @pytest.mark.parametrize("who", sorted(BLIND))
 def test_a_token_outside_12_22_cannot_learn_12_22_exists_by_asking_for_unknown_ids(
-        registry: Any, client: Any, world: dict[str, str], who: str) -> None:
+        shared_world: World, who: str) -> None:
     """404 for a real 12.22 agreement and for a made-up one must be indistinguishable."""
+    registry, client, world = shared_world.registry, shared_world.client, shared_world.data
     headers = headers_of(registry, who)
     real = client.get(f"{V1}/agreements/{world['a']}", headers=headers)
     fake = client.get(f"{V1}/agreements/{uuid.uuid4()}", headers=headers)
@@ -299,7 +325,8 @@ def test_a_token_outside_12_22_cannot_learn_12_22_exists_by_asking_for_unknown_i
 ])
 @pytest.mark.parametrize("who", sorted(BLIND))
 def test_filters_on_scoped_lists_never_reach_into_12_22_from_outside(
-        registry: Any, client: Any, world: dict[str, str], who: str, path: str) -> None:
+        shared_world: World, who: str, path: str) -> None:
+    registry, client, world = shared_world.registry, shared_world.client, shared_world.data
     response = client.get(path, headers=headers_of(registry, who))
     assert response.status_code == 200, response.get_data(as_text=True)
     assert not mentions_12_22(response.get_data(as_text=True), world)
@@ -311,7 +338,8 @@ def test_filters_on_scoped_lists_never_reach_into_12_22_from_outside(
     ("a registrar of 12", 200), ("a registrar of 12.22", 404), ("a registrar of 36.73", 404),
     ("an auditor of 36.73", 404), ("an auditor", 200)])
 def test_province_coverage_counts_12_22_only_for_tokens_that_see_the_whole_province(
-        registry: Any, client: Any, world: dict[str, str], who: str, status: int) -> None:
+        shared_world: World, who: str, status: int) -> None:
+    registry, client = shared_world.registry, shared_world.client
     response = client.get(V1 + "/regions/12/coverage?on=2022-11-01",
                           headers=headers_of(registry, who))
     assert response.status_code == status, response.get_data(as_text=True)

@@ -8,32 +8,14 @@ from uuid import UUID
 import pytest
 
 from registry.domain.dates import utc_iso
-from tests.conftest import labusel_pks, medan_mou
-
-AGREEMENTS = "/api/v1/agreements"
-
-
-def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json(force=True)
-    assert {"type", "title", "status", "detail", "code"} <= set(body)
-    assert body["status"] == status
-    assert body["code"] == code
-    return body
+from tests.builders import AGREEMENTS, labusel_pks, medan_mou, medan_pks, post_agreement
+from tests.callers import assert_problem
 
 
-def sign(caller: Any, body: dict[str, Any]) -> dict[str, Any]:
-    response = caller.post(AGREEMENTS, json=body)
-    assert response.status_code == 201, response.get_data(as_text=True)
-    return response.json
-
-
-def medan_pks(parent_id: str, number: str, quota: int, **overrides: Any) -> dict[str, Any]:
-    fields = {"agreement_number": number, "region_code": "12.71", "region_name": "Kota Medan",
-              "signed_on": "2025-02-01", "starts_on": "2025-02-01", "ends_on": "2025-12-31",
-              "parent_id": parent_id, "quota": quota}
-    return labusel_pks(**{**fields, **overrides})
+def opd_pks(parent_id: str, number: str, quota: int, **overrides: Any) -> dict[str, Any]:
+    """A Kota Medan department's PKS under the city's MOU, signed on 1 February 2025."""
+    return medan_pks(agreement_number=number, signed_on="2025-02-01", parent_id=parent_id,
+                     quota=quota, **overrides)
 
 
 def serang_mou() -> dict[str, Any]:
@@ -91,18 +73,18 @@ def test_the_readme_walkthrough(admin, registry):
 
 
 def test_known_at_before_the_signing_is_not_found(admin):
-    agreement = sign(admin, labusel_pks())
+    agreement = post_agreement(admin, labusel_pks())
     response = admin.get(f"{AGREEMENTS}/{agreement['id']}?known_at=2020-01-01T00:00:00Z")
     assert_problem(response, 404, "not_found")
 
 
 def test_a_version_that_does_not_exist_is_not_found(admin):
-    agreement = sign(admin, labusel_pks())
+    agreement = post_agreement(admin, labusel_pks())
     assert_problem(admin.get(f"{AGREEMENTS}/{agreement['id']}?version=2"), 404, "not_found")
 
 
 def test_amendments_honour_if_match(admin):
-    agreement = sign(admin, labusel_pks())
+    agreement = post_agreement(admin, labusel_pks())
     url = f"{AGREEMENTS}/{agreement['id']}/amendments"
     change = {"effective_on": "2022-11-01", "reason": "APBD-P adds 500", "quota": 2500}
 
@@ -123,14 +105,14 @@ def test_amendments_honour_if_match(admin):
 
 
 def test_an_amendment_outside_every_term_is_an_invalid_transition(admin):
-    agreement = sign(admin, labusel_pks())
+    agreement = post_agreement(admin, labusel_pks())
     response = admin.post(f"{AGREEMENTS}/{agreement['id']}/amendments",
                           json={"effective_on": "2023-02-01", "reason": "late", "quota": 10})
     assert_problem(response, 409, "invalid_transition")
 
 
 def test_a_terminated_agreement_cannot_be_renewed_or_terminated_again(admin):
-    agreement = sign(admin, labusel_pks())
+    agreement = post_agreement(admin, labusel_pks())
     url = f"{AGREEMENTS}/{agreement['id']}"
 
     # Terminate.
@@ -149,7 +131,7 @@ def test_a_terminated_agreement_cannot_be_renewed_or_terminated_again(admin):
 
 
 def test_a_renewal_starting_inside_the_last_term_is_refused(admin):
-    agreement = sign(admin, labusel_pks())
+    agreement = post_agreement(admin, labusel_pks())
     response = admin.post(f"{AGREEMENTS}/{agreement['id']}/renewals",
                           json={"starts_on": "2022-12-01", "ends_on": "2023-12-31"})
     body = assert_problem(response, 422, "validation_failed")
@@ -158,7 +140,7 @@ def test_a_renewal_starting_inside_the_last_term_is_refused(admin):
 
 @pytest.mark.parametrize("number", ["PKS-LABUSEL-2022", " pks-labusel-2022 "])
 def test_an_agreement_number_is_unique(admin, number):
-    sign(admin, labusel_pks())
+    post_agreement(admin, labusel_pks())
     body = assert_problem(admin.post(AGREEMENTS, json=labusel_pks(agreement_number=number)),
                           409, "duplicate_agreement_number")
     assert "agreement_number" in body["errors"]
@@ -167,12 +149,12 @@ def test_an_agreement_number_is_unique(admin, number):
 @pytest.fixture
 def listed(admin):
     """Labuhanbatu Selatan (renewed after a gap), Medan's MOU and a PKS under it, Serang."""
-    labusel = sign(admin, labusel_pks())
+    labusel = post_agreement(admin, labusel_pks())
     admin.post(f"{AGREEMENTS}/{labusel['id']}/renewals",
                json={"starts_on": "2023-03-01", "ends_on": "2023-12-31"})
-    medan = sign(admin, medan_mou())
-    dinsos = sign(admin, medan_pks(medan["id"], "PKS-MEDAN-DINSOS", 4000))
-    serang = sign(admin, serang_mou())
+    medan = post_agreement(admin, medan_mou())
+    dinsos = post_agreement(admin, opd_pks(medan["id"], "PKS-MEDAN-DINSOS", 4000))
+    serang = post_agreement(admin, serang_mou())
     return {"labusel": labusel["id"], "medan": medan["id"], "dinsos": dinsos["id"],
             "serang": serang["id"]}
 
@@ -251,14 +233,14 @@ def test_lists_only_show_what_the_token_may_see(as_role, listed):
 
 def test_childrens_quotas_may_not_exceed_the_mous(admin):
     # Sign the Medan MOU (10,000) and a PKS under it for 6,000.
-    medan = sign(admin, medan_mou())
-    dinsos = sign(admin, medan_pks(medan["id"], "PKS-MEDAN-DINSOS", 6000))
+    medan = post_agreement(admin, medan_mou())
+    dinsos = post_agreement(admin, opd_pks(medan["id"], "PKS-MEDAN-DINSOS", 6000))
     assert dinsos["parent_id"] == medan["id"]
 
     # Fail to sign a second PKS for 5,000. Sign it for 4,000.
-    over = admin.post(AGREEMENTS, json=medan_pks(medan["id"], "PKS-MEDAN-DISHUB", 5000))
+    over = admin.post(AGREEMENTS, json=opd_pks(medan["id"], "PKS-MEDAN-DISHUB", 5000))
     assert_problem(over, 409, "quota_exceeded")
-    dishub = sign(admin, medan_pks(medan["id"], "PKS-MEDAN-DISHUB", 4000))
+    dishub = post_agreement(admin, opd_pks(medan["id"], "PKS-MEDAN-DISHUB", 4000))
 
     # Fail to amend the first PKS up to 6,001.
     amend = admin.post(f"{AGREEMENTS}/{dinsos['id']}/amendments",
@@ -268,7 +250,7 @@ def test_childrens_quotas_may_not_exceed_the_mous(admin):
     # Terminate the second: its quota is released for a third.
     admin.post(f"{AGREEMENTS}/{dishub['id']}/termination",
                json={"ends_on": "2025-03-31", "reason": "merged into Dinsos"})
-    sign(admin, medan_pks(medan["id"], "PKS-MEDAN-DISPORA", 4000))
+    post_agreement(admin, opd_pks(medan["id"], "PKS-MEDAN-DISPORA", 4000))
 
 
 @pytest.mark.parametrize(("parent", "child"), [
@@ -277,14 +259,14 @@ def test_childrens_quotas_may_not_exceed_the_mous(admin):
     ({"kind": "PKS"}, {}),
 ])
 def test_the_parent_must_be_an_mou_containing_the_child(admin, parent, child):
-    medan = sign(admin, medan_mou(**parent))
-    response = admin.post(AGREEMENTS, json=medan_pks(medan["id"], "PKS-CHILD", 10, **child))
+    medan = post_agreement(admin, medan_mou(**parent))
+    response = admin.post(AGREEMENTS, json=opd_pks(medan["id"], "PKS-CHILD", 10, **child))
     assert "parent_id" in assert_problem(response, 422, "validation_failed")["errors"]
 
 
 def test_an_unknown_or_invisible_parent_is_a_validation_error(admin, as_role):
-    medan = sign(admin, medan_mou())
-    unknown = admin.post(AGREEMENTS, json=medan_pks("00000000-0000-4000-8000-000000000000",
+    medan = post_agreement(admin, medan_mou())
+    unknown = admin.post(AGREEMENTS, json=opd_pks("00000000-0000-4000-8000-000000000000",
                                                     "PKS-X", 10))
     assert assert_problem(unknown, 422, "validation_failed")["errors"] == {
         "parent_id": "no agreement with this id"}
@@ -296,7 +278,7 @@ def test_an_unknown_or_invisible_parent_is_a_validation_error(admin, as_role):
 
 def test_a_registrar_writes_within_its_province(as_role):
     registrar = as_role("registrar", "12")
-    agreement = sign(registrar, labusel_pks())
+    agreement = post_agreement(registrar, labusel_pks())
     renewed = registrar.post(f"{AGREEMENTS}/{agreement['id']}/renewals",
                              json={"ends_on": "2023-12-31", "carry_over": False})
     assert renewed.status_code == 201

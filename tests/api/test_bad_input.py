@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import labusel_pks
+from tests.builders import AGREEMENTS, labusel_pks, post_labusel_pks
+from tests.callers import assert_problem
 
-AGREEMENTS = "/api/v1/agreements"
 WRITES: dict[str, tuple[str, dict[str, Any]]] = {
     "sign": ("", labusel_pks(agreement_number="PKS-BAD-INPUT")),
     "amend": ("/{id}/amendments", {"effective_on": "2022-11-01", "reason": "APBD-P",
@@ -23,17 +23,6 @@ TEXT_FIELDS = [("sign", "agreement_number"), ("sign", "title"), ("sign", "region
                ("amend", "title"), ("amend", "sponsor"), ("renew", "reason"),
                ("terminate", "reason")]
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
-
-
-def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = json.loads(response.get_data(as_text=True))
-    assert {"type", "title", "status", "detail", "code"} <= set(body)
-    assert body["status"] == status
-    assert body["code"] == code
-    assert isinstance(body["detail"], str) and body["detail"]
-    return body
 
 
 def assert_invalid(response: Any, field: str) -> dict[str, Any]:
@@ -56,9 +45,7 @@ def body_without(endpoint: str, field: str) -> dict[str, Any]:
 
 @pytest.fixture
 def agreement_id(admin: Any) -> str:
-    response = admin.post(AGREEMENTS, json=labusel_pks())
-    assert response.status_code == 201
-    return response.json["id"]
+    return post_labusel_pks(admin)
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from flask import Request
 from werkzeug.test import EnvironBuilder
 
 from registry.config import Settings
-from tests.api.test_enrollments_api import AGREEMENTS, assert_problem, enrolled, nik, sign, worker
+from tests.builders import AGREEMENTS, enrolled, enrollment_body, nik, post_labusel_pks
+from tests.callers import assert_problem
 
 LIMIT = 64 * 1024
 HUGE = "9" * 4301  # one digit more than Python converts from text
@@ -54,7 +55,7 @@ def head(registry: Any) -> int:
 
 @pytest.fixture
 def agreement_id(admin: Any) -> str:
-    return sign(admin, quota=50_000)
+    return post_labusel_pks(admin, quota=50_000)
 
 
 @pytest.fixture
@@ -77,8 +78,9 @@ def routes(agreement_id: str, worker_nik: str) -> dict[str, tuple[str, str, dict
         "renew": ("POST", f"{one}/renewals", {"ends_on": "2023-12-31"}),
         "terminate": ("POST", f"{one}/termination", {"ends_on": "2022-11-30",
                                                      "reason": "budget"}),
-        "enroll": ("POST", f"{one}/enrollments", worker(2)),
-        "batch": ("POST", f"{one}/enrollments/batch", {"workers": [worker(3), worker(4)]}),
+        "enroll": ("POST", f"{one}/enrollments", enrollment_body(2)),
+        "batch": ("POST", f"{one}/enrollments/batch",
+                  {"workers": [enrollment_body(3), enrollment_body(4)]}),
         "disenroll": ("POST", f"{one}/enrollments/{worker_nik}/disenrollment",
                       {"ends_on": "2022-11-30", "reason_code": "VOLUNTARY"}),
         "void": ("POST", f"{one}/enrollments/{worker_nik}/void", {"reason": "entered twice"}),
@@ -186,8 +188,8 @@ def test_an_integer_no_field_can_hold_is_422_naming_the_field(
 
 @pytest.mark.parametrize("field", ["nik", "name", "starts_on"])
 def test_a_huge_integer_in_a_batch_row_rejects_that_row(admin, registry, agreement_id, field):
-    row = json.dumps({**worker(7), field: "@NUMBER@"}).replace('"@NUMBER@"', HUGE)
-    body = f'{{"workers": [{json.dumps(worker(6))}, {row}]}}'.encode()
+    row = json.dumps({**enrollment_body(7), field: "@NUMBER@"}).replace('"@NUMBER@"', HUGE)
+    body = f'{{"workers": [{json.dumps(enrollment_body(6))}, {row}]}}'.encode()
     before = head(registry)
     response = send(admin, "POST", f"{AGREEMENTS}/{agreement_id}/enrollments/batch", body,
                     chunked=False)

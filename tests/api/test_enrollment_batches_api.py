@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
-from tests.api.test_enrollments_api import AGREEMENTS, assert_problem, nik, sign, worker
+from tests.builders import AGREEMENTS, enrollment_body, nik, post_labusel_pks
+from tests.callers import assert_problem
 
 HEADER = "nik,name,birth_date,sex,occupation,address,starts_on"
+WORKER_0 = enrollment_body(0)
 
 
 def batch_url(agreement_id: str) -> str:
@@ -31,12 +33,13 @@ def listed(caller: Any, agreement_id: str) -> list[str]:
 
 @pytest.fixture
 def agreement_id(admin: Any) -> str:
-    return sign(admin, quota=3)
+    return post_labusel_pks(admin, quota=3)
 
 
 def test_a_json_batch_enrolls_every_row(admin, agreement_id):
     response = admin.post(batch_url(agreement_id),
-                          json={"workers": [worker(0), worker(1, programs=["JKK"])]})
+                          json={"workers": [enrollment_body(0),
+                                            enrollment_body(1, programs=["JKK"])]})
     assert response.status_code == 201, response.get_data(as_text=True)
     assert {k: response.json[k] for k in ("enrolled", "rejected", "not_written")} == {
         "enrolled": 2, "rejected": 0, "not_written": 0}
@@ -48,8 +51,8 @@ def test_a_json_batch_enrolls_every_row(admin, agreement_id):
 
 def test_an_atomic_batch_with_bad_rows_answers_422_and_writes_nothing(admin, agreement_id):
     # Row 1 has no name, row 4 does not fit in the quota of 3.
-    workers = [worker(0), {k: v for k, v in worker(1).items() if k != "name"}, worker(2),
-               worker(3), worker(4)]
+    workers = [WORKER_0, {k: v for k, v in enrollment_body(1).items() if k != "name"},
+               enrollment_body(2), enrollment_body(3), enrollment_body(4)]
     response = admin.post(batch_url(agreement_id), json={"workers": workers, "atomic": True})
     body = assert_problem(response, 422, "validation_failed")
     assert set(body["errors"]) == {"rows.1", "rows.4"}
@@ -65,8 +68,8 @@ def test_an_atomic_batch_with_bad_rows_answers_422_and_writes_nothing(admin, agr
 
 
 def test_a_non_atomic_batch_answers_201_with_what_it_enrolled_and_rejected(admin, agreement_id):
-    workers = [worker(0), {**worker(1), "nik": "123"}, worker(2), worker(0), worker(3),
-               worker(4)]
+    workers = [WORKER_0, {**enrollment_body(1), "nik": "123"}, enrollment_body(2), WORKER_0,
+               enrollment_body(3), enrollment_body(4)]
     response = admin.post(batch_url(agreement_id), json={"workers": workers, "atomic": False})
     assert response.status_code == 201, response.get_data(as_text=True)
     assert (response.json["enrolled"], response.json["rejected"],
@@ -108,8 +111,8 @@ def test_a_csv_batch_numbers_data_rows_from_zero_and_honours_atomic_false(admin,
 
 
 def test_a_batch_of_5000_workers_is_accepted_in_one_request(admin):
-    agreement_id = sign(admin, quota=5000)
-    workers = [worker(i) for i in range(5000)]
+    agreement_id = post_labusel_pks(admin, quota=5000)
+    workers = [enrollment_body(i) for i in range(5000)]
     response = admin.post(batch_url(agreement_id), json={"workers": workers})
     assert response.status_code == 201, response.get_data(as_text=True)[:500]
     assert (response.json["enrolled"], len(response.json["rows"])) == (5000, 5000)
@@ -118,7 +121,7 @@ def test_a_batch_of_5000_workers_is_accepted_in_one_request(admin):
     assert agreement.json["enrolled"] == 5000
     owed = admin.get(f"{AGREEMENTS}/{agreement_id}/contributions?from=2022-10&to=2022-10")
     assert owed.json["total_idr"] == 5000 * 16_800
-    full = admin.post(batch_url(agreement_id), json={"workers": [worker(5000)]})
+    full = admin.post(batch_url(agreement_id), json={"workers": [enrollment_body(5000)]})
     assert assert_problem(full, 422, "validation_failed")["rows"][0]["code"] == "quota_exceeded"
 
 
@@ -160,16 +163,16 @@ def test_a_csv_with_crlf_line_ends_a_bom_and_a_blank_line_is_read(admin, agreeme
 
 @pytest.mark.parametrize("workers", [
     [1], ["x"], [[]], [True], [{"nik": 1222030302810001, "name": "A"}],
-    [{**worker(0), "name": "Bu\x00di"}], [{**worker(0), "occupation": "\x00"}],
-    [{**worker(0), "nik": "１２２２０３０３０２８１０００１"}], [{**worker(0), "nik": nik(0) + "\n"}],
-    [{**worker(0), "programs": "JKK"}], [{**worker(0), "programs": []}],
-    [{**worker(0), "starts_on": "2022-02-30"}], [{**worker(0), "birth_date": 19810203}],
-    [{**worker(0), "sex": "L"}], [{**worker(0), "unknown": 1}], [{**worker(0), "name": "x" * 5000}],
+    [{**WORKER_0, "name": "Bu\x00di"}], [{**WORKER_0, "occupation": "\x00"}],
+    [{**WORKER_0, "nik": "１２２２０３０３０２８１０００１"}], [{**WORKER_0, "nik": nik(0) + "\n"}],
+    [{**WORKER_0, "programs": "JKK"}], [{**WORKER_0, "programs": []}],
+    [{**WORKER_0, "starts_on": "2022-02-30"}], [{**WORKER_0, "birth_date": 19810203}],
+    [{**WORKER_0, "sex": "L"}], [{**WORKER_0, "unknown": 1}], [{**WORKER_0, "name": "x" * 5000}],
 ], ids=["int", "str", "list", "bool", "nik-number", "nul-name", "nul-occupation",
         "fullwidth-digits", "nik-newline", "programs-string", "programs-empty", "bad-date",
         "birth-date-number", "sex-L", "unknown-field", "long-name"])
 def test_rows_that_are_not_valid_worker_objects_are_rejected_by_row(admin, agreement_id, workers):
-    response = admin.post(batch_url(agreement_id), json={"workers": [worker(9), *workers]})
+    response = admin.post(batch_url(agreement_id), json={"workers": [enrollment_body(9), *workers]})
     body = assert_problem(response, 422, "validation_failed")
     assert set(body["errors"]) == {"rows.1"}, body["errors"]
     assert [r["status"] for r in body["rows"]] == ["not_written", "rejected"]
@@ -178,8 +181,8 @@ def test_rows_that_are_not_valid_worker_objects_are_rejected_by_row(admin, agree
 
 @pytest.mark.parametrize("payload", [
     [], {}, {"workers": []}, {"workers": {}}, {"workers": "a,b"}, {"workers": None},
-    {"workers": [worker(0)], "atomic": "false"}, {"workers": [worker(0)], "atomic": 0},
-    {"workers": [worker(0)], "extra": True}, {"workers": [worker(0), None]}, "workers", None,
+    {"workers": [WORKER_0], "atomic": "false"}, {"workers": [WORKER_0], "atomic": 0},
+    {"workers": [WORKER_0], "extra": True}, {"workers": [WORKER_0, None]}, "workers", None,
 ], ids=["list", "empty", "no-workers", "workers-object", "workers-string", "workers-null",
         "atomic-string", "atomic-zero", "extra-field", "null-row", "string", "null"])
 def test_a_batch_body_of_the_wrong_shape_answers_4xx(admin, agreement_id, payload):
@@ -201,4 +204,4 @@ def test_bodies_that_are_not_json_or_csv_answer_4xx(admin, agreement_id):
                               headers={"Content-Type": "text/csv"}), 415,
                    "unsupported_media_type")
     assert_problem(admin.post(f"{AGREEMENTS}/{agreement_id}/enrollments",
-                              json={**worker(0), "name": "Bu\x00di"}), 422, "validation_failed")
+                              json={**WORKER_0, "name": "Bu\x00di"}), 422, "validation_failed")

@@ -2,48 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from tests.builders import (
+    AGREEMENTS,
+    enrolled,
+    enrollment_body,
+    labusel_pks,
+    nik,
+    post_enrollment,
+    post_labusel_pks,
+)
+from tests.callers import assert_problem
 
-from registry.domain import nik as niks
-from tests.conftest import labusel_pks
-
-AGREEMENTS = "/api/v1/agreements"
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
-
-
-def assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.mimetype == "application/problem+json"
-    body = response.get_json(force=True)
-    assert {"type", "title", "status", "detail", "code"} <= set(body)
-    assert (body["status"], body["code"]) == (status, code)
-    return body
-
-
-def sign(caller: Any, **overrides: Any) -> str:
-    response = caller.post(AGREEMENTS, json=labusel_pks(**overrides))
-    assert response.status_code == 201, response.get_data(as_text=True)
-    return response.json["id"]
-
-
-def nik(i: int, sex: str = "M") -> str:
-    return niks.make("12.22", 3, date(1981, 2, 3), sex, i)
-
-
-def worker(i: int, **extra: Any) -> dict[str, Any]:
-    return {"nik": nik(i), "name": f"Pekerja {i}", "occupation": "petani",
-            "starts_on": "2022-10-01", **extra}
-
-
-def enroll(caller: Any, agreement_id: str, i: int, **extra: Any) -> Any:
-    return caller.post(f"{AGREEMENTS}/{agreement_id}/enrollments", json=worker(i, **extra))
-
-
-def enrolled(caller: Any, agreement_id: str, i: int, **extra: Any) -> dict[str, Any]:
-    response = enroll(caller, agreement_id, i, **extra)
-    assert response.status_code == 201, response.get_data(as_text=True)
-    return response.json
 
 
 # One worker.
@@ -53,8 +23,8 @@ def test_enrolling_one_worker_answers_201_with_location_and_position(admin):
     signed = admin.post(AGREEMENTS, json=labusel_pks())
     agreement_id = signed.json["id"]
     # Enroll.
-    response = enroll(admin, agreement_id, 1, address="Desa Kotapinang", sex="M",
-                      birth_date="1981-02-03")
+    response = post_enrollment(admin, agreement_id, 1, address="Desa Kotapinang", sex="M",
+                               birth_date="1981-02-03")
     assert response.status_code == 201
     body = response.json
     assert response.headers["Location"].endswith(
@@ -76,12 +46,12 @@ def test_enrolling_one_worker_answers_201_with_location_and_position(admin):
 
 
 def test_programs_default_to_the_agreements_and_others_are_refused(admin):
-    agreement_id = sign(admin)
+    agreement_id = post_labusel_pks(admin)
     assert enrolled(admin, agreement_id, 1, programs=["JKM"])["programs"] == ["JKM"]
-    body = assert_problem(enroll(admin, agreement_id, 2, programs=["JHT"]), 422,
+    body = assert_problem(post_enrollment(admin, agreement_id, 2, programs=["JHT"]), 422,
                           "validation_failed")
     assert "programs" in body["errors"]
-    wage = assert_problem(enroll(admin, agreement_id, 2, programs=["JP"]), 422,
+    wage = assert_problem(post_enrollment(admin, agreement_id, 2, programs=["JP"]), 422,
                           "validation_failed")
     assert any(k.startswith("programs") for k in wage["errors"])
 
@@ -89,48 +59,51 @@ def test_programs_default_to_the_agreements_and_others_are_refused(admin):
 # The rules' error codes.
 
 def test_a_full_agreement_answers_409_quota_exceeded(admin):
-    agreement_id = sign(admin, quota=1)
+    agreement_id = post_labusel_pks(admin, quota=1)
     enrolled(admin, agreement_id, 1)
-    assert_problem(enroll(admin, agreement_id, 2), 409, "quota_exceeded")
+    assert_problem(post_enrollment(admin, agreement_id, 2), 409, "quota_exceeded")
 
 
 def test_a_second_overlapping_coverage_answers_409_already_covered(admin):
-    first = sign(admin)
-    second = sign(admin, agreement_number="PKS-LABUSEL-DESA-2022", funding_source="APBDES")
+    first = post_labusel_pks(admin)
+    second = post_labusel_pks(admin, agreement_number="PKS-LABUSEL-DESA-2022",
+                              funding_source="APBDES")
     enrolled(admin, first, 1)
-    assert_problem(enroll(admin, second, 1, starts_on="2022-12-31"), 409, "already_covered")
-    assert_problem(enroll(admin, first, 1), 409, "already_covered")
+    assert_problem(post_enrollment(admin, second, 1, starts_on="2022-12-31"), 409,
+                   "already_covered")
+    assert_problem(post_enrollment(admin, first, 1), 409, "already_covered")
 
 
 def test_a_terminated_agreement_answers_409_agreement_not_active(admin):
-    agreement_id = sign(admin)
+    agreement_id = post_labusel_pks(admin)
     ended = admin.post(f"{AGREEMENTS}/{agreement_id}/termination",
                        json={"ends_on": "2022-11-15", "reason": "APBD dipotong"})
     assert ended.status_code in (200, 201), ended.get_data(as_text=True)
-    assert_problem(enroll(admin, agreement_id, 1), 409, "agreement_not_active")
+    assert_problem(post_enrollment(admin, agreement_id, 1), 409, "agreement_not_active")
     # Outside every term, or without starts_on long after the term: the same code.
-    other = sign(admin, agreement_number="PKS-LABUSEL-DESA-2022")
-    assert_problem(enroll(admin, other, 1, starts_on="2023-01-01"), 409, "agreement_not_active")
-    no_start = {k: v for k, v in worker(1).items() if k != "starts_on"}
+    other = post_labusel_pks(admin, agreement_number="PKS-LABUSEL-DESA-2022")
+    assert_problem(post_enrollment(admin, other, 1, starts_on="2023-01-01"), 409,
+                   "agreement_not_active")
+    no_start = {k: v for k, v in enrollment_body(1).items() if k != "starts_on"}
     assert_problem(admin.post(f"{AGREEMENTS}/{other}/enrollments", json=no_start), 409,
                    "agreement_not_active")
 
 
 def test_the_dead_answer_409_worker_deceased(admin):
-    agreement_id = sign(admin)
+    agreement_id = post_labusel_pks(admin)
     enrolled(admin, agreement_id, 1)
     died = admin.post(f"{AGREEMENTS}/{agreement_id}/enrollments/{nik(1)}/disenrollment",
                       json={"ends_on": "2022-11-10", "reason_code": "DECEASED"})
     assert died.status_code == 200, died.get_data(as_text=True)
     assert (died.json["status"], died.json["reason_code"]) == ("ended", "DECEASED")
-    assert_problem(enroll(admin, agreement_id, 1, starts_on="2022-12-01"), 409,
+    assert_problem(post_enrollment(admin, agreement_id, 1, starts_on="2022-12-01"), 409,
                    "worker_deceased")
     shown = admin.get(f"/api/v1/workers/{nik(1)}")
     assert shown.json["deceased_on"] == "2022-11-10"
 
 
 def test_a_nik_that_disagrees_with_its_rules_answers_422(admin):
-    agreement_id = sign(admin)
+    agreement_id = post_labusel_pks(admin)
     cases = {
         "nik": [{"nik": nik(1)[:15]}, {"nik": nik(1)[:12] + "0000"},
                 {"nik": nik(1)[:6] + "310281" + "0001"}, {"nik": nik(1)[:6] + "320181" + "0001"}],
@@ -139,7 +112,7 @@ def test_a_nik_that_disagrees_with_its_rules_answers_422(admin):
     }
     for field, bodies in cases.items():
         for extra in bodies:
-            body = assert_problem(enroll(admin, agreement_id, 1, **extra), 422,
+            body = assert_problem(post_enrollment(admin, agreement_id, 1, **extra), 422,
                                   "validation_failed")
             assert field in body["errors"], (extra, body)
     accepted = enrolled(admin, agreement_id, 1, nik=nik(1, "F"), sex="F",
@@ -148,11 +121,11 @@ def test_a_nik_that_disagrees_with_its_rules_answers_422(admin):
 
 
 def test_unknown_agreements_and_niks_answer_404(admin):
-    agreement_id = sign(admin)
-    assert_problem(admin.post(f"{AGREEMENTS}/{UNKNOWN_ID}/enrollments", json=worker(1)), 404,
-                   "not_found")
+    agreement_id = post_labusel_pks(admin)
+    assert_problem(admin.post(f"{AGREEMENTS}/{UNKNOWN_ID}/enrollments",
+                              json=enrollment_body(1)), 404, "not_found")
     assert_problem(admin.post(f"{AGREEMENTS}/{UNKNOWN_ID}/enrollments/batch",
-                              json={"workers": [worker(1)]}), 404, "not_found")
+                              json={"workers": [enrollment_body(1)]}), 404, "not_found")
     assert_problem(admin.get(f"{AGREEMENTS}/{UNKNOWN_ID}/enrollments"), 404, "not_found")
     assert_problem(admin.get(f"{AGREEMENTS}/{agreement_id}/enrollments/{nik(9)}"), 404,
                    "not_found")
@@ -167,7 +140,7 @@ def test_unknown_agreements_and_niks_answer_404(admin):
 # Disenrollment and void.
 
 def test_disenrollment_ends_coverage_and_void_erases_it_from_reads(admin):
-    agreement_id = sign(admin, quota=2)
+    agreement_id = post_labusel_pks(admin, quota=2)
     base = f"{AGREEMENTS}/{agreement_id}/enrollments"
     enrolled(admin, agreement_id, 1)
     enrolled(admin, agreement_id, 2)
@@ -194,11 +167,11 @@ def test_disenrollment_ends_coverage_and_void_erases_it_from_reads(admin):
     assert admin.get(f"{AGREEMENTS}/{agreement_id}?on=2022-11-01").json["enrolled"] == 0
     enrolled(admin, agreement_id, 3)
     enrolled(admin, agreement_id, 4)
-    assert_problem(enroll(admin, agreement_id, 5), 409, "quota_exceeded")
+    assert_problem(post_enrollment(admin, agreement_id, 5), 409, "quota_exceeded")
 
 
 def test_disenrollment_and_void_bodies_are_checked(admin):
-    agreement_id = sign(admin)
+    agreement_id = post_labusel_pks(admin)
     enrolled(admin, agreement_id, 1)
     base = f"{AGREEMENTS}/{agreement_id}/enrollments/{nik(1)}"
     for body in ({"ends_on": "2022-11-15", "reason_code": "FIRED"},
@@ -213,7 +186,7 @@ def test_disenrollment_and_void_bodies_are_checked(admin):
 # Reads.
 
 def test_enrollments_are_listed_by_status_on_a_day_with_a_cursor(admin):
-    agreement_id = sign(admin)
+    agreement_id = post_labusel_pks(admin)
     base = f"{AGREEMENTS}/{agreement_id}/enrollments"
     for i in range(5):
         enrolled(admin, agreement_id, i)
@@ -245,7 +218,7 @@ def test_enrollments_are_listed_by_status_on_a_day_with_a_cursor(admin):
 
 
 def test_a_worker_and_their_coverage_on_a_day(admin):
-    agreement_id = sign(admin)
+    agreement_id = post_labusel_pks(admin)
     enrolled(admin, agreement_id, 1, sex="M", birth_date="1981-02-03", address="Kotapinang")
     shown = admin.get(f"/api/v1/workers/{nik(1)}?on=2022-11-01")
     assert shown.status_code == 200
@@ -266,7 +239,7 @@ def test_a_worker_and_their_coverage_on_a_day(admin):
 
 
 def test_contributions_per_month_and_their_bad_months(admin):
-    agreement_id = sign(admin)
+    agreement_id = post_labusel_pks(admin)
     for i in range(3):
         enrolled(admin, agreement_id, i)
     admin.post(f"{AGREEMENTS}/{agreement_id}/enrollments/{nik(2)}/disenrollment",
@@ -287,13 +260,13 @@ def test_contributions_per_month_and_their_bad_months(admin):
 
 
 def test_contributions_for_year_zero_answer_422_not_500(admin):
-    agreement_id = sign(admin)
+    agreement_id = post_labusel_pks(admin)
     response = admin.get(f"{AGREEMENTS}/{agreement_id}/contributions?from=0000-01&to=0000-02")
     assert "from" in assert_problem(response, 422, "validation_failed")["errors"]
 
 
 def test_contribution_months_are_always_labelled_yyyy_mm(admin):
-    agreement_id = sign(admin)
+    agreement_id = post_labusel_pks(admin)
     response = admin.get(f"{AGREEMENTS}/{agreement_id}/contributions?from=0001-01&to=0001-01")
     if response.status_code == 200:
         assert [m["month"] for m in response.json["months"]] == ["0001-01"]
@@ -303,7 +276,7 @@ def test_contribution_months_are_always_labelled_yyyy_mm(admin):
 
 def test_regional_coverage_of_a_province_includes_its_regencies_against_a_target(admin):
     # Enroll two workers in 2022 and carry them into 2023.
-    agreement_id = sign(admin)
+    agreement_id = post_labusel_pks(admin)
     enrolled(admin, agreement_id, 1)
     enrolled(admin, agreement_id, 2, programs=["JKK"])
     renewed = admin.post(f"{AGREEMENTS}/{agreement_id}/renewals", json={"ends_on": "2023-12-31"})
@@ -340,14 +313,14 @@ def test_regional_coverage_of_a_province_includes_its_regencies_against_a_target
 # Who may enroll.
 
 def test_roles_decide_who_may_enroll(admin, as_role):
-    agreement_id = sign(admin)
+    agreement_id = post_labusel_pks(admin)
     auditor = as_role("auditor")
-    assert_problem(enroll(auditor, agreement_id, 1), 403, "forbidden")
+    assert_problem(post_enrollment(auditor, agreement_id, 1), 403, "forbidden")
     assert_problem(auditor.post(f"{AGREEMENTS}/{agreement_id}/enrollments/batch",
-                                json={"workers": [worker(1)]}), 403, "forbidden")
+                                json={"workers": [enrollment_body(1)]}), 403, "forbidden")
     # A registrar for Kota Serang cannot see a Labuhanbatu Selatan agreement at all.
     serang = as_role("registrar", "36.73")
-    assert_problem(enroll(serang, agreement_id, 1), 404, "not_found")
+    assert_problem(post_enrollment(serang, agreement_id, 1), 404, "not_found")
     assert_problem(serang.get(f"{AGREEMENTS}/{agreement_id}/enrollments"), 404, "not_found")
     # A registrar for the province can.
     north_sumatra = as_role("registrar", "12")

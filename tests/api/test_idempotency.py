@@ -16,7 +16,8 @@ from registry.domain.agreement import Agreement
 from registry.bootstrap import Registry
 from registry.config import ConfigurationError, Settings
 from registry.domain.errors import ConcurrentUpdate
-from tests.conftest import Caller, labusel_pks
+from tests.builders import labusel_pks
+from tests.callers import Caller
 
 
 def head(registry) -> int:

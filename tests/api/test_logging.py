@@ -12,7 +12,7 @@ import pytest
 
 from registry.domain import nik as niks
 from registry.entrypoints.logs import JsonFormatter, mask_niks
-from tests.conftest import labusel_pks
+from tests.builders import labusel_pks
 
 NIK = niks.make("12.22", 7, date(1985, 6, 1), "F", 42)
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 import pytest
@@ -20,20 +19,13 @@ import pytest
 from registry.domain import nik as niks
 from registry.bootstrap import Registry
 from registry.config import Settings
-from tests.conftest import Caller, labusel_pks
+from tests.builders import labusel_pks, medan_nik, medan_pks, nik
+from tests.callers import Caller
 
 V1 = "/api/v1"
 PROBE_LIMIT = 5
 MEDAN_SECRETS = ("PKS-MEDAN-2025", "12.71", "Kota Medan", "2025-02-01", "2025-12-31",
                  "2025-06-30", "Butet", "Siregar", "pedagang", "Jl. Gatot Subroto")
-
-
-def medan_nik(i: int) -> str:
-    return niks.make("12.71", 5, date(1979, 8, 9), "F", i)
-
-
-def labusel_nik(i: int) -> str:
-    return niks.make("12.22", 3, date(1981, 2, 3), "M", i)
 
 
 @pytest.fixture
@@ -47,9 +39,7 @@ def registry(settings: Settings) -> Iterator[Registry]:
 def world(registry: Registry, client: Any, admin: Caller) -> dict[str, Any]:
     """Medan's PKS with three workers (the third died on 30 June 2025), and
     Labuhanbatu Selatan's PKS for 2026 with a registrar of its own."""
-    medan = admin.post(V1 + "/agreements", json=labusel_pks(
-        agreement_number="PKS-MEDAN-2025", region_code="12.71", region_name="Kota Medan",
-        signed_on="2025-01-15", starts_on="2025-02-01", ends_on="2025-12-31")).json["id"]
+    medan = admin.post(V1 + "/agreements", json=medan_pks()).json["id"]
     for i in (1, 2, 3):
         answer = admin.post(f"{V1}/agreements/{medan}/enrollments", json={
             "nik": medan_nik(i), "name": f"Butet Siregar {i}", "occupation": "pedagang",
@@ -65,8 +55,8 @@ def world(registry: Registry, client: Any, admin: Caller) -> dict[str, Any]:
     return {"medan": medan, "labusel": labusel, "registrar": registrar, "admin": admin}
 
 
-def candidate(nik: str, name: str = "Tebakan", **extra: Any) -> dict[str, Any]:
-    return {"nik": nik, "name": name, "occupation": "petani", "starts_on": "2025-03-01",
+def candidate(number: str, name: str = "Tebakan", **extra: Any) -> dict[str, Any]:
+    return {"nik": number, "name": name, "occupation": "petani", "starts_on": "2025-03-01",
             **extra}
 
 
@@ -75,8 +65,8 @@ def assert_reveals_nothing_of_medan(text: str) -> None:
         assert secret not in text, f"{secret!r} leaked: {text}"
 
 
-def access_log(admin: Caller, nik: str) -> list[dict[str, Any]]:
-    answer = admin.get(f"{V1}/workers/{nik}/access-log")
+def access_log(admin: Caller, number: str) -> list[dict[str, Any]]:
+    answer = admin.get(f"{V1}/workers/{number}/access-log")
     assert answer.status_code == 200, answer.get_data(as_text=True)
     return answer.json["items"]
 
@@ -84,7 +74,7 @@ def access_log(admin: Caller, nik: str) -> list[dict[str, Any]]:
 def test_a_dry_run_probe_learns_only_codes_and_each_probe_is_in_the_workers_access_records(
         world: dict[str, Any]) -> None:
     # Probe: two planted Medan NIKs among unknown ones, and one bad row (a dry run).
-    rows = [candidate(labusel_nik(i)) for i in range(1, 30)]
+    rows = [candidate(nik(i)) for i in range(1, 30)]
     rows[3] = candidate(medan_nik(1))
     rows[17] = candidate(medan_nik(3), name="Butet Siregar 3", starts_on="2025-07-01")
     rows.append({"nik": "12345", "name": "rusak", "occupation": "petani"})
@@ -96,8 +86,8 @@ def test_a_dry_run_probe_learns_only_codes_and_each_probe_is_in_the_workers_acce
     assert (codes[3], codes[17]) == ("identity_mismatch", "worker_deceased")
     assert_reveals_nothing_of_medan(answer.get_data(as_text=True))
     # Each probed worker's access records name the registrar's token.
-    for nik, code in ((medan_nik(1), "identity_mismatch"), (medan_nik(3), "worker_deceased")):
-        records = access_log(world["admin"], nik)
+    for probed, code in ((medan_nik(1), "identity_mismatch"), (medan_nik(3), "worker_deceased")):
+        records = access_log(world["admin"], probed)
         assert [(r["actor"], r["outcome"]) for r in records] == [
             ("registrar-labusel", f"refused: {code}")]
         assert records[0]["route"].endswith("/enrollments/batch")
@@ -117,11 +107,11 @@ def test_a_token_past_the_probe_limit_is_cut_off_with_429(world: dict[str, Any])
     # Every refusal was kept, and the next write about workers is refused at once.
     assert len(access_log(world["admin"], medan_nik(1))) == PROBE_LIMIT // 2 + 1
     again = world["registrar"].post(f"{V1}/agreements/{world['labusel']}/enrollments",
-                                    json=candidate(labusel_nik(1)))
+                                    json=candidate(nik(1)))
     assert again.status_code == 429
     # Another token of the same region is not punished for it.
     admin_writes = world["admin"].post(f"{V1}/agreements/{world['labusel']}/enrollments",
-                                       json=candidate(labusel_nik(1)))
+                                       json=candidate(nik(1)))
     assert admin_writes.status_code == 201, admin_writes.get_data(as_text=True)
 
 

@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import REGISTRY
+from registry.bootstrap import Registry
+from registry.config import Settings
+from tests.builders import CTX, enrollment_request, sign_labusel_pks
+from tests.e2e.servers import REGISTRY
 
 pytestmark = pytest.mark.e2e
 
@@ -105,14 +108,12 @@ def test_the_demo_moves_from_sqlite_to_postgresql_with_its_chain_intact(tmp_path
 def test_an_altered_export_file_is_refused_and_nothing_is_written(tmp_path, postgres_url):
     sqlite_env = {**os.environ, "REGISTRY_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
     run(tmp_path, "tokens", "create", "--role", "admin", "--name", "x")
-    from registry.bootstrap import Registry
-    from registry.config import Settings
-
+    # A log of some 300 events: a signing and a batch of 150 workers.
     registry = Registry.open(Settings.from_env({"REGISTRY_DATABASE_URL":
                                                  sqlite_env["REGISTRY_DATABASE_URL"]}))
-    from registry.entrypoints import demo
-
-    demo.load(registry.app)
+    agreement_id = sign_labusel_pks(registry)
+    registry.app.enroll_workers(CTX, agreement_id,
+                                [enrollment_request(i, row=i) for i in range(150)])
     registry.close()
     assert subprocess.run([REGISTRY, "export", "--out", "log.ndjson"], env=sqlite_env,
                           cwd=tmp_path, capture_output=True, timeout=120).returncode == 0

@@ -5,14 +5,12 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from typing import Any
 
 import pytest
 import requests
 
-from registry.domain import nik as niks
-from tests.conftest import labusel_pks
+from tests.builders import enrollment_body, labusel_pks
 
 pytestmark = pytest.mark.e2e
 
@@ -29,11 +27,6 @@ def fire_together(calls: list[Any]) -> list[requests.Response]:
         return list(pool.map(run, calls))
 
 
-def worker(i: int, **extra: Any) -> dict[str, Any]:
-    return {"nik": niks.make("12.22", 3, date(1981, 2, 3), "M", 5000 + i),
-            "name": f"Pekerja {i}", "occupation": "petani", "starts_on": "2022-10-01", **extra}
-
-
 def test_twenty_concurrent_requests_for_the_last_five_slots_enroll_exactly_five(
         server, admin_headers):
     # Sign a PKS with room for 15; fill 10 of the slots.
@@ -42,12 +35,13 @@ def test_twenty_concurrent_requests_for_the_last_five_slots_enroll_exactly_five(
     assert created.status_code == 201, created.text
     enrollments = server.url(f"/api/v1/agreements/{created.json()['id']}/enrollments")
     batch = requests.post(enrollments + "/batch", headers=admin_headers,
-                          json={"workers": [worker(i) for i in range(10)]}, timeout=30)
+                          json={"workers": [enrollment_body(5000 + i) for i in range(10)]},
+                          timeout=30)
     assert batch.status_code == 201, batch.text
     # Twenty different workers race for the last five slots.
     responses = fire_together([
         (lambda i=i: requests.post(enrollments, headers=admin_headers,
-                                   json=worker(100 + i), timeout=60))
+                                   json=enrollment_body(5100 + i), timeout=60))
         for i in range(20)])
     outcomes = Counter(r.status_code if r.status_code == 201 else r.json()["code"]
                        for r in responses)
@@ -70,7 +64,7 @@ def test_one_worker_sent_into_two_overlapping_agreements_at_once_is_enrolled_onc
                                 json=labusel_pks(agreement_number=number), timeout=30)
         assert created.status_code == 201, created.text
         ids.append(created.json()["id"])
-    same_worker = worker(1)
+    same_worker = enrollment_body(5001)
     responses = fire_together([
         (lambda a=a: requests.post(server.url(f"/api/v1/agreements/{a}/enrollments"),
                                    headers=admin_headers, json=same_worker, timeout=60))

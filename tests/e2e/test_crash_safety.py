@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from registry.domain import nik as niks
-from tests.conftest import labusel_pks
-from tests.e2e.conftest import start_server, stop_server
+from tests.builders import labusel_pks
+from tests.e2e.servers import start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 

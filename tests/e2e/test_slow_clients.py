@@ -19,7 +19,7 @@ import requests
 
 from registry.entrypoints.bench import workload
 from registry.entrypoints.reception import RECEIVE_SECONDS
-from tests.e2e.conftest import Server, start_server, stop_server
+from tests.e2e.servers import Server, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 

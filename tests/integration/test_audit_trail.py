@@ -13,7 +13,7 @@ import pytest
 
 from registry.domain import nik as niks
 from registry.domain.dates import today
-from tests.conftest import labusel_pks
+from tests.builders import labusel_pks
 
 TODAY = today()
 

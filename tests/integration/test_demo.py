@@ -13,7 +13,9 @@ from registry.entrypoints import demo
 from registry.bootstrap import Registry
 from registry.config import Settings
 from registry.domain.contributions import contributions
-from tests.conftest import postgres_schema_url
+from tests.databases import postgres_schema_url
+
+pytestmark = pytest.mark.slow  # loading the demo is the longest setup of the suite
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql",

@@ -7,16 +7,11 @@ each story drives `registry.app` and reads back from the coverage model.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-from uuid import UUID
 
 import pytest
 
 from projections import coverage_queries
 from registry.domain import nik as niks
-from registry.domain.context import Context
-from registry.service.enrollments import EnrollmentRequest
-from registry.domain.enrollment import Details
 from registry.domain.errors import (
     AlreadyCovered,
     InvalidTransition,
@@ -24,94 +19,44 @@ from registry.domain.errors import (
     QuotaExceeded,
     ValidationFailed,
 )
-from registry.domain.worker import Worker
+from tests.builders import (
+    CTX,
+    DEC31,
+    NOV15,
+    OCT1,
+    enroll_worker,
+    enrollment_request,
+    nik,
+    sign_labusel_pks,
+)
+from tests.integration.reads import billable, coverages, event_types, held, statuses
 
-CTX = Context("tester")
-OCT1, NOV15, DEC31 = date(2022, 10, 1), date(2022, 11, 15), date(2022, 12, 31)
-
-
-# Helpers shared with test_enrollment_scenarios.py.
-
-def sign(registry: Any, **overrides: Any) -> UUID:
-    """The Labuhanbatu Selatan PKS (seed 003) with python dates; returns its id."""
-    fields: dict[str, Any] = {
-        "agreement_number": "PKS-LABUSEL-2022", "kind": "PKS",
-        "title": "Perlindungan pekerja rentan Labuhanbatu Selatan",
-        "region_code": "12.22", "region_name": "Kabupaten Labuhanbatu Selatan",
-        "sponsor": "Pemerintah Kabupaten Labuhanbatu Selatan",
-        "bpjs_office": "BPJS Ketenagakerjaan Cabang Rantauprapat",
-        "signed_on": date(2022, 10, 4), "funding_source": "APBD",
-        "programs": ["JKK", "JKM"], "starts_on": OCT1, "ends_on": DEC31, "quota": 2000,
-    }
-    fields.update(overrides)
-    return registry.app.sign_agreement(CTX, **fields).agreement.id
-
-
-def nik(i: int, sex: str = "M", region: str = "12.22") -> str:
-    return niks.make(region, 3, date(1981, 2, 3), sex, i)
-
-
-def worker(i: int, *, row: int = 0, starts_on: date | None = OCT1,
-           programs: list[str] | None = None, **details: Any) -> EnrollmentRequest:
-    number = details.pop("nik", None) or nik(i)
-    return EnrollmentRequest(nik=number, details=Details(**{
-        "name": f"Pekerja {i}", "occupation": "petani", **details}),
-        programs=programs, starts_on=starts_on, row=row)
-
-
-def enroll(registry: Any, agreement_id: UUID, i: int, **kwargs: Any) -> str:
-    """Enroll worker i; returns the NIK."""
-    request = worker(i, **kwargs)
-    registry.app.enroll_worker(CTX, agreement_id, request)
-    return request.nik
-
-
-def held(registry: Any, agreement_id: UUID, term: int = 1) -> int:
-    return registry.app.get_agreement(agreement_id).terms[term - 1].enrolled
-
-
-def coverages(registry: Any, number: str, on: date) -> list[dict[str, Any]]:
-    registry.projections.catch_up()
-    with registry.store.transaction() as cur:
-        found = coverage_queries.worker(cur, number, on, None)
-    assert found is not None
-    return found["coverages"]
-
-
-def statuses(registry: Any, number: str, on: date) -> list[str]:
-    return [c["status"] for c in coverages(registry, number, on)]
-
-
-def billable(registry: Any, agreement_id: UUID, first: date, last: date) -> int:
-    registry.projections.catch_up()
-    with registry.store.transaction() as cur:
-        return coverage_queries.billable_workers(cur, str(agreement_id), first, last)
-
-
-def event_types(registry: Any, number: str) -> list[str]:
-    return [type(e).__name__ for e in registry.app.events.get(Worker.create_id(number))]
+# The names other modules imported from here before tests/builders.py; import them
+# from tests/builders.py and tests/integration/reads.py instead.
+sign, worker, enroll = sign_labusel_pks, enrollment_request, enroll_worker
 
 
 # Quota.
 
 def test_a_single_enrollment_beyond_the_quota_is_refused(registry):
     # Sign a PKS for two workers; enroll two.
-    pks = sign(registry, quota=2)
-    enroll(registry, pks, 1)
-    enroll(registry, pks, 2)
+    pks = sign_labusel_pks(registry, quota=2)
+    enroll_worker(registry, pks, 1)
+    enroll_worker(registry, pks, 2)
     # Fail to exceed quota.
     with pytest.raises(QuotaExceeded):
-        enroll(registry, pks, 3)
+        enroll_worker(registry, pks, 3)
     assert held(registry, pks) == 2
     with pytest.raises(NotFound):
         registry.app.get_worker(nik(3))
 
 
 def test_an_atomic_batch_with_one_bad_row_writes_nothing_and_names_the_row(registry):
-    pks = sign(registry, quota=10)
+    pks = sign_labusel_pks(registry, quota=10)
     # Row 2 carries a NIK with serial 0000.
     bad = nik(3)[:12] + "0000"
-    batch = [worker(0, row=0), worker(1, row=1), worker(2, row=2, nik=bad), worker(3, row=3)]
+    batch = [enrollment_request(0, row=0), enrollment_request(1, row=1),
+             enrollment_request(2, row=2, nik=bad), enrollment_request(3, row=3)]
     outcome = registry.app.enroll_workers(CTX, pks, batch, atomic=True)
     assert outcome.written is False and outcome.position is None
     assert [r.status for r in outcome.results] == [
@@ -132,10 +77,10 @@ def test_an_atomic_batch_with_one_bad_row_writes_nothing_and_names_the_row(regis
 
 
 def test_an_atomic_batch_over_the_quota_rejects_the_rows_beyond_it(registry):
-    pks = sign(registry, quota=3)
-    enroll(registry, pks, 100)
+    pks = sign_labusel_pks(registry, quota=3)
+    enroll_worker(registry, pks, 100)
     outcome = registry.app.enroll_workers(
-        CTX, pks, [worker(i, row=i) for i in range(4)], atomic=True)
+        CTX, pks, [enrollment_request(i, row=i) for i in range(4)], atomic=True)
     assert [r.status for r in outcome.results] == [
         "not_written", "not_written", "rejected", "rejected"]
     assert all(isinstance(r.error, QuotaExceeded) for r in outcome.results[2:])
@@ -143,9 +88,10 @@ def test_an_atomic_batch_over_the_quota_rejects_the_rows_beyond_it(registry):
 
 
 def test_a_non_atomic_batch_writes_the_good_rows_and_rejects_the_rest(registry):
-    pks = sign(registry, quota=3)
-    batch = [worker(0, row=0), worker(1, row=1, nik="12345"), worker(2, row=2),
-             worker(3, row=3), worker(4, row=4)]
+    pks = sign_labusel_pks(registry, quota=3)
+    batch = [enrollment_request(0, row=0), enrollment_request(1, row=1, nik="12345"),
+             enrollment_request(2, row=2), enrollment_request(3, row=3),
+             enrollment_request(4, row=4)]
     outcome = registry.app.enroll_workers(CTX, pks, batch, atomic=False)
     assert outcome.written is True and outcome.position is not None
     assert [r.status for r in outcome.results] == [
@@ -158,8 +104,9 @@ def test_a_non_atomic_batch_writes_the_good_rows_and_rejects_the_rest(registry):
 
 
 def test_the_same_nik_twice_in_one_batch_is_rejected_on_the_second_row(registry):
-    pks = sign(registry)
-    batch = [worker(0, row=0), worker(1, row=1), worker(0, row=2)]
+    pks = sign_labusel_pks(registry)
+    batch = [enrollment_request(0, row=0), enrollment_request(1, row=1),
+             enrollment_request(0, row=2)]
     atomic = registry.app.enroll_workers(CTX, pks, batch, atomic=True)
     assert [r.status for r in atomic.results] == ["not_written", "not_written", "rejected"]
     assert isinstance(atomic.results[2].error, AlreadyCovered)
@@ -172,14 +119,14 @@ def test_the_same_nik_twice_in_one_batch_is_rejected_on_the_second_row(registry)
 
 def test_a_disenrollment_frees_the_slot(registry):
     # Sign a PKS for one worker; enroll one.
-    pks = sign(registry, quota=1)
-    first = enroll(registry, pks, 1)
+    pks = sign_labusel_pks(registry, quota=1)
+    first = enroll_worker(registry, pks, 1)
     with pytest.raises(QuotaExceeded):
-        enroll(registry, pks, 2)
+        enroll_worker(registry, pks, 2)
     # Disenroll: the slot is free again.
     registry.app.disenroll_worker(CTX, pks, first, ends_on=NOV15, reason_code="MOVED_AWAY")
     assert held(registry, pks) == 0
-    enroll(registry, pks, 2)
+    enroll_worker(registry, pks, 2)
     assert held(registry, pks) == 1
     # The first worker is covered until the 15th and not after.
     assert statuses(registry, first, NOV15) == ["active"]
@@ -187,23 +134,23 @@ def test_a_disenrollment_frees_the_slot(registry):
 
 
 def test_a_void_frees_the_slot_but_voiding_an_ended_enrollment_frees_nothing(registry):
-    pks = sign(registry, quota=1)
-    first = enroll(registry, pks, 1)
+    pks = sign_labusel_pks(registry, quota=1)
+    first = enroll_worker(registry, pks, 1)
     registry.app.void_enrollment(CTX, pks, first, "NIK salah ketik")
     assert held(registry, pks) == 0
-    second = enroll(registry, pks, 2)
+    second = enroll_worker(registry, pks, 2)
     # Disenroll the second, enroll a third, then void the already-ended second.
     registry.app.disenroll_worker(CTX, pks, second, ends_on=OCT1, reason_code="VOLUNTARY")
-    enroll(registry, pks, 3)
+    enroll_worker(registry, pks, 3)
     registry.app.void_enrollment(CTX, pks, second, "recorded in error")
     assert held(registry, pks) == 1
     with pytest.raises(QuotaExceeded):
-        enroll(registry, pks, 4)
+        enroll_worker(registry, pks, 4)
 
 
 def test_a_voided_enrollment_vanishes_from_coverage_quota_and_contributions(registry):
-    pks = sign(registry)
-    kept, voided = enroll(registry, pks, 1), enroll(registry, pks, 2)
+    pks = sign_labusel_pks(registry)
+    kept, voided = enroll_worker(registry, pks, 1), enroll_worker(registry, pks, 2)
     registry.app.void_enrollment(CTX, pks, voided, "NIK salah ketik")
     assert held(registry, pks) == 1
     assert statuses(registry, voided, NOV15) == ["voided"]
@@ -221,13 +168,13 @@ def test_a_voided_enrollment_vanishes_from_coverage_quota_and_contributions(regi
     # It cannot be disenrolled any more, and the NIK can be enrolled again.
     with pytest.raises(NotFound):
         registry.app.disenroll_worker(CTX, pks, voided, ends_on=NOV15, reason_code="OTHER")
-    enroll(registry, pks, 2)
+    enroll_worker(registry, pks, 2)
     assert statuses(registry, voided, NOV15) == ["voided", "active"]
 
 
 def test_disenrollment_checks_its_day_reason_code_and_state(registry):
-    pks = sign(registry)
-    number = enroll(registry, pks, 1, starts_on=date(2022, 11, 1))
+    pks = sign_labusel_pks(registry)
+    number = enroll_worker(registry, pks, 1, starts_on=date(2022, 11, 1))
     with pytest.raises(ValidationFailed) as outside:
         registry.app.disenroll_worker(CTX, pks, number, ends_on=date(2022, 10, 31),
                                       reason_code="OTHER")
@@ -246,36 +193,36 @@ def test_disenrollment_checks_its_day_reason_code_and_state(registry):
 # No double coverage.
 
 def test_no_double_coverage_for_a_program_across_agreements_with_overlapping_periods(registry):
-    first = sign(registry)
-    second = sign(registry, agreement_number="PKS-LABUSEL-DESA-2022",
-                  starts_on=date(2022, 11, 1), ends_on=date(2023, 3, 31))
-    number = enroll(registry, first, 1)
+    first = sign_labusel_pks(registry)
+    second = sign_labusel_pks(registry, agreement_number="PKS-LABUSEL-DESA-2022",
+                              starts_on=date(2022, 11, 1), ends_on=date(2023, 3, 31))
+    number = enroll_worker(registry, first, 1)
     # Fail to cover the same programs twice in November.
     with pytest.raises(AlreadyCovered):
-        enroll(registry, second, 1, starts_on=date(2022, 11, 1))
+        enroll_worker(registry, second, 1, starts_on=date(2022, 11, 1))
     with pytest.raises(AlreadyCovered):
-        enroll(registry, second, 1, starts_on=DEC31, programs=["JKM"])
+        enroll_worker(registry, second, 1, starts_on=DEC31, programs=["JKM"])
     # A different program overlapping is fine.
-    jht = sign(registry, agreement_number="PKS-JHT-2022", programs=["JHT"], quota=5)
-    enroll(registry, jht, 1)
+    jht = sign_labusel_pks(registry, agreement_number="PKS-JHT-2022", programs=["JHT"], quota=5)
+    enroll_worker(registry, jht, 1)
     # A period after the first coverage ends is fine.
-    enroll(registry, second, 1, starts_on=date(2023, 1, 1))
+    enroll_worker(registry, second, 1, starts_on=date(2023, 1, 1))
     assert sorted(c["agreement_id"] for c in coverages(registry, number, NOV15)) == sorted(
         [str(first), str(jht), str(second)])
     assert held(registry, second) == 1
 
 
 def test_a_disenrolled_or_voided_coverage_no_longer_blocks_another_agreement(registry):
-    first = sign(registry)
-    second = sign(registry, agreement_number="PKS-LABUSEL-DESA-2022")
-    ended, voided = enroll(registry, first, 1), enroll(registry, first, 2)
+    first = sign_labusel_pks(registry)
+    second = sign_labusel_pks(registry, agreement_number="PKS-LABUSEL-DESA-2022")
+    ended, voided = enroll_worker(registry, first, 1), enroll_worker(registry, first, 2)
     registry.app.disenroll_worker(CTX, first, ended, ends_on=date(2022, 10, 31),
                                   reason_code="MOVED_AWAY")
     registry.app.void_enrollment(CTX, first, voided, "wrong agreement")
     with pytest.raises(AlreadyCovered):
-        enroll(registry, second, 1, starts_on=date(2022, 10, 31))
-    enroll(registry, second, 1, starts_on=date(2022, 11, 1))
-    enroll(registry, second, 2, starts_on=OCT1)
+        enroll_worker(registry, second, 1, starts_on=date(2022, 10, 31))
+    enroll_worker(registry, second, 1, starts_on=date(2022, 11, 1))
+    enroll_worker(registry, second, 2, starts_on=OCT1)
     assert statuses(registry, voided, NOV15) == ["voided", "active"]
 
 
@@ -299,44 +246,45 @@ GOOD = niks.make("12.22", 3, date(1981, 2, 3), "M", 41)  # 1222030302810042
 ], ids=["15-digits", "17-digits", "letter", "non-ascii-digits", "serial-0000", "day-32",
         "31-feb", "29-feb-1981", "day-0", "women-day-72", "month-13"])
 def test_a_malformed_nik_is_refused(registry, number, field):
-    pks = sign(registry)
+    pks = sign_labusel_pks(registry)
     with pytest.raises(ValidationFailed) as refused:
-        registry.app.enroll_worker(CTX, pks, worker(0, nik=number))
+        registry.app.enroll_worker(CTX, pks, enrollment_request(0, nik=number))
     assert set(refused.value.errors or {}) == {field}
     assert held(registry, pks) == 0
 
 
 def test_a_womans_nik_adds_forty_to_the_day_and_must_agree_with_sex_and_birth_date(registry):
-    pks = sign(registry)
+    pks = sign_labusel_pks(registry)
     born = date(1990, 5, 31)
     woman = niks.make("12.22", 3, born, "F", 7)
     assert woman[6:12] == "710590"
     with pytest.raises(ValidationFailed) as wrong_sex:
-        registry.app.enroll_worker(CTX, pks, worker(0, nik=woman, sex="M"))
+        registry.app.enroll_worker(CTX, pks, enrollment_request(0, nik=woman, sex="M"))
     assert set(wrong_sex.value.errors or {}) == {"sex"}
     with pytest.raises(ValidationFailed) as wrong_day:
-        registry.app.enroll_worker(CTX, pks, worker(0, nik=woman, birth_date=date(1990, 5, 30)))
+        registry.app.enroll_worker(
+            CTX, pks, enrollment_request(0, nik=woman, birth_date=date(1990, 5, 30)))
     assert set(wrong_day.value.errors or {}) == {"birth_date"}
     man = niks.make("12.22", 3, born, "M", 8)
     with pytest.raises(ValidationFailed):
-        registry.app.enroll_worker(CTX, pks, worker(0, nik=man, sex="F"))
+        registry.app.enroll_worker(CTX, pks, enrollment_request(0, nik=man, sex="F"))
     # Agreeing details are accepted.
-    registry.app.enroll_worker(CTX, pks, worker(0, nik=woman, sex="F", birth_date=born))
-    registry.app.enroll_worker(CTX, pks, worker(1, nik=man, sex="M", birth_date=born))
+    registry.app.enroll_worker(CTX, pks, enrollment_request(0, nik=woman, sex="F", birth_date=born))
+    registry.app.enroll_worker(CTX, pks, enrollment_request(1, nik=man, sex="M", birth_date=born))
     assert held(registry, pks) == 2
 
 
 # Programs.
 
 def test_enrolled_programs_default_to_the_agreements_and_others_are_refused(registry):
-    pks = sign(registry)
-    everything = enroll(registry, pks, 1)
-    accidents_only = enroll(registry, pks, 2, programs=["JKK"])
-    reordered = enroll(registry, pks, 3, programs=["JKM", "JKK", "JKM"])
+    pks = sign_labusel_pks(registry)
+    everything = enroll_worker(registry, pks, 1)
+    accidents_only = enroll_worker(registry, pks, 2, programs=["JKK"])
+    reordered = enroll_worker(registry, pks, 3, programs=["JKM", "JKK", "JKM"])
     assert coverages(registry, everything, NOV15)[0]["programs"] == ["JKK", "JKM"]
     assert coverages(registry, accidents_only, NOV15)[0]["programs"] == ["JKK"]
     assert coverages(registry, reordered, NOV15)[0]["programs"] == ["JKK", "JKM"]
     with pytest.raises(ValidationFailed) as refused:
-        enroll(registry, pks, 4, programs=["JKK", "JHT"])
+        enroll_worker(registry, pks, 4, programs=["JKK", "JHT"])
     assert set(refused.value.errors or {}) == {"programs"}
     assert held(registry, pks) == 3

@@ -25,20 +25,17 @@ from registry.domain.errors import (
     RegistryError,
     WorkerDeceased,
 )
-from tests.integration.test_enrollment_rules import (
+from tests.builders import (
     CTX,
     DEC31,
     NOV15,
     OCT1,
-    billable,
-    coverages,
-    enroll,
-    held,
+    enroll_worker,
+    enrollment_request,
     nik,
-    sign,
-    statuses,
-    worker,
+    sign_labusel_pks,
 )
+from tests.integration.reads import billable, coverages, held, statuses
 
 MARCH_2023 = date(2023, 3, 1)
 
@@ -56,14 +53,15 @@ def owed(registry: Any, agreement_id: UUID, first: tuple[int, int],
 
 def enroll_labusel_workers(registry: Any) -> tuple[UUID, list[str]]:
     """Sign the PKS (quota 2,000, JKK + JKM, Oct-Dec 2022) and enroll 2,000 workers at once."""
-    pks = sign(registry)
-    batch = [worker(i, row=i) for i in range(2000)]
+    pks = sign_labusel_pks(registry)
+    batch = [enrollment_request(i, row=i) for i in range(2000)]
     outcome = registry.app.enroll_workers(CTX, pks, batch, atomic=True)
     assert outcome.written is True, [r.error for r in outcome.results if r.error][:3]
     assert outcome.count("enrolled") == 2000
     return pks, [r.nik for r in batch]
 
 
+@pytest.mark.slow
 def test_labuhanbatu_selatan_covers_2000_workers_and_carries_them_into_2023(registry):
     # Sign; enroll 2,000 workers from every village in one atomic batch.
     pks, workers = enroll_labusel_workers(registry)
@@ -71,7 +69,7 @@ def test_labuhanbatu_selatan_covers_2000_workers_and_carries_them_into_2023(regi
     assert len(set(workers)) == 2000
     # Fail to exceed quota.
     with pytest.raises(QuotaExceeded):
-        enroll(registry, pks, 2000)
+        enroll_worker(registry, pks, 2000)
     # October to December 2022: 3 x 2,000 x Rp 16,800 = Rp 100,800,000.
     bill = owed(registry, pks, (2022, 10), (2022, 12))
     assert bill["months"] == [
@@ -100,7 +98,7 @@ def test_labuhanbatu_selatan_covers_2000_workers_and_carries_them_into_2023(regi
     assert owed(registry, pks, (2023, 1), (2023, 1))["total_idr"] == 33_600_000
     # The renewed term is full too.
     with pytest.raises(QuotaExceeded):
-        enroll(registry, pks, 2000, starts_on=MARCH_2023)
+        enroll_worker(registry, pks, 2000, starts_on=MARCH_2023)
 
 
 def test_a_renewal_without_carry_over_leaves_the_2022_workers_uncovered_in_2023(registry):
@@ -115,15 +113,15 @@ def test_a_renewal_without_carry_over_leaves_the_2022_workers_uncovered_in_2023(
         assert coverage_queries.region_coverage(cur, "12", MARCH_2023)["covered_workers"] == 0
     assert owed(registry, pks, (2022, 12), (2023, 1))["months"][1]["workers"] == 0
     # A 2022 worker may be enrolled afresh into the 2023 term.
-    enroll(registry, pks, 0, starts_on=date(2023, 1, 1))
+    enroll_worker(registry, pks, 0, starts_on=date(2023, 1, 1))
     assert held(registry, pks, term=2) == 1
     assert statuses(registry, workers[0], MARCH_2023) == ["ended", "active"]
 
 
 def test_contributions_count_a_worker_disenrolled_mid_month_in_that_month(registry):
-    pks = sign(registry, quota=10)
-    staying, leaving, late = enroll(registry, pks, 1), enroll(registry, pks, 2), enroll(
-        registry, pks, 3, starts_on=date(2022, 11, 30))
+    pks = sign_labusel_pks(registry, quota=10)
+    staying, leaving = enroll_worker(registry, pks, 1), enroll_worker(registry, pks, 2)
+    late = enroll_worker(registry, pks, 3, starts_on=date(2022, 11, 30))
     # Disenroll one on 15 November; a third starts on the last day of November.
     registry.app.disenroll_worker(CTX, pks, leaving, ends_on=NOV15, reason_code="MOVED_AWAY")
     bill = owed(registry, pks, (2022, 9), (2023, 1))
@@ -136,22 +134,22 @@ def test_contributions_count_a_worker_disenrolled_mid_month_in_that_month(regist
 
 def test_regional_coverage_of_a_province_counts_distinct_workers_by_program(registry):
     # Sign in Labuhanbatu Selatan (12.22), Medan (12.71, JHT only) and Serang (36.73).
-    labusel = sign(registry)
-    medan = sign(registry, agreement_number="PKS-MEDAN-JHT", region_code="12.71",
-                 region_name="Kota Medan", programs=["JHT"], quota=50)
-    serang = sign(registry, agreement_number="PKS-SERANG", region_code="36.73",
-                  region_name="Kota Serang", quota=50)
+    labusel = sign_labusel_pks(registry)
+    medan = sign_labusel_pks(registry, agreement_number="PKS-MEDAN-JHT", region_code="12.71",
+                             region_name="Kota Medan", programs=["JHT"], quota=50)
+    serang = sign_labusel_pks(registry, agreement_number="PKS-SERANG", region_code="36.73",
+                              region_name="Kota Serang", quota=50)
     # One worker covered twice (JKK + JKM in 12.22, JHT in 12.71), one JKK only,
     # one voided, one ended before the day asked, one in Serang.
-    both = enroll(registry, labusel, 1)
-    enroll(registry, medan, 1)
-    enroll(registry, labusel, 2, programs=["JKK"])
-    voided = enroll(registry, labusel, 3)
+    both = enroll_worker(registry, labusel, 1)
+    enroll_worker(registry, medan, 1)
+    enroll_worker(registry, labusel, 2, programs=["JKK"])
+    voided = enroll_worker(registry, labusel, 3)
     registry.app.void_enrollment(CTX, labusel, voided, "salah input")
-    ended = enroll(registry, labusel, 4)
+    ended = enroll_worker(registry, labusel, 4)
     registry.app.disenroll_worker(CTX, labusel, ended, ends_on=date(2022, 10, 31),
                                   reason_code="VOLUNTARY")
-    enroll(registry, serang, 5, nik=nik(5, region="36.73"))
+    enroll_worker(registry, serang, 5, nik=nik(5, region="36.73"))
     registry.app.set_coverage_target(CTX, "12", 2022, 400, 30.0)
     registry.app.set_coverage_target(CTX, "12", 2022, 200, 25.0)  # replaces the first
     goal = registry.app.repository.get(Region.create_id("12")).targets["2022"]
@@ -176,8 +174,8 @@ def test_regional_coverage_of_a_province_counts_distinct_workers_by_program(regi
 
 def test_twenty_concurrent_enrollments_for_five_free_slots_enroll_exactly_five(registry):
     # Sign a PKS for fifteen; fill ten of the slots.
-    pks = sign(registry, quota=15)
-    first = registry.app.enroll_workers(CTX, pks, [worker(i, row=i) for i in range(10)])
+    pks = sign_labusel_pks(registry, quota=15)
+    first = registry.app.enroll_workers(CTX, pks, [enrollment_request(i, row=i) for i in range(10)])
     assert first.written
     # Twenty threads race for the last five.
     gate = threading.Barrier(20)
@@ -187,7 +185,7 @@ def test_twenty_concurrent_enrollments_for_five_free_slots_enroll_exactly_five(r
     def race(i: int) -> None:
         gate.wait()
         try:
-            registry.app.enroll_worker(CTX, pks, worker(100 + i))
+            registry.app.enroll_worker(CTX, pks, enrollment_request(100 + i))
             outcome = "enrolled"
         except RegistryError as error:
             outcome = error.code
@@ -215,36 +213,36 @@ def test_twenty_concurrent_enrollments_for_five_free_slots_enroll_exactly_five(r
 # Termination.
 
 def test_enrollment_into_a_terminated_agreement_is_refused(registry):
-    pks = sign(registry)
+    pks = sign_labusel_pks(registry)
     registry.app.terminate_agreement(CTX, pks, ends_on=NOV15, reason="APBD dipotong")
     with pytest.raises(AgreementNotActive):
-        enroll(registry, pks, 1)
+        enroll_worker(registry, pks, 1)
     with pytest.raises(AgreementNotActive):
-        enroll(registry, pks, 2, starts_on=date(2022, 11, 1))
+        enroll_worker(registry, pks, 2, starts_on=date(2022, 11, 1))
     assert held(registry, pks) == 0
 
 
 def test_enrollment_outside_every_term_is_refused(registry):
-    pks = sign(registry)
+    pks = sign_labusel_pks(registry)
     with pytest.raises(AgreementNotActive):
-        enroll(registry, pks, 1, starts_on=date(2023, 1, 1))
+        enroll_worker(registry, pks, 1, starts_on=date(2023, 1, 1))
     # Without starts_on the enrollment starts today, long after this term ended.
     with pytest.raises(AgreementNotActive):
-        enroll(registry, pks, 1, starts_on=None)
+        enroll_worker(registry, pks, 1, starts_on=None)
 
 
 def test_without_starts_on_coverage_starts_today_inside_the_current_term(registry):
-    pks = sign(registry, agreement_number="PKS-OPEN", starts_on=date(2020, 1, 1),
-               ends_on=date(2099, 12, 31), signed_on=date(2020, 1, 1))
-    number = enroll(registry, pks, 1, starts_on=None)
+    pks = sign_labusel_pks(registry, agreement_number="PKS-OPEN", starts_on=date(2020, 1, 1),
+                           ends_on=date(2099, 12, 31), signed_on=date(2020, 1, 1))
+    number = enroll_worker(registry, pks, 1, starts_on=None)
     [coverage] = coverages(registry, number, today())
     assert (coverage["starts_on"], coverage["ends_on"]) == (today().isoformat(), "2099-12-31")
 
 
 def test_coverage_under_a_terminated_agreement_ends_on_the_termination_day(registry):
-    pks = sign(registry)
-    other = sign(registry, agreement_number="PKS-LABUSEL-DESA-2022")
-    number = enroll(registry, pks, 1)
+    pks = sign_labusel_pks(registry)
+    other = sign_labusel_pks(registry, agreement_number="PKS-LABUSEL-DESA-2022")
+    number = enroll_worker(registry, pks, 1)
     # Terminate in mid-November.
     registry.app.terminate_agreement(CTX, pks, ends_on=NOV15, reason="APBD dipotong")
     [coverage] = coverages(registry, number, NOV15)
@@ -254,8 +252,8 @@ def test_coverage_under_a_terminated_agreement_ends_on_the_termination_day(regis
     assert billable(registry, pks, date(2022, 11, 1), date(2022, 11, 30)) == 1
     # Another agreement may cover the worker from the next day, not before.
     with pytest.raises(AlreadyCovered):
-        enroll(registry, other, 1, starts_on=NOV15)
-    enroll(registry, other, 1, starts_on=date(2022, 11, 16))
+        enroll_worker(registry, other, 1, starts_on=NOV15)
+    enroll_worker(registry, other, 1, starts_on=date(2022, 11, 16))
     # The terminated agreement cannot be renewed.
     with pytest.raises(InvalidTransition):
         registry.app.renew_agreement(CTX, pks, ends_on=date(2023, 12, 31))
@@ -264,25 +262,26 @@ def test_coverage_under_a_terminated_agreement_ends_on_the_termination_day(regis
 # Death.
 
 def test_after_a_deceased_disenrollment_no_coverage_after_that_day(registry):
-    pks = sign(registry)
-    number = enroll(registry, pks, 1)
+    pks = sign_labusel_pks(registry)
+    number = enroll_worker(registry, pks, 1)
     registry.app.disenroll_worker(CTX, pks, number, ends_on=date(2022, 11, 10),
                                   reason_code="DECEASED", reason="kecelakaan kerja")
     # Fail to cover the dead under another agreement, or the same one again.
-    later = sign(registry, agreement_number="PKS-LABUSEL-2023", starts_on=date(2023, 1, 1),
-                 ends_on=date(2023, 12, 31), signed_on=date(2022, 12, 20))
+    later = sign_labusel_pks(registry, agreement_number="PKS-LABUSEL-2023",
+                             starts_on=date(2023, 1, 1), ends_on=date(2023, 12, 31),
+                             signed_on=date(2022, 12, 20))
     with pytest.raises(WorkerDeceased):
-        enroll(registry, later, 1, starts_on=date(2023, 1, 1))
+        enroll_worker(registry, later, 1, starts_on=date(2023, 1, 1))
     with pytest.raises(WorkerDeceased):
-        enroll(registry, pks, 1, starts_on=date(2022, 12, 1))
-    jht_after = sign(registry, agreement_number="PKS-JHT-NOV", programs=["JHT"], quota=5,
-                     starts_on=date(2022, 11, 11), ends_on=DEC31)
+        enroll_worker(registry, pks, 1, starts_on=date(2022, 12, 1))
+    jht_after = sign_labusel_pks(registry, agreement_number="PKS-JHT-NOV", programs=["JHT"],
+                                 quota=5, starts_on=date(2022, 11, 11), ends_on=DEC31)
     with pytest.raises(WorkerDeceased):
-        enroll(registry, jht_after, 1, starts_on=date(2022, 11, 11))
+        enroll_worker(registry, jht_after, 1, starts_on=date(2022, 11, 11))
     # Coverage ending on the day of death is fine.
-    jht_before = sign(registry, agreement_number="PKS-JHT-OCT", programs=["JHT"], quota=5,
-                      starts_on=OCT1, ends_on=date(2022, 11, 10))
-    enroll(registry, jht_before, 1)
+    jht_before = sign_labusel_pks(registry, agreement_number="PKS-JHT-OCT", programs=["JHT"],
+                                  quota=5, starts_on=OCT1, ends_on=date(2022, 11, 10))
+    enroll_worker(registry, jht_before, 1)
     registry.projections.catch_up()
     with registry.store.transaction() as cur:
         found = coverage_queries.worker(cur, number, NOV15, None)
@@ -291,11 +290,11 @@ def test_after_a_deceased_disenrollment_no_coverage_after_that_day(registry):
 
 
 def test_a_disenrollment_for_another_reason_allows_later_coverage(registry):
-    pks = sign(registry)
-    number = enroll(registry, pks, 1)
+    pks = sign_labusel_pks(registry)
+    number = enroll_worker(registry, pks, 1)
     registry.app.disenroll_worker(CTX, pks, number, ends_on=date(2022, 11, 10),
                                   reason_code="BECAME_WAGE_EARNER")
-    enroll(registry, pks, 1, starts_on=date(2022, 12, 1))
+    enroll_worker(registry, pks, 1, starts_on=date(2022, 12, 1))
     assert statuses(registry, number, date(2022, 12, 5)) == ["ended", "active"]
 
 
@@ -303,11 +302,11 @@ def test_a_disenrollment_for_another_reason_allows_later_coverage(registry):
 
 def test_a_carry_over_never_covers_a_worker_twice_for_the_same_program(registry):
     # A worker covered in 2022 by one agreement and in 2023 by another.
-    pks = sign(registry)
-    number = enroll(registry, pks, 1)
-    village = sign(registry, agreement_number="PKS-DESA-2023", funding_source="APBDES",
-                   starts_on=date(2023, 1, 1), ends_on=date(2023, 12, 31), quota=10)
-    enroll(registry, village, 1, starts_on=date(2023, 1, 1))
+    pks = sign_labusel_pks(registry)
+    number = enroll_worker(registry, pks, 1)
+    village = sign_labusel_pks(registry, agreement_number="PKS-DESA-2023", funding_source="APBDES",
+                               starts_on=date(2023, 1, 1), ends_on=date(2023, 12, 31), quota=10)
+    enroll_worker(registry, village, 1, starts_on=date(2023, 1, 1))
     # Renew the first for 2023 with carry-over: refused, or the worker is not carried.
     try:
         registry.app.renew_agreement(CTX, pks, ends_on=date(2023, 12, 31))
@@ -320,10 +319,11 @@ def test_a_carry_over_never_covers_a_worker_twice_for_the_same_program(registry)
 
 def test_a_carry_over_never_covers_a_deceased_worker_after_death(registry):
     # A worker covered for JKK + JKM by one agreement and JHT by another.
-    pks = sign(registry)
-    number = enroll(registry, pks, 1)
-    savings = sign(registry, agreement_number="PKS-JHT-2022", programs=["JHT"], quota=10)
-    enroll(registry, savings, 1)
+    pks = sign_labusel_pks(registry)
+    number = enroll_worker(registry, pks, 1)
+    savings = sign_labusel_pks(registry, agreement_number="PKS-JHT-2022", programs=["JHT"],
+                               quota=10)
+    enroll_worker(registry, savings, 1)
     # Death is recorded under the first.
     registry.app.disenroll_worker(CTX, pks, number, ends_on=date(2022, 11, 10),
                                   reason_code="DECEASED")
@@ -341,11 +341,11 @@ def test_a_carry_over_never_covers_a_deceased_worker_after_death(registry):
 
 def test_an_enrollment_that_starts_after_its_agreements_termination_blocks_nothing(registry):
     # Enroll from December; the agreement is terminated in November, before it began.
-    pks = sign(registry)
-    number = enroll(registry, pks, 1, starts_on=date(2022, 12, 1))
+    pks = sign_labusel_pks(registry)
+    number = enroll_worker(registry, pks, 1, starts_on=date(2022, 12, 1))
     registry.app.terminate_agreement(CTX, pks, ends_on=NOV15, reason="APBD dipotong")
     # It never covered a day, so another agreement may cover November.
-    other = sign(registry, agreement_number="PKS-LABUSEL-DESA-2022")
-    enroll(registry, other, 1, starts_on=date(2022, 11, 1))
+    other = sign_labusel_pks(registry, agreement_number="PKS-LABUSEL-DESA-2022")
+    enroll_worker(registry, other, 1, starts_on=date(2022, 11, 1))
     assert billable(registry, pks, date(2022, 10, 1), DEC31) == 0
     assert statuses(registry, number, date(2022, 11, 5)) == ["ended", "active"]

@@ -19,7 +19,7 @@ import pytest
 from registry.bootstrap import Registry
 from registry.config import Settings
 from registry.store.files import private_sqlite_file
-from tests.integration.test_enrollment_rules import nik, sign
+from tests.builders import nik, sign_labusel_pks
 
 REGISTRY = str(Path(sys.executable).with_name("registry"))
 
@@ -50,7 +50,7 @@ def test_a_new_sqlite_database_and_the_files_beside_it_are_0600(tmp_path):
     database = tmp_path / "registry.db"
     registry = Registry.open(Settings.from_env({"REGISTRY_DATABASE_URL": f"sqlite:///{database}"}))
     try:
-        sign(registry)
+        sign_labusel_pks(registry)
         registry.tokens.create("ops", "admin", [])
         # While it is open: the write-ahead log and shared memory are there too.
         files = sqlite_files(database)
@@ -70,7 +70,7 @@ def test_an_older_database_readable_by_others_is_made_0600_when_opened(tmp_path,
     with caplog.at_level(logging.WARNING, logger="registry.store.files"):
         registry = Registry.open(settings)
     try:
-        sign(registry)
+        sign_labusel_pks(registry)
         assert {f.name: oct(mode(f)) for f in sqlite_files(database)} == {
             f.name: "0o600" for f in sqlite_files(database)}
     finally:
@@ -88,7 +88,7 @@ def test_a_database_the_command_line_creates_is_0600(tmp_path):
 
 
 def test_an_export_is_0600(registry, database_url, tmp_path):
-    sign(registry)
+    sign_labusel_pks(registry)
     out = tmp_path / "log.ndjson"
     done = cli(database_url, tmp_path, "export", "--out", str(out))
     assert done.returncode == 0, done.stderr
@@ -98,7 +98,7 @@ def test_an_export_is_0600(registry, database_url, tmp_path):
 
 def test_an_export_over_an_older_file_readable_by_others_is_0600(registry, database_url,
                                                                  tmp_path):
-    sign(registry)
+    sign_labusel_pks(registry)
     out = tmp_path / "log.ndjson"
     out.write_text("old\n")
     out.chmod(0o644)
@@ -112,7 +112,7 @@ FORMULAS = ["=HYPERLINK(\"http://x\",\"klik\")", "+62-811", "-1+2", "@SUM(A1:A9)
 
 def enroll_with_rejects(registry: Any, database_url: str, tmp_path: Path) -> Path:
     """`registry enroll` a CSV whose rows all fail, named like formulas; the report."""
-    agreement = sign(registry)
+    agreement = sign_labusel_pks(registry)
     source = tmp_path / "petugas.csv"
     with source.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)

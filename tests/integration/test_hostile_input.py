@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from registry.domain import nik as niks
-from tests.conftest import labusel_pks
+from tests.builders import labusel_pks
 
 NIK = niks.make("12.22", 1, date(1980, 1, 1), "M", 1)
 WORKER = {"nik": NIK, "name": "A", "occupation": "petani", "starts_on": "2022-10-01"}

@@ -17,7 +17,7 @@ from registry.bootstrap import Registry
 from registry.domain.context import Context
 from registry.store.db import SqlStore, ensure_schema
 from registry.store.idempotency import IdempotencyStore, KeySecret, KeyTakenOver
-from tests.conftest import labusel_pks
+from tests.builders import labusel_pks, post_labusel_pks
 
 AMENDMENT = {"effective_on": "2022-11-01", "reason": "more workers", "quota": 2500}
 
@@ -28,12 +28,6 @@ class ProcessDied(BaseException):
 
 def later(monkeypatch: Any, by: timedelta) -> None:
     monkeypatch.setattr(store, "now", lambda: datetime.now(UTC) + by)
-
-
-def sign(admin: Any) -> str:
-    created = admin.post("/api/v1/agreements", json=labusel_pks())
-    assert created.status_code == 201
-    return created.json["id"]
 
 
 def amend(admin: Any, agreement_id: str, key: str = "amend-1") -> Any:
@@ -59,7 +53,7 @@ def actor_of(admin: Any, registry: Registry) -> str:
 
 def test_a_retry_after_a_crash_between_the_commit_and_the_answer_writes_the_amendment_once(
         admin, registry, monkeypatch):
-    agreement = sign(admin)
+    agreement = post_labusel_pks(admin)
     # The amendment commits; the process dies before its answer is kept.
     with monkeypatch.context() as patched:
         def die(*args: Any, **kwargs: Any) -> None:
@@ -82,7 +76,7 @@ def test_a_retry_after_a_crash_between_the_commit_and_the_answer_writes_the_amen
 
 
 def test_a_server_error_after_the_commit_does_not_release_the_key(admin, registry, monkeypatch):
-    agreement = sign(admin)
+    agreement = post_labusel_pks(admin)
 
     def fail(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("the answer could not be built")
@@ -96,7 +90,7 @@ def test_a_server_error_after_the_commit_does_not_release_the_key(admin, registr
 
 
 def test_an_attempt_whose_key_was_taken_over_writes_nothing(admin, registry, monkeypatch):
-    agreement = sign(admin)
+    agreement = post_labusel_pks(admin)
     keys, body = registry.idempotency, json.dumps(AMENDMENT).encode()
     request = fingerprint(f"/api/v1/agreements/{agreement}/amendments", b"", body)
     slow = keys.claim("ops", "k", request)
@@ -120,7 +114,7 @@ def _amendment() -> dict[str, Any]:
 
 
 def test_a_write_without_a_key_or_that_saves_nothing_is_not_affected(admin, registry):
-    agreement = sign(admin)
+    agreement = post_labusel_pks(admin)
     assert admin.post(f"/api/v1/agreements/{agreement}/amendments",
                       json=AMENDMENT).status_code == 200
     # A batch with a bad row is a dry run: it saves nothing, and its key is released.

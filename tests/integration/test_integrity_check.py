@@ -9,7 +9,8 @@ import pytest
 
 from registry.audit import integrity
 from registry.store.chain import verify
-from tests.integration.tampering import CTX, sign_and_enroll_three, sql
+from tests.builders import CTX, sign_and_enroll_three
+from tests.integration.tampering import sql
 
 
 @pytest.fixture

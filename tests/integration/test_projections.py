@@ -8,7 +8,6 @@ any batch size, on both engines.
 from __future__ import annotations
 
 import threading
-from datetime import date
 from typing import Any
 
 import pytest
@@ -22,61 +21,9 @@ from projections.coverage import CoverageProjection
 from projections.history import HistoryProjection
 from projections.rebuild import Rebuild
 from projections.runner import ProjectionRunner, all_projections
-from registry.domain import nik as niks
 from registry.bootstrap import Registry
-from tests.conftest import labusel_pks, medan_mou
-
-
-def person(i: int, region: str = "12.22", starts_on: str = "2022-10-01") -> dict[str, Any]:
-    return {"nik": niks.make(region, 1 + i % 9, date(1970, 1, 1 + i % 28), "MF"[i % 2], 10 + i),
-            "name": f"Pekerja {i}", "occupation": "petani", "address": f"Jl. {i}",
-            "starts_on": starts_on}
-
-
-def write_every_kind_of_event(admin: Any) -> None:
-    """Signings, batches and singles, deaths, voids, corrections of workers under two
-    agreements, a renewal carrying enrollments of earlier batches over, an amendment,
-    a termination cutting coverage, targets: interleaved, as a registry sees them."""
-
-    def post(path: str, body: dict[str, Any]) -> Any:
-        response = admin.post("/api/v1" + path, json=body)
-        assert response.status_code in (200, 201), (path, response.json)
-        return response.json
-
-    mou = post("/agreements", medan_mou())["id"]
-    opd = post("/agreements", medan_mou(agreement_number="PKS-OPD-1", kind="PKS",
-                                        parent_id=mou, quota=50))["id"]
-    pks = post("/agreements", labusel_pks())["id"]
-    jht = post("/agreements", labusel_pks(agreement_number="PKS-JHT", programs=["JHT"]))["id"]
-    workers = [person(i) for i in range(24)]
-    post(f"/agreements/{pks}/enrollments/batch", {"workers": workers[:12]})
-    post(f"/agreements/{jht}/enrollments/batch", {"workers": workers[:6]})
-    for i in range(4):
-        post(f"/agreements/{opd}/enrollments", person(100 + i, "12.71", "2025-03-01"))
-    post(f"/agreements/{pks}/enrollments/{workers[0]['nik']}/disenrollment",
-         {"ends_on": "2022-11-20", "reason_code": "DECEASED"})
-    post(f"/agreements/{pks}/enrollments/{workers[1]['nik']}/void", {"reason": "duplicate"})
-    post(f"/workers/{workers[2]['nik']}/corrections",
-         {"reason": "KTP", "name": "Nama Benar", "occupation": "nelayan"})
-    post(f"/agreements/{pks}/enrollments/batch", {"workers": workers[12:]})
-    post(f"/agreements/{pks}/enrollments/{workers[3]['nik']}/disenrollment",
-         {"ends_on": "2022-12-01", "reason_code": "MOVED_AWAY", "reason": "pindah"})
-    post(f"/agreements/{pks}/renewals", {"ends_on": "2023-12-31"})
-    post(f"/workers/{workers[4]['nik']}/corrections", {"reason": "KTP", "address": "Jl. Baru"})
-    post(f"/agreements/{pks}/enrollments/{workers[5]['nik']}/void", {"reason": "salah"})
-    post(f"/agreements/{pks}/amendments",
-         {"effective_on": "2023-02-01", "reason": "APBD-P", "quota": 2500})
-    post(f"/agreements/{opd}/termination", {"ends_on": "2025-06-30", "reason": "OPD merged"})
-    post(f"/agreements/{jht}/renewals", {"ends_on": "2023-12-31"})
-    assert admin.put("/api/v1/regions/12.22/targets/2023", json={
-        "workforce": 9000, "target_percent": 25.0}).status_code in (200, 201)
-
-
-def rows(registry: Registry) -> dict[str, list[str]]:
-    """Every row of every read model, in a stable order."""
-    with registry.store.transaction() as cur:
-        return {table: sorted(map(repr, cur.execute(f"SELECT * FROM {table}").fetchall()))
-                for projection in all_projections() for table in projection.table_names}
+from tests.builders import write_every_kind_of_event
+from tests.integration.reads import rows
 
 
 def emptied(registry: Registry) -> None:

@@ -13,7 +13,8 @@ from registry.audit import integrity
 from registry.domain import nik as niks
 from registry.service.enrollments import EnrollmentRequest
 from registry.domain.enrollment import Details
-from tests.integration.tampering import CTX, sign_and_enroll_three, sql
+from tests.builders import CTX, sign_and_enroll_three
+from tests.integration.tampering import sql
 
 
 @pytest.fixture

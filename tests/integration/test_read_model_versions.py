@@ -11,7 +11,8 @@ from projections import rebuild as rebuilding
 from projections.rebuild import Rebuild
 from registry import bootstrap
 from registry.bootstrap import Registry
-from tests.integration.test_projections import rows, write_every_kind_of_event
+from tests.builders import write_every_kind_of_event
+from tests.integration.reads import rows
 
 # The history table as version 1 kept it: every event's body copied into `data`.
 VERSION_1_HISTORY = """CREATE TABLE rm_history (

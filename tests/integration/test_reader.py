@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 
+from api import create_app
 from projections.reader import LogReader
 from projections.rebuild import Rebuild
 from registry.bootstrap import Registry
 from registry.store.db import log_position
-from tests.integration.test_projections import rows, write_every_kind_of_event
-from tests.integration.test_schema_evolution import write_v1_row
+from tests.builders import write_every_kind_of_event, write_v1_agreement_signed
+from tests.callers import Caller
+from tests.integration.reads import rows
 
 
 def stored_rows(registry: Registry) -> list[tuple[Any, ...]]:
@@ -47,7 +49,7 @@ def test_every_kind_of_event_reads_from_its_json_as_the_library_decodes_it(
 
 
 def test_an_event_stored_in_an_older_version_is_read_upcast(registry):
-    write_v1_row(registry)
+    write_v1_agreement_signed(registry)
     reader = LogReader(registry.app, registry.store.engine)
     [(position, stream, version, topic, state)] = stored_rows(registry)
     _, _, fields = reader.event(position, stream, version, topic, state)
@@ -66,9 +68,6 @@ def compressed(settings: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Regis
 
 
 def test_a_store_that_compresses_its_events_is_read_through_the_library(compressed):
-    from api import create_app
-    from tests.conftest import Caller
-
     client = create_app(registry=compressed).test_client()
     admin = Caller(client, compressed.tokens.create("admin", "admin", []))
     write_every_kind_of_event(admin)

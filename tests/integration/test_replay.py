@@ -10,7 +10,7 @@ import pytest
 from projections import rebuild as rebuilding
 from projections.rebuild import Rebuild
 from registry.domain import nik as niks
-from tests.conftest import labusel_pks, medan_mou
+from tests.builders import labusel_pks, medan_mou
 
 
 @pytest.fixture

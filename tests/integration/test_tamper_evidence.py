@@ -8,7 +8,8 @@ from uuid import UUID
 import pytest
 
 from registry.audit import integrity
-from tests.integration.tampering import CTX, sign_and_enroll_three, sql
+from tests.builders import CTX, sign_and_enroll_three
+from tests.integration.tampering import sql
 
 
 @pytest.fixture

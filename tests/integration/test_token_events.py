@@ -14,7 +14,7 @@ from registry.bootstrap import Registry
 from registry.config import Settings
 from registry.domain.context import Context
 from registry.domain.token import TokenNameTaken, digest
-from tests.conftest import Caller
+from tests.callers import Caller
 from tests.integration.tampering import sql
 
 OLD_TOKENS_DDL = """CREATE TABLE api_tokens (

@@ -14,7 +14,7 @@ import pytest
 
 from projections import coverage_queries
 from registry.domain.context import Context
-from tests.integration.test_enrollment_rules import CTX, nik, sign, worker
+from tests.builders import CTX, enrollment_request, nik, sign_labusel_pks
 
 SCOPES: list[tuple[str, ...] | None] = [None, ("12.22",), ("12",), ("12.71",), ("36.73",),
                                         ("36.73", "12.71")]
@@ -22,11 +22,11 @@ SCOPES: list[tuple[str, ...] | None] = [None, ("12.22",), ("12",), ("12.71",), (
 
 def story(registry: Any, name: str) -> str:
     """A worker in one of the states that matter; returns its NIK."""
-    labusel = sign(registry)
-    medan = sign(registry, agreement_number="PKS-MEDAN-2022", region_code="12.71",
-                 region_name="Kota Medan")
+    labusel = sign_labusel_pks(registry)
+    medan = sign_labusel_pks(registry, agreement_number="PKS-MEDAN-2022", region_code="12.71",
+                             region_name="Kota Medan")
     number = nik(7)
-    first = registry.app.enroll_worker(CTX, labusel, worker(7))
+    first = registry.app.enroll_worker(CTX, labusel, enrollment_request(7))
     if name == "enrolled in 12.22":
         return number
     if name == "voided in 12.22":
@@ -36,7 +36,7 @@ def story(registry: Any, name: str) -> str:
                                       reason_code="MOVED_AWAY")
     elif name == "voided in 12.22, enrolled in 12.71":
         registry.app.void_enrollment(CTX, labusel, number, "salah input")
-        registry.app.enroll_worker(CTX, medan, worker(7))
+        registry.app.enroll_worker(CTX, medan, enrollment_request(7))
     assert first
     return number
 

@@ -19,7 +19,7 @@ from registry.service.application import RegistryApplication
 from registry.bootstrap import Registry
 from registry.config import Settings
 from registry.domain.errors import ConcurrentUpdate
-from tests.integration.test_enrollment_rules import CTX, sign, worker
+from tests.builders import CTX, enrollment_request, sign_labusel_pks
 
 SLOW_SECONDS = 0.3  # between reading the agreement and saving: longer than a single takes
 
@@ -52,7 +52,7 @@ class Rival:
             if self._stop.wait(0.005):
                 return
             try:
-                self.app.enroll_worker(CTX, self.agreement_id, worker(5000 + i))
+                self.app.enroll_worker(CTX, self.agreement_id, enrollment_request(5000 + i))
             except Exception as e:  # noqa: BLE001 - reported by the test
                 self.errors.append(e)
                 return
@@ -76,7 +76,7 @@ def slow_write(registry: Registry, agreement_id: UUID) -> tuple[list[int], int]:
 
 def test_a_slow_write_that_loses_a_race_reserves_the_agreement_and_wins_the_next_attempt(
         registry):
-    agreement_id = sign(registry)
+    agreement_id = sign_labusel_pks(registry)
     with Rival(registry, agreement_id) as rival:
         attempts, _ = slow_write(registry, agreement_id)
         during = len(rival.enrolled)
@@ -90,10 +90,10 @@ def test_a_slow_write_that_loses_a_race_reserves_the_agreement_and_wins_the_next
 
 
 def test_a_big_batch_reserves_its_agreement_from_the_first_attempt(registry):
-    agreement_id = sign(registry, quota=5000)
+    agreement_id = sign_labusel_pks(registry, quota=5000)
     with Rival(registry, agreement_id) as rival:
         outcome = registry.app.enroll_workers(
-            CTX, agreement_id, [worker(i, row=i) for i in range(1, 1501)])
+            CTX, agreement_id, [enrollment_request(i, row=i) for i in range(1, 1501)])
     assert outcome.written and outcome.count("enrolled") == 1500
     assert not rival.errors
     agreement = registry.app.get_agreement(agreement_id)
@@ -114,15 +114,15 @@ def test_a_writer_waits_a_bounded_time_for_a_reserved_agreement_then_gets_concur
     # (On SQLite the reservation is the write lock: a writer waits for the one
     # attempt its holder is making, which only that attempt's length bounds.)
     registry = postgres_registry
-    agreement_id = sign(registry)
+    agreement_id = sign_labusel_pks(registry)
     other = RegistryApplication(registry.settings.database, create_tables=False)
     try:
         with registry.app.reservations.hold([agreement_id]):
             began = time.monotonic()
             with pytest.raises(ConcurrentUpdate, match="held the agreement"):
-                other.enroll_worker(CTX, agreement_id, worker(1))
+                other.enroll_worker(CTX, agreement_id, enrollment_request(1))
             assert 0.9 < time.monotonic() - began < 10
         # Released: the same write goes through.
-        other.enroll_worker(CTX, agreement_id, worker(1))
+        other.enroll_worker(CTX, agreement_id, enrollment_request(1))
     finally:
         other.close()

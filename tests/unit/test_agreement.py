@@ -15,38 +15,19 @@ from registry.config import Database
 from registry.domain.context import Context
 from registry.domain.errors import InvalidTransition, NotFound, QuotaExceeded, ValidationFailed
 from registry.domain.term import Term
+from tests.builders import labusel_pks_fields, medan_mou_fields
 
 ctx = Context("tester")
 
 
 def sign(**overrides: Any) -> Agreement:
     """The Labuhanbatu Selatan PKS: 2,000 workers, JKK + JKM, Oct-Dec 2022."""
-    fields: dict[str, Any] = {
-        "agreement_number": "PKS-LABUSEL-2022",
-        "kind": "PKS",
-        "region_code": "12.22",
-        "region_name": "Kabupaten Labuhanbatu Selatan",
-        "sponsor": "Pemerintah Kabupaten Labuhanbatu Selatan",
-        "bpjs_office": "BPJS Ketenagakerjaan Cabang Rantauprapat",
-        "signed_on": date(2022, 10, 4),
-        "funding_source": "APBD",
-        "programs": ["JKK", "JKM"],
-        "starts_on": date(2022, 10, 1),
-        "ends_on": date(2022, 12, 31),
-        "quota": 2000,
-    }
-    fields.update(overrides)
-    return Agreement.sign(ctx, **fields)
+    return Agreement.sign(ctx, **labusel_pks_fields(**overrides))
 
 
 def sign_medan_mou(**overrides: Any) -> Agreement:
-    fields: dict[str, Any] = {
-        "agreement_number": "MOU-MEDAN-2025", "kind": "MOU", "region_code": "12.71",
-        "region_name": "Kota Medan", "signed_on": date(2025, 1, 15),
-        "starts_on": date(2025, 2, 1), "ends_on": date(2025, 12, 31), "quota": 10000,
-    }
-    fields.update(overrides)
-    return sign(**fields)
+    """The Kota Medan MOU of 2025: 10,000 workers, February to December."""
+    return Agreement.sign(ctx, **medan_mou_fields(**overrides))
 
 
 def sign_medan_pks(parent: Agreement, number: str, quota: int) -> Agreement:
