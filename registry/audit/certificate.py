@@ -166,6 +166,8 @@ def build(log: VerifiableLog, nik: str, on: date) -> dict[str, Any]:
         "question": {"nik": nik, "on": on.isoformat()},
         "answer": answer_from(events, nik, on),
         "checkpoint": log.served(size),
-        "events": [{"event": e, "leaf_index": i, "inclusion": p}
-                   for e, i, p in zip(events, indexes, proofs, strict=True)],
+        # Each event without its chain link (`hash`), which binds every event before it
+        # and so cannot be checked offline: a certificate holds nothing unchecked.
+        "events": [{"event": {k: v for k, v in e.items() if k != "hash"}, "leaf_index": i,
+                    "inclusion": p} for e, i, p in zip(events, indexes, proofs, strict=True)],
     }

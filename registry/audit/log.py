@@ -117,13 +117,15 @@ class VerifiableLog:
             reader = tiles.TreeReader(tiles.TreeCursor(cur))
             size = self._size_within(reader.size, tree_size)
             index = reader.leaf_index(position)
-            if index is None or not visible(position):
+            if index is None:
                 raise _refuse("position", f"no event at position {position} in the log")
             if index >= size:
                 raise _refuse("position", f"the event at position {position} is leaf {index}, "
                                           f"beyond a tree of {size} leaves")
             inclusion, root = reader.inclusion(index, size), reader.root(size)
             event = self.event_at(cur, position)
+        if not visible(position):  # as if it did not exist, as everywhere else
+            raise NotFound(f"no event at position {position}")
         digest = bytes.fromhex(event["digest"])
         return {"position": position, "leaf_index": index, "tree_size": size, "event": event,
                 "digest": event["digest"], "leaf_hash": b64(merkle.leaf_hash(digest)),

@@ -23,6 +23,9 @@ from registry.store import merkle
 from registry.store.chain import digest_bytes
 
 
+EVENT_FIELDS = {"position", "stream", "version", "type", "state", "digest"}
+
+
 class Invalid(Exception):
     """A check that failed: `check` names it, the message says why."""
 
@@ -168,6 +171,8 @@ def verify_certificate(doc: Any, vkey: notes.VerifierKey,
     for n, entry in enumerate(entries):
         where = f"events[{n}]."
         event = _field(entry, "event", dict, where)
+        if set(event) != EVENT_FIELDS or set(entry) != {"event", "leaf_index", "inclusion"}:
+            raise Invalid("format", f"{where[:-1]} holds other fields than a certificate's")
         _included(_leaf(event, where + "event."), entry.get("leaf_index"),
                   entry.get("inclusion"), checkpoint, where)
         events.append((entry["leaf_index"], event))
