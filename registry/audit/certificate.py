@@ -150,7 +150,7 @@ def build(log: VerifiableLog, nik: str, on: date) -> dict[str, Any]:
         theirs = [row for agreement in enrolled_under for row in _rows(
             log, cur, f"e.originator_id = ? AND e.topic IN ({lifecycle})",
             (_stream_param(log, UUID(agreement)), *LIFECYCLE))]
-        reader = tiles.TreeReader(tiles.TreeCursor(cur))
+        reader = log.reader(cur)
         events = sorted(own + theirs, key=lambda e: e["position"])
         found = [reader.leaf_index(e["position"]) for e in events]
         current = reader.size
@@ -160,7 +160,7 @@ def build(log: VerifiableLog, nik: str, on: date) -> dict[str, Any]:
     # Nodes never change once complete: the proofs may be read in a later transaction.
     size = log.kept.newest_cosigned(max(indexes) + 1) or current
     with log.store.snapshot() as cur:
-        reader = tiles.TreeReader(tiles.TreeCursor(cur))
+        reader = log.reader(cur)
         proofs = [[b64(h) for h in reader.inclusion(i, size)] for i in indexes]
     return {
         "question": {"nik": nik, "on": on.isoformat()},

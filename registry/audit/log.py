@@ -44,6 +44,22 @@ class VerifiableLog:
         self.app, self.store, self.settings = app, store, settings
         self.kept = CheckpointStore(store)
         self._signer: notes.Signer | None = None
+        # What never changes once stored, kept for the next request: full tiles' inner
+        # nodes, the root of each tree size, and its signed note.
+        self._interiors = tiles.Recent(tiles.INTERIORS)
+        self._roots = tiles.Recent(4096)
+        self._notes = tiles.Recent(256)
+
+    def reader(self, cur: Any) -> tiles.TreeReader:
+        """The stored tree, as the transaction `cur` sees it."""
+        return tiles.TreeReader(tiles.TreeCursor(cur), self._interiors)
+
+    def root(self, reader: tiles.TreeReader, size: int) -> bytes:
+        found = self._roots.get(size)
+        if found is None:
+            found = reader.root(size)
+            self._roots.put(size, found)
+        return bytes(found)
 
     # Setting up.
 
@@ -87,16 +103,20 @@ class VerifiableLog:
             return tiles.size_of(tiles.TreeCursor(cur).rightmost())
 
     def sign(self, size: int, root: bytes) -> Signed:
-        checkpoint = notes.Checkpoint(self.settings.log_origin, size, root)
-        return Signed(checkpoint, notes.sign(checkpoint.text, self.signer()))
+        found = self._notes.get((size, root))
+        if found is None:
+            checkpoint = notes.Checkpoint(self.settings.log_origin, size, root)
+            found = Signed(checkpoint, notes.sign(checkpoint.text, self.signer()))
+            self._notes.put((size, root), found)
+        return found  # type: ignore[no-any-return]
 
     def checkpoint(self, size: int | None = None) -> Signed:
         """The signed checkpoint of the tree as stored now (or of its first `size` leaves),
         kept so that witnesses' cosignatures have a note to hang on."""
         with self.store.transaction() as cur:
-            reader = tiles.TreeReader(tiles.TreeCursor(cur))
+            reader = self.reader(cur)
             size = reader.size if size is None else size
-            root = reader.root(size)
+            root = self.root(reader, size)
         signed = self.sign(size, root)
         if self.kept.note(size) is None:
             self.kept.keep(size, b64(root), str(signed.note))
@@ -114,7 +134,7 @@ class VerifiableLog:
               visible: Callable[[int], bool] = lambda _p: True) -> dict[str, Any]:
         """`GET /log/proof`: the event at `position`, its inclusion proof and the checkpoint."""
         with self.store.transaction() as cur:
-            reader = tiles.TreeReader(tiles.TreeCursor(cur))
+            reader = self.reader(cur)
             size = self._size_within(reader.size, tree_size)
             index = reader.leaf_index(position)
             if index is None:
@@ -122,7 +142,7 @@ class VerifiableLog:
             if index >= size:
                 raise _refuse("position", f"the event at position {position} is leaf {index}, "
                                           f"beyond a tree of {size} leaves")
-            inclusion, root = reader.inclusion(index, size), reader.root(size)
+            inclusion, root = reader.inclusion(index, size), self.root(reader, size)
             event = self.event_at(cur, position)
         if not visible(position):  # as if it did not exist, as everywhere else
             raise NotFound(f"no event at position {position}")
@@ -159,7 +179,7 @@ class VerifiableLog:
     def consistency(self, first: int, second: int) -> dict[str, Any]:
         """`GET /log/consistency`: RFC 9162 2.1.4's proof between two tree sizes."""
         with self.store.transaction() as cur:
-            reader = tiles.TreeReader(tiles.TreeCursor(cur))
+            reader = self.reader(cur)
             if first < 1:
                 raise _refuse("from", "must be at least 1: the empty tree proves nothing")
             if second > reader.size:
@@ -193,8 +213,9 @@ class VerifiableLog:
         if checkpoint.origin != self.settings.log_origin or not note.signed_by(self.vkey()):
             raise _refuse("checkpoint", "not a checkpoint signed by this log's key")
         with self.store.transaction() as cur:
-            reader = tiles.TreeReader(tiles.TreeCursor(cur))
-            ours = checkpoint.size <= reader.size and reader.root(checkpoint.size) == checkpoint.root
+            reader = self.reader(cur)
+            ours = (checkpoint.size <= reader.size
+                    and self.root(reader, checkpoint.size) == checkpoint.root)
         if not ours:
             raise _refuse("checkpoint", "its root is not this log's root at that size")
         try:

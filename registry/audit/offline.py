@@ -95,7 +95,7 @@ def _included(leaf: bytes, index: Any, proof: Any, checkpoint: notes.Checkpoint,
     try:
         merkle.verify_inclusion(index, checkpoint.size, leaf, hashes, checkpoint.root)
     except merkle.ProofError as e:
-        raise Invalid("inclusion", f"{where}{e}") from None
+        raise Invalid("inclusion", f"{where.rstrip('.')}: {e}" if where else str(e)) from None
 
 
 @dataclass(frozen=True)
@@ -184,9 +184,13 @@ def verify_certificate(doc: Any, vkey: notes.VerifierKey,
     except Exception as e:  # noqa: BLE001 - events that do not replay are the finding
         raise Invalid("replay", f"the events do not replay into a worker and its agreements: "
                                 f"{type(e).__name__}: {e}") from None
-    if recomputed != doc.get("answer"):
+    said = doc.get("answer")
+    if recomputed != said:
+        differ = next((k for k in ("covered", "programs", "coverages")
+                       if not isinstance(said, dict) or recomputed[k] != said.get(k)), "answer")
         raise Invalid("answer", f"the events give covered={recomputed['covered']} with "
-                                f"programs {recomputed['programs']}, not what the certificate says")
+                                f"programs {recomputed['programs']}; the certificate's {differ} "
+                                "says otherwise")
     return CertificateVerified(nik, on, recomputed, len(ordered), checkpoint.size, cosigners)
 
 

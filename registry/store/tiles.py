@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import bisect
 import struct
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +31,9 @@ TABLE = "merkle_tiles"
 HEIGHT = 8
 WIDTH = 1 << HEIGHT
 TILE_BYTES = WIDTH * merkle.HASH_SIZE
+LEVELS = 5  # tile levels: 256**5 leaves, far beyond any log
 PAGE = 5000
+INTERIORS = 4096  # full tiles' inner nodes (16 KiB each) and single nodes kept
 
 
 def create_statements(engine: str, table: str = TABLE) -> list[str]:
@@ -81,10 +85,11 @@ class TreeCursor:
         return [_row(r) for r in self.raw.fetchall()]
 
     def rightmost_sql(self) -> str:
-        """The rightmost tile of every level, in level order."""
-        t = self.table
-        return (f"SELECT level, idx, hashes, positions FROM {t} r "  # noqa: S608
-                f"WHERE idx = (SELECT MAX(idx) FROM {t} WHERE level = r.level) ORDER BY level")
+        """The rightmost tile of every level, in level order: one index seek per level."""
+        return " UNION ALL ".join(
+            f"SELECT * FROM (SELECT level, idx, hashes, positions FROM {self.table} "  # noqa: S608
+            f"WHERE level = {level} ORDER BY idx DESC LIMIT 1) edge{level}"
+            for level in range(LEVELS))
 
     def rightmost(self, rows: list[tuple[Any, ...]] | None = None) -> dict[int, Tile]:
         found = self._rows(self.rightmost_sql()) if rows is None else [_row(r) for r in rows]
@@ -217,11 +222,54 @@ def catch_up(cur: TreeCursor, rightmost: dict[int, Tile] | None = None,
     return added
 
 
-class TreeReader:
-    """Nodes of the stored tree, each computed from one tile, tiles read once."""
+class Recent:
+    """A bounded map, the least recently used entry dropped first; safe across threads."""
 
-    def __init__(self, cur: TreeCursor) -> None:
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._kept: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._kept[key] = value
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+
+
+def interior(hashes: bytes) -> list[bytes]:
+    """A full tile's nodes, level by level from its own hashes up to its root's children."""
+    sha256 = merkle._sha256  # noqa: SLF001 - 255 calls per tile
+    levels, current = [hashes], split(hashes)
+    for _ in range(HEIGHT - 1):
+        current = [sha256(b"\x01" + current[i] + current[i + 1]).digest()
+                   for i in range(0, len(current), 2)]
+        levels.append(b"".join(current))
+    return levels
+
+
+class TreeReader:
+    """Nodes of the stored tree, each computed from one tile, tiles read once.
+
+    A complete node never changes: the inner nodes of full tiles, and the
+    complete subtrees of the tiles still filling at the tree's right edge, are
+    kept between readers (`interiors`, one per store), so that a proof rarely
+    hashes anything. Keys are (tile level, tile) for full tiles' nodes and
+    (tree level, index) for single nodes: they never meet, a tile key being
+    read only through `_full`.
+    """
+
+    def __init__(self, cur: TreeCursor, interiors: Recent | None = None) -> None:
         self.cur = cur
+        self.interiors = interiors
         self._tiles: dict[tuple[int, int], Tile] = {}
         self._nodes: dict[tuple[int, int], bytes] = {}
         self._right = cur.rightmost()
@@ -238,6 +286,19 @@ class TreeReader:
             self._tiles[key] = tile
         return tile
 
+    def _full(self, tile_level: int, idx: int) -> list[bytes] | None:
+        """The inner nodes of a full tile (kept, or computed and kept); None if not full."""
+        key = (tile_level, idx)
+        found = self.interiors.get(key) if self.interiors is not None else None
+        if found is None:
+            tile = self._tile(tile_level, idx)
+            if tile.width != WIDTH:
+                return None
+            found = interior(tile.hashes)
+            if self.interiors is not None:
+                self.interiors.put(key, found)
+        return found
+
     def node(self, level: int, index: int) -> bytes:
         """The root of the complete subtree at (level, index)."""
         found = self._nodes.get((level, index))
@@ -246,12 +307,23 @@ class TreeReader:
         tile_level, within = divmod(level, HEIGHT)
         span = 1 << within
         first = index * span
-        tile = self._tile(tile_level, first // WIDTH)
-        start = (first % WIDTH) * merkle.HASH_SIZE
-        chunk = tile.hashes[start:start + span * merkle.HASH_SIZE]
-        if len(chunk) != span * merkle.HASH_SIZE:
-            raise LookupError(f"node {level}/{index} is beyond the stored tree")
-        found = chunk if span == 1 else merkle.root(split(chunk))
+        idx = first // WIDTH
+        size = merkle.HASH_SIZE
+        levels = self._full(tile_level, idx)
+        if levels is not None:
+            at = (index - idx * (WIDTH >> within)) * size
+            found = levels[within][at:at + size]
+        else:
+            found = self.interiors.get((level, index)) if self.interiors is not None else None
+            if found is None:
+                start = (first % WIDTH) * size
+                chunk = self._tile(tile_level, idx).hashes[start:start + span * size]
+                if len(chunk) != span * size:
+                    raise LookupError(f"node {level}/{index} is beyond the stored tree")
+                found = chunk if span == 1 else merkle.root(split(chunk))
+                if span > 1 and self.interiors is not None:
+                    # Complete, so it never changes, though its tile still fills.
+                    self.interiors.put((level, index), found)
         self._nodes[(level, index)] = found
         return found
 

@@ -102,6 +102,10 @@ def test_a_witness_cosigns_a_growing_log_and_reports_a_rewritten_one(
             rewrite_event(registry, position, b"Pekerja 11", b"Pekerja 99")
         finally:
             registry.close()
+        # ... and starts the registry again on the rewritten database.
+        stop_server(server)
+        server = start_server(database_url, tmp_path)
+        round_args = ("witness", "--url", server.base, *round_args[3:])
         assert ok(server, tmp_path, "verify").startswith("intact: ")
         caught = run(server, tmp_path, *round_args)
         assert caught.returncode == 1 and caught.stderr.startswith("INCONSISTENT: ")

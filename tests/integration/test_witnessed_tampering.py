@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from api import create_app
 from registry.audit import integrity, notes, offline
 from registry.audit import witness as witnessing
 from registry.bootstrap import Registry
@@ -33,7 +34,8 @@ def bpk(registry: Registry) -> notes.Signer:
 
 
 def test_a_rewritten_event_passes_verify_but_the_witness_says_inconsistent(
-        registry: Registry, client: Any, bpk: notes.Signer, tmp_path: Path) -> None:
+        registry: Registry, client: Any, bpk: notes.Signer, tmp_path: Path,
+        settings: Settings) -> None:
     transport = ClientTransport(client, registry.tokens.create("bpk", "witness", []))
     state = tmp_path / "bpk-state"
     # The witness cosigns the log as it is.
@@ -48,6 +50,10 @@ def test_a_rewritten_event_passes_verify_but_the_witness_says_inconsistent(
     name = f"Pekerja {workers[1][-4:]}".encode()
     position = next(p for p in range(1, first.size + 1) if name in state_at(registry, p))
     rewrite_event(registry, position, name, b"Pekerja Palsu")
+    # ... and starts the registry again on the rewritten database.
+    registry = Registry.open(settings)
+    client = create_app(registry=registry).test_client()
+    transport = ClientTransport(client, registry.tokens.create("bpk-2", "witness", []))
     found = integrity.audit(registry)
     assert found.ok, found.as_dict()  # chain, tree and (re-signed) checkpoints all agree
     # The witness is shown the rewritten log: it refuses to cosign, and says why.
@@ -63,6 +69,7 @@ def test_a_rewritten_event_passes_verify_but_the_witness_says_inconsistent(
     offline.verify_proof(proof, registry.log.vkey())  # the log's own word for it holds...
     with pytest.raises(offline.Invalid, match="^held checkpoint: the log has signed two roots"):
         offline.verify_proof(proof, registry.log.vkey(), held_text)  # ...the witness's does not
+    registry.close()
 
 
 def test_a_checkpoint_for_a_smaller_tree_or_another_root_is_inconsistent(

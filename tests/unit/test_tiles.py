@@ -90,3 +90,20 @@ def test_a_tree_behind_the_chain_is_caught_up_before_new_leaves_are_added(
     assert reader.size == 601
     assert reader.root(601) == merkle.root([merkle.leaf_hash(digest(p)) for p in range(1, 602)])
     assert tiles.catch_up(tiles.TreeCursor(cur)) == 0
+
+
+def test_nodes_kept_between_readers_give_the_same_roots_and_proofs(cur: sqlite3.Cursor) -> None:
+    kept = tiles.Recent(64)
+    rng = random.Random(3)
+    positions = list(range(1, 3000))
+    for start in range(0, len(positions), 700):
+        append(cur, positions[start:start + 700])
+        size = min(start + 700, len(positions))
+        leaves = [merkle.leaf_hash(digest(p)) for p in positions[:size]]
+        for _ in range(2):  # the second time from what the first kept
+            reader = tiles.TreeReader(tiles.TreeCursor(cur), kept)
+            for n in (size, rng.randint(1, size)):
+                assert reader.root(n) == merkle.root(leaves[:n])
+                index = rng.randrange(n)
+                assert reader.inclusion(index, n) == tiles.TreeReader(
+                    tiles.TreeCursor(cur)).inclusion(index, n)
