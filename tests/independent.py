@@ -47,7 +47,7 @@ def event_digest(event: dict[str, Any]) -> bytes:
 
 def _split(index: int, size: int) -> tuple[int, int]:
     inner = (index ^ (size - 1)).bit_length()
-    return inner, bin(index >> inner).count("1")
+    return inner, (index >> inner).bit_count()
 
 
 def inclusion_holds(index: int, size: int, leaf_hash: bytes, proof: list[bytes],
@@ -124,7 +124,7 @@ def signed_checkpoint(text: str, vkey: str) -> tuple[str, int, bytes]:
 
 def proof_holds(answer: dict[str, Any], vkey: str) -> bool:
     """A `/log/proof` answer: the event's digest, its leaf, its inclusion, the checkpoint."""
-    origin, size, root = signed_checkpoint(answer["checkpoint"], vkey)
+    _, size, root = signed_checkpoint(answer["checkpoint"], vkey)
     digest = event_digest(answer["event"])
     return (size == answer["tree_size"] and digest.hex() == answer["digest"]
             and answer["event"]["position"] == answer["position"]

@@ -28,7 +28,6 @@ from registry.domain.errors import NotFound
 from registry.domain.programs import PROGRAMS
 from registry.domain.worker import Worker
 from registry.service.application import RegistryApplication
-from registry.store import tiles
 from registry.store.chain import CHAIN_TABLE
 from registry.store.db import log_position
 

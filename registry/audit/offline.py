@@ -22,7 +22,6 @@ from registry.domain.worker import Worker
 from registry.store import merkle
 from registry.store.chain import digest_bytes
 
-
 EVENT_FIELDS = {"position", "stream", "version", "type", "state", "digest"}
 
 

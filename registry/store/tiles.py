@@ -33,7 +33,7 @@ WIDTH = 1 << HEIGHT
 TILE_BYTES = WIDTH * merkle.HASH_SIZE
 LEVELS = 5  # tile levels: 256**5 leaves, far beyond any log
 PAGE = 5000
-INTERIORS = 4096  # full tiles' inner nodes (16 KiB each) and single nodes kept
+INTERIORS = 1024  # full tiles' inner nodes (16 KiB each) and single nodes kept, per store
 
 
 def create_statements(engine: str, table: str = TABLE) -> list[str]:

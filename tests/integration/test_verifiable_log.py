@@ -149,8 +149,10 @@ def test_verify_reports_a_tile_that_no_longer_matches_the_events(registry: Regis
     grow(registry, 5)
     assert integrity.audit(registry).tree.ok  # type: ignore[union-attr]
     with registry.store.transaction(write=True) as cur:
-        (hashes,) = cur.execute(f"SELECT hashes FROM {tiles.TABLE} WHERE level = 0 "  # noqa: S608
-                                "AND idx = 0").fetchone()
+        row = cur.execute(f"SELECT hashes FROM {tiles.TABLE} WHERE level = 0 "  # noqa: S608
+                          "AND idx = 0").fetchone()
+        assert row is not None
+        hashes = row[0]
         changed = bytes(hashes[:64]) + bytes(32) + bytes(hashes[96:])
         cur.execute(f"UPDATE {tiles.TABLE} SET hashes = ? WHERE level = 0 AND idx = 0",  # noqa: S608
                     (changed,))
