@@ -11,10 +11,12 @@ from werkzeug.exceptions import HTTPException
 from api import (
     agreements,
     auth,
+    certificates,
     enrollments,
     errors,
     history,
     idempotency,
+    log,
     regions,
     requests,
     system,
@@ -71,7 +73,8 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.register_error_handler(errors.ApiProblem, errors.from_api_problem)
 
     api = RegistryApi(app)
-    for blueprint in (agreements.blp, enrollments.blp, workers.blp, regions.blp, history.blp):
+    for blueprint in (agreements.blp, enrollments.blp, workers.blp, regions.blp, history.blp,
+                      log.blp, certificates.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(system.bp)
     for alias, endpoint in (("/api/v1/openapi.json", "api-docs.openapi_json"),

@@ -11,6 +11,7 @@ from flask import current_app, g, request
 from api.errors import ApiProblem
 from registry.domain.token import Principal, TokenExpired
 
+WITNESS_PATHS = ("/api/v1/log/",)  # all a witness token reaches
 PUBLIC_PATHS = ("/health", "/openapi.json", "/docs", "/api/v1/health",
                 "/api/v1/openapi.json", "/api/v1/docs")
 
@@ -33,6 +34,8 @@ def authenticate() -> None:
     if principal is None:
         raise ApiProblem("unauthorized", "the token is unknown or revoked",
                          {"WWW-Authenticate": 'Bearer realm="registry", error="invalid_token"'})
+    if principal.role == "witness" and not request.path.startswith(WITNESS_PATHS):
+        raise ApiProblem("forbidden", "witness tokens only read the log and post cosignatures")
     g.principal = principal
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from projections.rebuild import Rebuild
 from projections.runner import ProjectedRoster, ProjectionRunner
+from registry.audit.log import VerifiableLog
 from registry.store.access import AccessLog
 from registry.service.application import RegistryApplication
 from registry.config import Settings
@@ -35,6 +36,7 @@ class Registry:
     tokens: TokenStore
     idempotency: IdempotencyStore
     access: AccessLog
+    log: VerifiableLog
 
     @classmethod
     def open(cls, settings: Settings | None = None,
@@ -54,11 +56,13 @@ class Registry:
         runner = ProjectionRunner(app, store)
         app.roster = ProjectedRoster(runner)
         registry = cls(settings, app, store, runner, TokenStore(store, app),
-                       IdempotencyStore(store), AccessLog(store))
+                       IdempotencyStore(store), AccessLog(store),
+                       VerifiableLog(app, store, settings))
         if create_tables:
             registry.tokens.create_table()
             registry.idempotency.create_table()
             registry.access.create_table()
+            registry.log.create_tables()
             outdated = registry.projections.create_tables()
             if outdated:
                 try:

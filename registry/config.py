@@ -9,6 +9,9 @@ PostgreSQL URL keeps the registry's tables in that schema.
 token may collect in an hour before it gets 429).
 `REGISTRY_IDEMPOTENCY_TTL_HOURS` (default 24: how long an answer is kept for
 retries with its `Idempotency-Key`).
+`REGISTRY_LOG_ORIGIN` (default `localhost/registry`: the name the verifiable log's
+checkpoints carry) and `REGISTRY_SIGNING_KEY_FILE` (default `registry.key` beside
+the SQLite file, else in the working folder: the Ed25519 key that signs them).
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ DEFAULT_DATABASE_URL = "sqlite:///registry.db"
 DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024
 DEFAULT_PROBE_LIMIT = 200
 DEFAULT_IDEMPOTENCY_TTL_HOURS = 24
+DEFAULT_LOG_ORIGIN = "localhost/registry"
+SIGNING_KEY_NAME = "registry.key"
 MAX_IDEMPOTENCY_TTL_HOURS = 24 * 366
 
 
@@ -109,10 +114,22 @@ class Settings:
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     probe_limit: int = DEFAULT_PROBE_LIMIT
     idempotency_ttl_hours: int = DEFAULT_IDEMPOTENCY_TTL_HOURS
+    log_origin: str = DEFAULT_LOG_ORIGIN
+    signing_key_file: str = ""  # empty: the default place (`signing_key_path`)
 
     @property
     def idempotency_ttl(self) -> timedelta:
         return timedelta(hours=self.idempotency_ttl_hours)
+
+    @property
+    def signing_key_path(self) -> str:
+        """The log's signing key: as configured, else beside the SQLite file, else here."""
+        if self.signing_key_file:
+            return self.signing_key_file
+        if self.database.engine == "sqlite" and not self.database.path.startswith(
+                ("file:", ":memory:")):
+            return os.path.join(os.path.dirname(self.database.path), SIGNING_KEY_NAME)
+        return SIGNING_KEY_NAME
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -133,7 +150,19 @@ class Settings:
             max_body_bytes=int(raw_limit),
             probe_limit=int(raw_probes),
             idempotency_ttl_hours=_idempotency_ttl_hours(env),
+            log_origin=_log_origin(env),
+            signing_key_file=env.get("REGISTRY_SIGNING_KEY_FILE") or "",
         )
+
+
+def _log_origin(env: Mapping[str, str]) -> str:
+    origin = env.get("REGISTRY_LOG_ORIGIN") or DEFAULT_LOG_ORIGIN
+    # A note's key name: no spaces, no "+", nothing a signed note cannot carry.
+    if not re.fullmatch(r"[^\s+\x00-\x1f\x7f]{1,200}", origin):
+        raise ConfigurationError(
+            f"REGISTRY_LOG_ORIGIN must be a name without spaces or '+', such as "
+            f"registry.example.go.id/log, got {origin!r}")
+    return origin
 
 
 def _idempotency_ttl_hours(env: Mapping[str, str]) -> int:

@@ -1,8 +1,9 @@
 """Reading the stored log and its chain links, for `verify`, `export` and `/audit/integrity`.
 
 `audit` is what `registry verify` and `GET /audit/integrity` answer: the
-chain (`check`), the tokens table against the tokens' events, and on request
-the read models against themselves built again from the log. `check` (also
+chain (`check`), the Merkle tree and the newest checkpoint against the events
+(`registry/audit/treecheck.py`), the tokens table against the tokens' events,
+and on request the read models against themselves built again from the log. `check` (also
 what `registry bench` times) reads, in one read transaction, every event
 together with its link in one query, then the snapshots and the events of
 the snapshotted streams in two more. Only if the chain disagrees somewhere
@@ -22,6 +23,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
+from registry.audit.treecheck import TreeCheck, check_checkpoint, check_tree
 from registry.store.chain import CHAIN_TABLE, Verification, state_bytes, verify, verify_rows
 from registry.store.db import SqlStore
 
@@ -40,15 +42,19 @@ class Audit:
     chain: Verification
     token_problems: list[dict[str, str]] = field(default_factory=list)
     read_models: ReadModelReport | None = None
+    tree: TreeCheck | None = None
 
     @property
     def ok(self) -> bool:
         return (self.chain.ok and not self.token_problems
+                and (self.tree is None or self.tree.ok)
                 and (self.read_models is None or self.read_models.ok))
 
     def as_dict(self) -> dict[str, Any]:
         body = {**self.chain.as_dict(), "ok": self.ok, "chain_ok": self.chain.ok,
                 "token_problems": self.token_problems}
+        if self.tree is not None:
+            body["tree"] = self.tree.as_dict()
         if self.read_models is not None:
             body["read_models"] = self.read_models.as_dict()
         return body
@@ -63,7 +69,8 @@ def audit(registry: Any, expect_head: tuple[int, str] | None = None, *,
     model again from the log (as long as `registry replay` takes) and compares.
     """
     found = Audit(check(registry.app, registry.store, expect_head),
-                  registry.tokens.problems())
+                  registry.tokens.problems(),
+                  tree=check_checkpoint(registry.log, check_tree(registry.store)))
     if read_models:
         from projections import check as read_model_check
 
@@ -103,7 +110,7 @@ def check(app: Any, store: SqlStore,
 
     What `registry verify`, `GET /audit/integrity` and `registry bench` call.
     """
-    with _one_snapshot(store) as cur:
+    with store.snapshot() as cur:  # the events, their links and the snapshots
         links = int(cur.execute(f"SELECT COUNT(*) FROM {CHAIN_TABLE}").fetchone()[0])  # noqa: S608
         with _events_with_links(app, store, cur) as pages:
             result = verify_rows(pages, links, expect_head)
@@ -116,15 +123,6 @@ def check(app: Any, store: SqlStore,
     if bad is not None:
         result.ok, result.problem = False, bad
     return result
-
-
-@contextmanager
-def _one_snapshot(store: SqlStore) -> Iterator[Any]:
-    """One read transaction: the events, their links and the snapshots as of one moment."""
-    with store.transaction(snapshot=True) as cur:
-        if store.engine == "postgresql":
-            cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        yield cur
 
 
 @contextmanager

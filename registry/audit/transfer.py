@@ -3,7 +3,9 @@
 One line per event, keys sorted, so an export is byte-for-byte reproducible:
 exporting an imported copy gives the same file. An import goes into an empty
 store only, after the file's chain has been checked end to end, and writes
-everything in one transaction: a failed import leaves the store empty.
+everything in one transaction: a failed import leaves the store empty. The
+Merkle tree is not in the file: the import builds it again from the digests,
+in the same transaction, so both stores have the same root.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 from uuid import UUID
 
+from registry.store import tiles
 from registry.store.chain import CHAIN_TABLE, GENESIS, canonical_id, digest, link
 from registry.store.db import log_position
 from registry.domain.errors import RegistryError
@@ -27,6 +30,14 @@ class TransferRefused(RegistryError):
     code = "invalid_transition"
 
 
+def exported(position: int, stream: Any, version: int, topic: str, state: Any,
+             event_digest: str, chained: str) -> dict[str, Any]:
+    """An event as an export line holds it (and `/log/proof` and certificates show it)."""
+    return {"position": position, "stream": canonical_id(stream), "version": version,
+            "type": topic, "state": base64.b64encode(bytes(state)).decode(),
+            "digest": event_digest, "hash": chained}
+
+
 def export(app: Any, store: Any, out: IO[str], progress: Progress = lambda _n: None) -> int:
     """Write every event as one JSON line; refuse a log whose chain does not verify."""
     links = stored_links(store)
@@ -38,11 +49,9 @@ def export(app: Any, store: Any, out: IO[str], progress: Progress = lambda _n: N
         if stored != (position, event_digest, previous):
             raise TransferRefused(
                 f"the log does not verify at position {position}; run `registry verify`")
-        out.write(json.dumps({
-            "position": position, "stream": canonical_id(stream), "version": version,
-            "type": topic, "state": base64.b64encode(bytes(state)).decode(),
-            "digest": event_digest, "hash": previous,
-        }, sort_keys=True, separators=(",", ":")) + "\n")
+        out.write(json.dumps(
+            exported(position, stream, version, topic, state, event_digest, previous),
+            sort_keys=True, separators=(",", ":")) + "\n")
         count += 1
         progress(1)
     return count
@@ -95,6 +104,7 @@ def import_file(app: Any, store: Any, path: str, progress: Progress = lambda _n:
                 batch = []
         count += _insert(cur, table, batch, sqlite)
         progress(len(batch))
+        tiles.catch_up(tiles.TreeCursor(cur))
         if not sqlite and count:
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'notification_id'), "
                         "(SELECT MAX(notification_id) FROM " + table + "))")  # noqa: S608

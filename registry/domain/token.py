@@ -23,7 +23,8 @@ from registry.domain.context import Context
 from registry.domain.errors import RegistryError
 from registry.domain.ids import derived_id
 
-ROLES = ("admin", "registrar", "auditor")
+# A witness (DESIGN.md 10) only reads the verifiable log and posts cosignatures.
+ROLES = ("admin", "registrar", "auditor", "witness")
 
 
 class TokenNameTaken(RegistryError):

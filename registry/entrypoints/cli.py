@@ -7,8 +7,6 @@ import getpass
 import logging
 import secrets
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,32 +14,15 @@ from uuid import UUID
 
 import click
 
+from registry.entrypoints import log_commands
+from registry.entrypoints.opening import opened
 from registry.store import files
-from registry.bootstrap import Registry
-from registry.config import ConfigurationError, Settings
+from registry.config import ConfigurationError
 from registry.domain.context import Context
 from registry.domain.dates import utc_iso
 from registry.service.enrollments import RowResult
-from registry.domain.errors import RegistryError
 from registry.domain.token import ROLES
 from registry.store.tokens import LIFETIME
-
-
-@contextmanager
-def opened() -> Iterator[Registry]:
-    """The registry named by the environment, with errors a person can act on."""
-    try:
-        registry = Registry.open(Settings.from_env())
-    except ConfigurationError as e:
-        raise click.ClickException(str(e)) from None
-    except Exception as e:  # noqa: BLE001 - a database we cannot open
-        raise click.ClickException(f"cannot open the registry database: {e}") from None
-    try:
-        yield registry
-    except RegistryError as e:
-        raise click.ClickException(e.detail) from None
-    finally:
-        registry.close()
 
 
 @click.group()
@@ -250,6 +231,7 @@ def verify(expect_head: str | None, read_models: bool) -> None:
                 found = integrity.audit(registry, expected, read_models=True,
                                         progress=bar.update)
     _say_chain(found.chain)
+    log_commands.say_tree(found.tree)
     for problem in found.token_problems:
         click.echo(f"TOKEN {problem['name']!r}: {problem['problem']}", err=True)
     if found.read_models is not None:
@@ -389,3 +371,7 @@ def bench(quick: bool, engine: str, postgres_url: str, json_path: Path | None,
         benchmark.write_json(figures, json_path)
     if check and not figures["targets_met"]:
         sys.exit(1)
+
+
+main.add_command(log_commands.log)
+main.add_command(log_commands.witness)

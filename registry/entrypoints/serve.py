@@ -34,8 +34,13 @@ class _Gunicorn(BaseApplication):
 
 def serve(host: str, port: int, workers: int, threads: int = 4) -> None:
     settings = Settings.from_env()
-    # Create tables once, here, so that workers starting together do not race.
-    Registry.open(settings, create_tables=True).close()
+    # Create tables once, here, so that workers starting together do not race;
+    # and the log's signing key, on first start.
+    registry = Registry.open(settings, create_tables=True)
+    try:
+        registry.log.signer()
+    finally:
+        registry.close()
     os.environ[TABLES_READY] = "1"  # inherited by the workers and the projection process
     projector = subprocess.Popen([sys.executable, "-m", "registry.entrypoints.projector"])
     try:

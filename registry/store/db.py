@@ -156,6 +156,14 @@ class SqlStore:
                 with conn.cursor() as cur:
                     yield Cursor(cur, "postgresql")
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Cursor]:
+        """One read-only transaction: every query in it sees the store as of one moment."""
+        with self.transaction(snapshot=True) as cur:
+            if self.engine == "postgresql":
+                cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield cur
+
     def _sqlite_transaction(self, begin: str) -> Iterator[Cursor]:
         conn = self._sqlite()
         conn.execute(begin)

@@ -24,6 +24,7 @@ from eventsourcing.postgres import (
 from eventsourcing.utils import retry
 from psycopg import sql
 
+from registry.store import tiles
 from registry.store.chain import CHAIN_TABLE, GENESIS, links_for
 from registry.domain.context import HeldKey
 from registry.store.idempotency import TABLE as IDEMPOTENCY_TABLE
@@ -48,17 +49,19 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
         with self.datastore.get_connection() as conn, conn.transaction():
             with conn.cursor() as curs:
                 # Every round trip from here to COMMIT is made holding the table lock,
-                # so there are three: lock and read the chain's head, insert the
-                # events, insert their links.
+                # so there are four: lock and read the chain's head and the tree's
+                # edge, insert the events, insert their links, write their tiles.
                 curs.execute(self._lock_and_read_head)
-                while curs.nextset():
-                    pass  # to the last statement's result: the head
-                row = curs.fetchone()
+                head, edge = self._last_two_results(curs)
                 PostgresAggregateRecorder._insert_stored_events(self, curs, stored_events)
                 positions = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
                 assert positions is not None
-                links = links_for(row["hash"] if row else GENESIS, positions, stored_events)
+                links = links_for(head[0]["hash"] if head else GENESIS, positions, stored_events)
                 curs.execute(self._insert_links, [list(column) for column in zip(*links)])
+                tree = tiles.TreeCursor(curs, format_params=True, table=self._tiles,
+                                        chain=self._chain)
+                tiles.append(tree, positions, [bytes.fromhex(d) for _, d, _ in links],
+                             tree.rightmost(edge))
                 held: HeldKey | None = kwargs.get("idempotency")
                 if held is not None:
                     # The request's Idempotency-Key is applied in the events' own transaction.
@@ -68,18 +71,37 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
                                            "request; this attempt wrote nothing")
                 return positions
 
+    @staticmethod
+    def _last_two_results(curs: Any) -> tuple[list[Any], list[Any]]:
+        """The rows of the last two statements of a multi-statement query that had rows."""
+        results = []
+        while True:
+            if curs.description is not None:
+                results.append(curs.fetchall())
+            if not curs.nextset():
+                return results[-2], results[-1]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         chain = sql.Identifier(self.datastore.schema, CHAIN_TABLE)
         self.sql_create_statements.append(
             sql.SQL("CREATE TABLE IF NOT EXISTS {} (position BIGINT PRIMARY KEY, "
                     "digest TEXT NOT NULL, hash TEXT NOT NULL)").format(chain))
+        # Quoted by hand: TreeCursor takes plain SQL text (the schema name is checked
+        # by registry.config).
+        self._chain = f'"{self.datastore.schema}".{CHAIN_TABLE}'
+        self._tiles = f'"{self.datastore.schema}".{tiles.TABLE}'
+        tree = tiles.TreeCursor(None, table=self._tiles, chain=self._chain)
+        self.sql_create_statements += [
+            sql.SQL(statement)  # type: ignore[misc, arg-type]
+            for statement in tiles.create_statements("postgresql", self._tiles)]
         # The library's own statements (lock timeout, EXCLUSIVE lock, NOTIFY), sent
         # as one; the EXCLUSIVE lock keeps commit order equal to position order.
         self._lock_and_read_head = sql.SQL("; ").join([
             *self.lock_table_statements,
             sql.SQL("NOTIFY {}").format(sql.Identifier(self.channel_name)),
             sql.SQL("SELECT hash FROM {} ORDER BY position DESC LIMIT 1").format(chain),
+            sql.SQL(tree.rightmost_sql()),  # type: ignore[arg-type]
         ])
         self._mark_applied = sql.SQL(mark_applied_sql("{}", "%s")).format(
             sql.Identifier(self.datastore.schema, IDEMPOTENCY_TABLE))

@@ -1,4 +1,5 @@
-"""The SQLite event store: the library's, plus the hash chain in the same transaction."""
+"""The SQLite event store: the library's, plus the hash chain and the Merkle tree in the
+same transaction."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from eventsourcing.sqlite import (
     SQLiteFactory,
 )
 
-from registry.store import writelock
+from registry.store import tiles, writelock
 from registry.store.chain import CHAIN_TABLE, GENESIS, links_for
 from registry.domain.context import HeldKey
 from registry.store.idempotency import KeyTakenOver, mark_applied_sql
@@ -52,7 +53,8 @@ class RegistrySQLiteRecorder(_QueuedWrites, SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
         return [*super().construct_create_table_statements(),
                 f"CREATE TABLE IF NOT EXISTS {CHAIN_TABLE} (position INTEGER PRIMARY KEY, "
-                "digest TEXT NOT NULL, hash TEXT NOT NULL)"]
+                "digest TEXT NOT NULL, hash TEXT NOT NULL)",
+                *tiles.create_statements("sqlite")]
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent],
                        **kwargs: Any) -> Sequence[int] | None:
@@ -61,8 +63,10 @@ class RegistrySQLiteRecorder(_QueuedWrites, SQLiteApplicationRecorder):
             # The insert above holds SQLite's write lock: links are made in order.
             c.execute(f"SELECT hash FROM {CHAIN_TABLE} ORDER BY position DESC LIMIT 1")
             row = c.fetchone()
+            links = links_for(row[0] if row else GENESIS, positions, stored_events)
             c.executemany(f"INSERT INTO {CHAIN_TABLE} (position, digest, hash) VALUES (?, ?, ?)",
-                          links_for(row[0] if row else GENESIS, positions, stored_events))
+                          links)
+            tiles.append(tiles.TreeCursor(c), positions, [bytes.fromhex(d) for _, d, _ in links])
             held: HeldKey | None = kwargs.get("idempotency")
             if held is not None:
                 # The request's Idempotency-Key is applied in the events' own transaction.

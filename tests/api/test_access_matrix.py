@@ -35,6 +35,7 @@ class Endpoint:
     path: str          # {a} is the 12.22 agreement, {w} the enrolled worker, {w2} the second one,
                        # {m} a worker enrolled only in Kota Medan (12.71)
     kind: str          # public | list | read | write | sign | integrity | lookup | accesslog
+                       # | log (any token) | cosign (admins and witnesses)
     body: Any = None
     region: str = "12.22"   # where the data the endpoint touches lies
 
@@ -92,6 +93,15 @@ ENDPOINTS = [
     Endpoint("GET", V1 + "/events", "list"),
     Endpoint("GET", V1 + "/audit/backdated", "list"),
     Endpoint("GET", V1 + "/audit/integrity", "integrity"),
+    Endpoint("GET", V1 + "/log/checkpoint", "log"),
+    # Position 2 is the 12.22 PKS's signing (1 is the admin token's issue).
+    Endpoint("GET", V1 + "/log/proof?position=2", "read"),
+    Endpoint("GET", V1 + "/log/consistency?from=1&to=2", "log"),
+    Endpoint("POST", V1 + "/log/cosignatures", "cosign",
+             {"checkpoint": "localhost/registry\n1\nAA==\n", "cosignature": "\u2014 w AAAA"}),
+    Endpoint("GET", V1 + "/workers/{w}/coverage/certificate?on=2022-11-01", "read"),
+    Endpoint("GET", V1 + "/workers/{m}/coverage/certificate?on=2025-03-01", "read",
+             region="12.71"),
 ]
 
 # Callers: (role, regions) for real tokens, or how the header goes wrong.
@@ -130,8 +140,10 @@ def expected(endpoint: Endpoint, who: str) -> tuple[int, str | None]:
     role = CALLERS[who][0]
     if endpoint.kind == "integrity":
         return (403, "forbidden") if role == "registrar" else (200, None)
-    if endpoint.kind in ("list", "lookup"):
+    if endpoint.kind in ("list", "lookup", "log"):
         return 200, None
+    if endpoint.kind == "cosign":  # an admin's body is no verifiable cosignature
+        return (422, "validation_failed") if role == "admin" else (403, "forbidden")
     blind = not sees(who, endpoint.region)
     if endpoint.kind == "sign":   # scoped admins are held to their regions too
         return (403, "forbidden") if role == "auditor" or blind else (201, None)

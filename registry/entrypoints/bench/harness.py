@@ -43,9 +43,11 @@ class Store:
     url: str
     engine: str
     _cleanup: Callable[[], None]
+    key_file: str = ""  # the log's signing key, in the store's temporary folder
 
     def settings(self) -> Settings:
-        return Settings(Database.from_url(self.url), log_level="WARNING")
+        return Settings(Database.from_url(self.url), log_level="WARNING",
+                        signing_key_file=self.key_file)
 
     def open(self) -> Registry:
         return Registry.open(self.settings())
@@ -59,7 +61,8 @@ def fresh_store(engine: str, postgres_url: str) -> Iterator[Store]:
     if engine == "sqlite":
         folder = tempfile.mkdtemp(prefix="registry-bench-")
         store = Store(f"sqlite:///{folder}/registry.db", "sqlite",
-                      lambda: shutil.rmtree(folder, ignore_errors=True))
+                      lambda: shutil.rmtree(folder, ignore_errors=True),
+                      f"{folder}/registry.key")
     else:
         schema = "bench_" + uuid.uuid4().hex[:12]
         base = postgres_url.split("?", 1)[0]
@@ -70,13 +73,16 @@ def fresh_store(engine: str, postgres_url: str) -> Iterator[Store]:
         if database.engine != "postgresql":
             raise BenchError(f"--postgres-url must be a postgresql:// URL, not {base!r}")
 
+        keys = tempfile.mkdtemp(prefix="registry-bench-key-")
+
         def drop() -> None:
             import psycopg
 
+            shutil.rmtree(keys, ignore_errors=True)
             with psycopg.connect(database.conninfo(), autocommit=True) as conn:
                 conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
-        store = Store(f"{base}?schema={schema}", "postgresql", drop)
+        store = Store(f"{base}?schema={schema}", "postgresql", drop, f"{keys}/registry.key")
         try:
             ensure_schema(Database.from_url(store.url))
         except Exception as e:  # noqa: BLE001 - any reason the server cannot be used
@@ -109,12 +115,15 @@ class Server:
     a temporary file. The end-to-end tests start theirs with this too.
     """
 
-    def __init__(self, database_url: str, workers: int = 2, folder: Path | None = None) -> None:
+    def __init__(self, database_url: str, workers: int = 2, folder: Path | None = None,
+                 key_file: str = "") -> None:
         self.port = _free_port()
         self.log = (open(folder / f"serve-{self.port}.log", "w+b")  # noqa: SIM115 - stop()
                     if folder is not None else tempfile.TemporaryFile())
         self.env = {**os.environ, "REGISTRY_DATABASE_URL": database_url,
                     "REGISTRY_LOG_LEVEL": "WARNING"}
+        if key_file:  # else beside the SQLite file, or in `folder`, where it starts
+            self.env["REGISTRY_SIGNING_KEY_FILE"] = key_file
         self.process = subprocess.Popen(
             [REGISTRY, "serve", "--port", str(self.port), "--workers", str(workers)],
             env=self.env, cwd=folder, stdout=self.log, stderr=subprocess.STDOUT,

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from projections.rebuild import Rebuild
-from registry.entrypoints.bench import workload
+from registry.entrypoints.bench import log_measures, workload
 from registry.entrypoints.bench.baseline import library_bulk_save, library_decode
 from registry.entrypoints.bench.harness import BenchError, Client, Server, Store, admin_token, hammer
 from registry.entrypoints.rebuild_share import shared_by
@@ -31,7 +31,7 @@ def bulk_and_traffic(store: Store, library_store: Store, quick: bool, say: Say) 
     from 8 clients, then coverage look-ups against /health."""
     token = admin_token(store)
     figures: dict[str, Any] = {}
-    with Server(store.url, workers=2) as server:
+    with Server(store.url, workers=2, key_file=store.key_file) as server:
         admin = Client(server.port, token)
         # Warm each worker process up (imports, first connections) as a running service is.
         warm = _sign(admin, "PKS/BENCH/WARM", 100)
@@ -41,6 +41,7 @@ def bulk_and_traffic(store: Store, library_store: Store, quick: bool, say: Say) 
         rows = workload.workers(0, 5000)
         bulk = _sign(admin, "PKS/BENCH/BULK", 5000)
         say("bulk: one batch of 5,000 workers through registry serve")
+        before = log_measures.head(store)
         began = time.perf_counter()
         status, body = admin.post(f"{API}/agreements/{bulk}/enrollments/batch",
                                   {"workers": rows})
@@ -51,6 +52,7 @@ def bulk_and_traffic(store: Store, library_store: Store, quick: bool, say: Say) 
         library_s = library_bulk_save(library_store, rows)
         figures.update(bulk_enroll_5000_s=registry_s, library_bulk_5000_s=library_s,
                        bulk_enroll_ratio=library_s / registry_s)
+        figures.update(log_measures.tree_share(store, before, registry_s))
 
         per_client = 250 if quick else 500
         say(f"single: {CLIENTS} clients x {per_client} single enrollments")
@@ -104,7 +106,7 @@ def scale(store: Store, quick: bool, say: Say) -> dict[str, Any]:
             niks = [workload.worker(i, workload.region_of(i))["nik"]
                     for i in random.Random(target).sample(range(next_worker), 2000)]
             say(f"scale: coverage look-ups with {registry.app.head_position():,} events")
-            with Server(store.url, workers=2) as server:
+            with Server(store.url, workers=2, key_file=store.key_file) as server:
                 hammer(server.port, token, CLIENTS, lambda c: _lookups(niks, c), requests=20)
                 # The better of two rounds: one stall of a shared machine must not
                 # pass for the cost of a bigger log.
@@ -112,10 +114,16 @@ def scale(store: Store, quick: bool, say: Say) -> dict[str, Any]:
                     hammer(server.port, token, CLIENTS, lambda c: _lookups(niks, c),
                            seconds=1.5 if quick else 3.0).percentile_ms(50)
                     for _ in range(2))
+                if target == large:
+                    say("log: inclusion proofs of random events, 8 clients")
+                    figures.update(log_measures.proofs(server.port, token, registry,
+                                                       seconds=3.0 if quick else 10.0))
         figures.update(scale_events_small=10_000, scale_events_large=large,
                        scale_p50_small_ms=latencies[10_000], scale_p50_large_ms=latencies[large],
                        scale_latency_ratio=latencies[large] / latencies[10_000])
         figures.update(_replay_and_verify(registry, say))
+        say(f"log: signed checkpoints and the tree's check over {large:,} events")
+        figures.update(log_measures.checkpoints_and_check(registry))
     finally:
         registry.close()
     return figures

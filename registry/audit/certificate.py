@@ -1,0 +1,172 @@
+"""Coverage certificates (bukti kepesertaan): "was NIK covered on D", with the events
+the answer rests on, each with its inclusion proof, under one signed checkpoint.
+
+The events are the worker's whole stream and the lifecycle events (signed,
+amended, renewed, terminated) of every agreement it was ever enrolled under.
+The answer is computed from them by replaying the registry's own aggregates,
+here and again by the offline verifier (`registry/audit/offline.py`), so
+that both give it the same way. The quota-slot events of an agreement never
+change who is covered and are left out: a PKS of 50,000 workers would
+otherwise put every enrollment's slot event in every certificate.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
+
+from registry.audit.log import VerifiableLog, b64
+from registry.audit.transfer import exported
+from registry.domain import nik as niks
+from registry.domain.agreement import Agreement
+from registry.domain.errors import NotFound
+from registry.domain.programs import PROGRAMS
+from registry.domain.worker import Worker
+from registry.service.application import RegistryApplication
+from registry.store.chain import CHAIN_TABLE
+from registry.store.db import log_position
+
+LIFECYCLE = ("AgreementSigned", "AgreementAmended", "AgreementRenewed", "AgreementTerminated")
+
+
+def event_mapper() -> Mapper[UUID]:
+    """The registry application's own mapper, with no database behind it.
+
+    The application registers its transcodings on an instance; one made
+    without `__init__` has nothing else, and opens nothing.
+    """
+    transcoder = JSONTranscoder()
+    RegistryApplication.__new__(RegistryApplication).register_transcodings(transcoder)
+    return Mapper(transcoder=transcoder)
+
+
+def decoded(events: Iterable[dict[str, Any]], mapper: Mapper[UUID] | None = None) -> list[Any]:
+    """Exported events (as `registry export` writes them) as the domain's event objects."""
+    mapper = mapper or event_mapper()
+    return [mapper.to_domain_event(StoredEvent(
+        originator_id=UUID(e["stream"]), originator_version=int(e["version"]), topic=e["type"],
+        state=base64.b64decode(e["state"], validate=True))) for e in events]
+
+
+def replay_worker(events: Sequence[Any]) -> Worker:
+    """The worker from its events, in version order (the library refuses a gap)."""
+    worker = None
+    for event in sorted(events, key=lambda e: e.originator_version):
+        worker = event.mutate(worker)
+    if not isinstance(worker, Worker):
+        raise TypeError("the worker's events do not make a worker")
+    return worker
+
+
+def replay_agreement(events: Sequence[Any]) -> Agreement:
+    """The agreement's terms and termination from its lifecycle events alone.
+
+    Its quota-slot events are not among them, so versions skip: each event
+    is applied with the aggregate's own handler, past the library's check
+    that versions follow one another (the caller checks they increase).
+    """
+    ordered = sorted(events, key=lambda e: e.originator_version)
+    agreement = ordered[0].mutate(None) if ordered else None
+    if not isinstance(agreement, Agreement):
+        raise TypeError("the agreement's events do not begin with its signing")
+    for event in ordered[1:]:
+        event.apply(agreement)
+    return agreement
+
+
+def answer(worker: Worker, agreements: dict[str, Agreement], on: date) -> dict[str, Any]:
+    """Whether the worker was covered on `on`, for which programs, under which coverages.
+
+    A coverage that was not voided covers the days from its start to its end,
+    cut at its agreement's termination: what the coverage read model calls
+    `covered_until` (tests/integration/test_certificates.py runs both on the
+    same cases).
+    """
+    coverages = []
+    for enrollment in worker.live_enrollments():
+        terminated_on = agreements[enrollment["agreement_id"]].terminated_on
+        until = enrollment["ends_on"]
+        if terminated_on is not None and terminated_on < until:
+            until = terminated_on
+        if enrollment["starts_on"] <= on <= until:
+            coverages.append({
+                "agreement_id": enrollment["agreement_id"],
+                "agreement_number": enrollment["agreement_number"],
+                "enrollment_id": enrollment["enrollment_id"],
+                "programs": list(enrollment["programs"]),
+                "starts_on": enrollment["starts_on"].isoformat(), "ends_on": until.isoformat()})
+    programs = {p for c in coverages for p in c["programs"]}
+    return {"covered": bool(coverages), "programs": [p for p in PROGRAMS if p in programs],
+            "coverages": coverages}
+
+
+def answer_from(events: Sequence[dict[str, Any]], nik: str, on: date) -> dict[str, Any]:
+    """The answer the exported events give, replayed with the registry's own aggregates."""
+    objects = decoded(events)
+    worker_id = Worker.create_id(nik)
+    worker = replay_worker([e for e in objects if e.originator_id == worker_id])
+    by_stream: dict[str, list[Any]] = {}
+    for event in objects:
+        if event.originator_id != worker_id:
+            by_stream.setdefault(str(event.originator_id), []).append(event)
+    agreements = {stream: replay_agreement(found) for stream, found in by_stream.items()}
+    missing = {e["agreement_id"] for e in worker.live_enrollments()} - set(agreements)
+    if missing:
+        raise ValueError(f"the lifecycle events of agreement {min(missing)} are missing")
+    return answer(worker, agreements, on)
+
+
+def _rows(log: VerifiableLog, cur: Any, where: str, params: Sequence[Any]) -> list[dict[str, Any]]:
+    column = log_position(log.store.engine)
+    events = log.app.recorder.events_table_name
+    rows = cur.execute(
+        f"SELECT e.{column}, e.originator_id, e.originator_version, e.topic, e.state, "  # noqa: S608
+        f"c.digest, c.hash FROM {events} e JOIN {CHAIN_TABLE} c ON c.position = e.{column} "
+        f"WHERE {where} ORDER BY e.{column}", params).fetchall()
+    return [exported(*row) for row in rows]
+
+
+def _stream_param(log: VerifiableLog, stream: UUID) -> str:
+    return stream.hex if log.store.engine == "sqlite" else str(stream)
+
+
+def build(log: VerifiableLog, nik: str, on: date) -> dict[str, Any]:
+    """The certificate for `nik` on `on`, under the newest cosigned checkpoint that holds
+    every event it rests on, else under a checkpoint of the tree as stored now."""
+    worker_id = Worker.create_id(nik)
+    with log.store.snapshot() as cur:
+        own = _rows(log, cur, "e.originator_id = ?", (_stream_param(log, worker_id),))
+        if not own:
+            raise NotFound(f"no worker with NIK {niks.mask(nik)}")
+        enrolled_under = sorted({str(e.agreement_id) for e in decoded(own)
+                                 if hasattr(e, "agreement_id")})
+        lifecycle = ", ".join("?" for _ in LIFECYCLE)
+        theirs = [row for agreement in enrolled_under for row in _rows(
+            log, cur, f"e.originator_id = ? AND e.topic IN ({lifecycle})",
+            (_stream_param(log, UUID(agreement)), *LIFECYCLE))]
+        reader = log.reader(cur)
+        events = sorted(own + theirs, key=lambda e: e["position"])
+        found = [reader.leaf_index(e["position"]) for e in events]
+        current = reader.size
+    if None in found:
+        raise NotFound("the worker's events are not all in the Merkle tree yet")
+    indexes = [i for i in found if i is not None]
+    # Nodes never change once complete: the proofs may be read in a later transaction.
+    size = log.kept.newest_cosigned(max(indexes) + 1) or current
+    with log.store.snapshot() as cur:
+        reader = log.reader(cur)
+        proofs = [[b64(h) for h in reader.inclusion(i, size)] for i in indexes]
+    return {
+        "question": {"nik": nik, "on": on.isoformat()},
+        "answer": answer_from(events, nik, on),
+        "checkpoint": log.served(size),
+        # Each event without its chain link (`hash`), which binds every event before it
+        # and so cannot be checked offline: a certificate holds nothing unchecked.
+        "events": [{"event": {k: v for k, v in e.items() if k != "hash"}, "leaf_index": i,
+                    "inclusion": p} for e, i, p in zip(events, indexes, proofs, strict=True)],
+    }
