@@ -13,8 +13,8 @@ from flask import g, request
 
 from api.common import registry
 from api.errors import ApiProblem
-from registry.store.access import PROBE_WINDOW, Access
 from registry.domain.errors import RegistryError
+from registry.store.access import PROBE_WINDOW, Access
 
 PURPOSE_HEADER = "X-Purpose"
 

@@ -13,9 +13,9 @@ from marshmallow import ValidationError
 
 from api.errors import flatten
 from api.schemas.workers import WorkerIn
-from registry.service.enrollments import MAX_BATCH_ROWS, EnrollmentRequest, RowResult
 from registry.domain.enrollment import Details
 from registry.domain.errors import ValidationFailed
+from registry.service.enrollments import MAX_BATCH_ROWS, EnrollmentRequest, RowResult
 
 CSV_HEADER = ("nik", "name", "birth_date", "sex", "occupation", "address", "starts_on")
 REQUIRED_COLUMNS = ("nik", "name", "occupation")

@@ -9,15 +9,14 @@ from marshmallow import RAISE
 
 from api import auth
 from api.blueprint import Blueprint
-from api.common import registry, with_problems
+from api.common import read_models, registry, with_problems
 from api.errors import ApiProblem
 from api.schemas.log import CertificateOut, CertificateQuery
-from projections import coverage_queries
+from projections import views
 from registry.audit import certificate
 from registry.domain import nik as niks
 from registry.domain import region_codes
 from registry.domain.dates import today
-from registry.domain.errors import NotFound
 
 blp = Blueprint("certificates", __name__, url_prefix="/api/v1/workers",
                 description="Coverage certificates: an answer anyone can check offline")
@@ -26,18 +25,12 @@ blp = Blueprint("certificates", __name__, url_prefix="/api/v1/workers",
 def _require_whole_stream_visible(nik: str) -> None:
     """A certificate carries the worker's whole stream: a scoped token gets one only if
     it sees the worker and every agreement the worker was ever enrolled under."""
-    reg = registry()
     scopes = auth.principal().scopes
-    reg.projections.catch_up()
-    with reg.store.transaction() as cur:
-        seen = coverage_queries.visible_in(cur, nik, scopes)
-    if not seen:
-        raise NotFound(f"no worker with NIK {niks.mask(nik)}")
+    views.require_visible_worker(read_models(), nik, scopes)
     if scopes is None:
         return
-    worker = reg.app.get_worker(nik)
-    if not all(region_codes.in_any(scopes, e["region_code"])
-               for e in worker.enrollments.values()):
+    worker = registry().app.get_worker(nik)
+    if not all(region_codes.in_any(scopes, e.region_code) for e in worker.enrollments.values()):
         raise ApiProblem("forbidden", "the certificate holds the worker's whole history, which "
                                       "reaches outside this token's regions")
 

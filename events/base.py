@@ -14,7 +14,6 @@ from typing import Any, ClassVar
 from eventsourcing.domain import AggregateCreated, AggregateEvent
 from eventsourcing.utils import register_topic
 
-
 _HANDLERS: dict[tuple[type, type], Any] = {}
 
 

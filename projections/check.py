@@ -27,8 +27,8 @@ from typing import Any
 from projections.base import CHECK, Projection
 from projections.rebuild import BATCH, Rebuild
 from projections.runner import ProjectionRunner, bulk_settings
-from registry.store.db import Cursor, SqlStore
 from registry.domain.errors import ConcurrentUpdate
+from registry.store.db import Cursor, SqlStore
 
 LIMIT = 100  # differing rows named, over all tables; every one is counted
 ATTEMPTS = 5

@@ -30,8 +30,8 @@ from events import (
 from projections import bulk
 from projections.base import Projection, handles, keep_newest
 from projections.reader import Batch, Fields
-from registry.store.db import Cursor
 from registry.domain.programs import PROGRAMS
+from registry.store.db import Cursor
 
 COLUMNS = ("enrollment_id", "seq", "agreement_id", "agreement_number", "region_code", "nik",
            "name", "occupation", "term_number", "programs", "jkk", "jkm", "jht", "starts_on",

@@ -97,7 +97,7 @@ class _Children:
             raise
 
     def _start(self, database: Database, names: list[str]) -> None:
-        errors = tempfile.TemporaryFile("w+")
+        errors = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed by stop()
         try:
             process = subprocess.Popen(
                 self.child, stdin=subprocess.PIPE,

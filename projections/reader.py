@@ -26,8 +26,8 @@ from eventsourcing.utils import resolve_topic
 
 from events import RegistryEvent
 from registry.domain.dates import utc_iso
-from registry.store.db import Cursor, log_position
 from registry.domain.term import DateAsISO
+from registry.store.db import Cursor, log_position
 
 # An event as read models see it: its class, and every field as a JSON value,
 # with `originator_id` (str), `originator_version` and `timestamp` (`utc_iso`).

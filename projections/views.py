@@ -97,6 +97,13 @@ def worker(runner: ProjectionRunner, nik: str, *, on: date, scopes: list[str] | 
     return found
 
 
+def require_visible_worker(runner: ProjectionRunner, nik: str,
+                           scopes: list[str] | None) -> None:
+    """NotFound unless a token scoped to `scopes` may read the worker."""
+    if not _read(runner, lambda cur: coverage_queries.visible_in(cur, nik, scopes)):
+        raise NotFound(f"no worker with NIK {niks.mask(nik)}")
+
+
 def coverage(runner: ProjectionRunner, nik: str, *, on: date, scopes: list[str] | None,
              known_at: datetime | None = None) -> dict[str, Any]:
     """Whether the worker was covered on `on`, for which programs, by which enrollments.

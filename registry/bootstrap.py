@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from projections.rebuild import Rebuild
 from projections.runner import ProjectedRoster, ProjectionRunner
 from registry.audit.log import VerifiableLog
-from registry.store.access import AccessLog
-from registry.service.application import RegistryApplication
 from registry.config import Settings
+from registry.service.application import RegistryApplication
+from registry.store.access import AccessLog
 from registry.store.db import SqlStore, ensure_schema
 from registry.store.idempotency import IdempotencyStore
 from registry.store.tokens import TokenStore

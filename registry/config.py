@@ -139,7 +139,8 @@ class Settings:
         # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
         if not re.fullmatch(r"[0-9]{4,15}", raw_limit) or int(raw_limit) < 1024:
             raise ConfigurationError(
-                f"REGISTRY_MAX_BODY_BYTES must be a whole number of bytes >= 1024, got {raw_limit!r}")
+                "REGISTRY_MAX_BODY_BYTES must be a whole number of bytes >= 1024, "
+                f"got {raw_limit!r}")
         raw_probes = env.get("REGISTRY_PROBE_LIMIT") or str(DEFAULT_PROBE_LIMIT)
         if not raw_probes.isdecimal() or not raw_probes.isascii():
             raise ConfigurationError(

@@ -22,6 +22,7 @@ from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
 
 from registry.audit.log import VerifiableLog, b64
 from registry.audit.transfer import exported
+from registry.domain import coverage_rules
 from registry.domain import nik as niks
 from registry.domain.agreement import Agreement
 from registry.domain.errors import NotFound
@@ -82,24 +83,22 @@ def replay_agreement(events: Sequence[Any]) -> Agreement:
 def answer(worker: Worker, agreements: dict[str, Agreement], on: date) -> dict[str, Any]:
     """Whether the worker was covered on `on`, for which programs, under which coverages.
 
-    A coverage that was not voided covers the days from its start to its end,
-    cut at its agreement's termination: what the coverage read model calls
-    `covered_until` (tests/integration/test_certificates.py runs both on the
+    The rule is the domain's (`coverage_rules`), which the coverage read model
+    mirrors in SQL (tests/integration/test_certificates.py runs both on the
     same cases).
     """
     coverages = []
     for enrollment in worker.live_enrollments():
-        terminated_on = agreements[enrollment["agreement_id"]].terminated_on
-        until = enrollment["ends_on"]
-        if terminated_on is not None and terminated_on < until:
-            until = terminated_on
-        if enrollment["starts_on"] <= on <= until:
+        agreement_id = str(enrollment.agreement_id)
+        until = coverage_rules.covered_until(enrollment.ends_on,
+                                             agreements[agreement_id].terminated_on)
+        if coverage_rules.covered_on(enrollment.status, enrollment.starts_on, until, on):
             coverages.append({
-                "agreement_id": enrollment["agreement_id"],
-                "agreement_number": enrollment["agreement_number"],
-                "enrollment_id": enrollment["enrollment_id"],
-                "programs": list(enrollment["programs"]),
-                "starts_on": enrollment["starts_on"].isoformat(), "ends_on": until.isoformat()})
+                "agreement_id": agreement_id,
+                "agreement_number": enrollment.agreement_number,
+                "enrollment_id": enrollment.enrollment_id,
+                "programs": list(enrollment.programs),
+                "starts_on": enrollment.starts_on.isoformat(), "ends_on": until.isoformat()})
     programs = {p for c in coverages for p in c["programs"]}
     return {"covered": bool(coverages), "programs": [p for p in PROGRAMS if p in programs],
             "coverages": coverages}
@@ -115,7 +114,7 @@ def answer_from(events: Sequence[dict[str, Any]], nik: str, on: date) -> dict[st
         if event.originator_id != worker_id:
             by_stream.setdefault(str(event.originator_id), []).append(event)
     agreements = {stream: replay_agreement(found) for stream, found in by_stream.items()}
-    missing = {e["agreement_id"] for e in worker.live_enrollments()} - set(agreements)
+    missing = {str(e.agreement_id) for e in worker.live_enrollments()} - set(agreements)
     if missing:
         raise ValueError(f"the lifecycle events of agreement {min(missing)} are missing")
     return answer(worker, agreements, on)

@@ -111,7 +111,7 @@ def check(app: Any, store: SqlStore,
     What `registry verify`, `GET /audit/integrity` and `registry bench` call.
     """
     with store.snapshot() as cur:  # the events, their links and the snapshots
-        links = int(cur.execute(f"SELECT COUNT(*) FROM {CHAIN_TABLE}").fetchone()[0])  # noqa: S608
+        links = int(cur.execute(f"SELECT COUNT(*) FROM {CHAIN_TABLE}").one()[0])  # noqa: S608
         with _events_with_links(app, store, cur) as pages:
             result = verify_rows(pages, links, expect_head)
         # The snapshots against the very events just verified: same transaction.

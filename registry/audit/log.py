@@ -108,7 +108,7 @@ class VerifiableLog:
             checkpoint = notes.Checkpoint(self.settings.log_origin, size, root)
             found = Signed(checkpoint, notes.sign(checkpoint.text, self.signer()))
             self._notes.put((size, root), found)
-        return found  # type: ignore[no-any-return]
+        return found
 
     def checkpoint(self, size: int | None = None) -> Signed:
         """The signed checkpoint of the tree as stored now (or of its first `size` leaves),

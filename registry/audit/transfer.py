@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 from uuid import UUID
 
+from registry.audit.integrity import stored_events, stored_links
+from registry.domain.errors import RegistryError
 from registry.store import tiles
 from registry.store.chain import CHAIN_TABLE, GENESIS, canonical_id, digest, link
 from registry.store.db import log_position
-from registry.domain.errors import RegistryError
-from registry.audit.integrity import stored_events, stored_links
 
 Progress = Callable[[int], None]
 BATCH = 1000

@@ -138,7 +138,8 @@ def check_checkpoint(log: Any, tree: TreeCheck) -> TreeCheck:
     with log.store.snapshot() as cur:
         actual = tiles.TreeReader(tiles.TreeCursor(cur)).root(size)
     if base64.b64encode(actual).decode() != root:
-        tree.ok, tree.problem = False, f"the checkpoint of size {size} has another root than the tree"
+        tree.ok = False
+        tree.problem = f"the checkpoint of size {size} has another root than the tree"
         return tree
     try:
         note = notes.Note.parse(note_text)

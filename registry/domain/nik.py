@@ -25,7 +25,8 @@ def _encoded_dates(day: int, month: int, yy: int) -> list[date]:
 def check(nik: str, birth_date: date | None = None, sex: str | None = None) -> str:
     """The NIK if it is well formed and agrees with the birth date and sex given."""
     if len(nik) != 16 or not nik.isdigit() or not nik.isascii():
-        raise ValidationFailed("nik: must be exactly 16 digits", {"nik": "must be exactly 16 digits"})
+        raise ValidationFailed("nik: must be exactly 16 digits",
+                               {"nik": "must be exactly 16 digits"})
     if nik[12:] == "0000":
         raise ValidationFailed("nik: the serial (last 4 digits) must not be 0000",
                                {"nik": "the serial (last 4 digits) must not be 0000"})

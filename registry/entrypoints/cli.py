@@ -14,14 +14,14 @@ from uuid import UUID
 
 import click
 
-from registry.entrypoints import log_commands
-from registry.entrypoints.opening import opened
-from registry.store import files
 from registry.config import ConfigurationError
 from registry.domain.context import Context
 from registry.domain.dates import utc_iso
-from registry.service.enrollments import RowResult
 from registry.domain.token import ROLES
+from registry.entrypoints import log_commands
+from registry.entrypoints.opening import opened
+from registry.service.enrollments import RowResult
+from registry.store import files
 from registry.store.tokens import LIFETIME
 
 
@@ -214,8 +214,8 @@ def verify(expect_head: str | None, read_models: bool) -> None:
     """Check the hash chain over the whole log and the tokens against it (and, with
     --read-models, the read models). Exit 0 intact, 1 if anything is not."""
     from projections import check as read_model_check
-    from registry.store import chain
     from registry.audit import integrity
+    from registry.store import chain
 
     try:
         expected = chain.parse_head(expect_head) if expect_head else None

@@ -15,11 +15,11 @@ from uuid import UUID
 
 from registry.domain import nik as niks
 from registry.domain.agreement import Agreement
-from registry.service.application import RegistryApplication
 from registry.domain.context import Context
-from registry.service.enrollments import EnrollmentRequest
 from registry.domain.enrollment import Details
 from registry.domain.errors import NotFound
+from registry.service.application import RegistryApplication
+from registry.service.enrollments import EnrollmentRequest
 
 OCCUPATIONS = ("petani", "tukang becak", "pedagang", "penggali kubur", "bilal mayit",
                "Tagana (relawan bencana)", "nelayan", "buruh harian lepas")

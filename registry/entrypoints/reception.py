@@ -23,6 +23,7 @@ HTTP/2): with either, connections are handed over as gthread does.
 
 from __future__ import annotations
 
+import contextlib
 import selectors
 import socket
 import time
@@ -197,10 +198,8 @@ class ReceivingWorker(ThreadWorker):
             if deadline > now:
                 break
             self._stop_receiving(conn)
-            try:
+            with contextlib.suppress(OSError):  # it is going anyway
                 conn.sock.send(TIMED_OUT)
-            except OSError:
-                pass  # it is going anyway
             self._drop(conn)
 
     def _stop_receiving(self, conn: TConn) -> None:

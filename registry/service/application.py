@@ -22,12 +22,10 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, AggregateEvent
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
-from registry.store import reservations
-from registry.domain.agreement import Agreement
-from registry.service.cache import AggregateCache
 from registry.config import Database
+from registry.domain.agreement import Agreement
 from registry.domain.context import Context
-from registry.service.enrollments import EnrollmentUseCases
+from registry.domain.enrollment import EnrollmentAsDict
 from registry.domain.errors import (
     ConcurrentUpdate,
     DuplicateAgreementNumber,
@@ -36,10 +34,12 @@ from registry.domain.errors import (
 )
 from registry.domain.parents import visible_parent
 from registry.domain.region import Region
-from registry.domain.enrollment import EnrollmentAsDict
 from registry.domain.term import DateAsISO, TermAsDict
 from registry.domain.token import ApiToken
 from registry.domain.worker import Worker
+from registry.service.cache import AggregateCache
+from registry.service.enrollments import EnrollmentUseCases
+from registry.store import reservations
 
 SAVE_ATTEMPTS = 12
 T = TypeVar("T")

@@ -14,9 +14,8 @@ from contextlib import contextmanager
 from itertools import chain
 from typing import Any
 
-from registry.store import files
-from registry.store import writelock
 from registry.config import Database
+from registry.store import files, writelock
 
 COPY_FROM = 50  # below this many rows an INSERT is one round trip to COPY's two
 SQLITE_PARAMS = 30_000  # under SQLite's limit of 32,766 bound parameters
@@ -152,9 +151,8 @@ class SqlStore:
                 with conn.cursor() as cur:
                     yield Cursor(cur, "postgresql")
                 return
-            with conn.transaction():
-                with conn.cursor() as cur:
-                    yield Cursor(cur, "postgresql")
+            with conn.transaction(), conn.cursor() as cur:
+                yield Cursor(cur, "postgresql")
 
     @contextmanager
     def snapshot(self) -> Iterator[Cursor]:

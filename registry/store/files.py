@@ -9,6 +9,7 @@ anything a library makes on its behalf.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import stat
@@ -56,10 +57,8 @@ def private_sqlite_file(path: str) -> None:
     """
     if path.startswith(("file:", ":memory:")) or not path:
         return
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, FILE_MODE))
-    except FileExistsError:
-        pass
     for companion in SQLITE_COMPANIONS:
         _tighten(path + companion)
 

@@ -40,8 +40,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from registry.domain.context import HeldKey
-from registry.store.db import Cursor, SqlStore
 from registry.domain.errors import ConcurrentUpdate
+from registry.store.db import Cursor, SqlStore
 
 TABLE = "idempotency_records"
 LEGACY_TABLE = "idempotency_keys"  # earlier versions' answers, in clear

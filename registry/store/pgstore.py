@@ -24,9 +24,9 @@ from eventsourcing.postgres import (
 from eventsourcing.utils import retry
 from psycopg import sql
 
+from registry.domain.context import HeldKey
 from registry.store import tiles
 from registry.store.chain import CHAIN_TABLE, GENESIS, links_for
-from registry.domain.context import HeldKey
 from registry.store.idempotency import TABLE as IDEMPOTENCY_TABLE
 from registry.store.idempotency import KeyTakenOver, mark_applied_sql
 
@@ -46,8 +46,8 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         if not stored_events:
             return None
-        with self.datastore.get_connection() as conn, conn.transaction():
-            with conn.cursor() as curs:
+        with self.datastore.get_connection() as conn, conn.transaction():  # noqa: SIM117
+            with conn.cursor() as curs:  # (one with would not read better here)
                 # Every round trip from here to COMMIT is made holding the table lock,
                 # so there are four: lock and read the chain's head and the tree's
                 # edge, insert the events, insert their links, write their tiles.
@@ -57,7 +57,8 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
                 positions = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
                 assert positions is not None
                 links = links_for(head[0]["hash"] if head else GENESIS, positions, stored_events)
-                curs.execute(self._insert_links, [list(column) for column in zip(*links)])
+                columns = [list(column) for column in zip(*links, strict=True)]
+                curs.execute(self._insert_links, columns)
                 tree = tiles.TreeCursor(curs, format_params=True, table=self._tiles,
                                         chain=self._chain)
                 tiles.append(tree, positions, [bytes.fromhex(d) for _, d, _ in links],
@@ -93,7 +94,7 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
         self._tiles = f'"{self.datastore.schema}".{tiles.TABLE}'
         tree = tiles.TreeCursor(None, table=self._tiles, chain=self._chain)
         self.sql_create_statements += [
-            sql.SQL(statement)  # type: ignore[misc, arg-type]
+            sql.SQL(statement)  # type: ignore[misc]
             for statement in tiles.create_statements("postgresql", self._tiles)]
         # The library's own statements (lock timeout, EXCLUSIVE lock, NOTIFY), sent
         # as one; the EXCLUSIVE lock keeps commit order equal to position order.
@@ -101,7 +102,7 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
             *self.lock_table_statements,
             sql.SQL("NOTIFY {}").format(sql.Identifier(self.channel_name)),
             sql.SQL("SELECT hash FROM {} ORDER BY position DESC LIMIT 1").format(chain),
-            sql.SQL(tree.rightmost_sql()),  # type: ignore[arg-type]
+            sql.SQL(tree.rightmost_sql()),
         ])
         self._mark_applied = sql.SQL(mark_applied_sql("{}", "%s")).format(
             sql.Identifier(self.datastore.schema, IDEMPOTENCY_TABLE))

@@ -30,9 +30,9 @@ from contextlib import contextmanager, nullcontext
 from typing import Any, Protocol
 from uuid import UUID
 
-from registry.store import writelock
 from registry.config import Database
 from registry.domain.errors import ConcurrentUpdate
+from registry.store import writelock
 
 WAIT_SECONDS = 60
 POOL_SIZE = 8  # lock connections per process: one for each of its 8 request threads

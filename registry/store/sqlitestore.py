@@ -16,9 +16,9 @@ from eventsourcing.sqlite import (
     SQLiteFactory,
 )
 
+from registry.domain.context import HeldKey
 from registry.store import tiles, writelock
 from registry.store.chain import CHAIN_TABLE, GENESIS, links_for
-from registry.domain.context import HeldKey
 from registry.store.idempotency import KeyTakenOver, mark_applied_sql
 
 

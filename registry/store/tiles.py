@@ -167,14 +167,16 @@ def _extend(level: int, rightmost: dict[int, Tile], hashes: bytes,
             positions: bytes | None) -> list[Tile]:
     edge = rightmost.get(level)
     if edge is not None and edge.width < WIDTH:
-        idx, hashes, positions = edge.idx, edge.hashes + hashes, (
-            edge.positions + positions if level == 0 and edge.positions and positions else positions)
+        idx, hashes = edge.idx, edge.hashes + hashes
+        if level == 0 and edge.positions and positions:
+            positions = edge.positions + positions
     else:
         idx = edge.idx + 1 if edge is not None else 0
     written, roots = [], []
     for offset in range(0, len(hashes), TILE_BYTES):
         chunk = hashes[offset:offset + TILE_BYTES]
-        spots = positions[offset // 4:(offset + TILE_BYTES) // 4] if level == 0 and positions else None
+        spots = (positions[offset // 4:(offset + TILE_BYTES) // 4]
+                 if level == 0 and positions else None)
         written.append(Tile(level, idx, chunk, spots))
         if len(chunk) == TILE_BYTES:
             roots.append(merkle.root(split(chunk)))

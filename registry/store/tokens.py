@@ -18,6 +18,7 @@ guess a password from.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
@@ -238,11 +239,9 @@ class TokenStore:
                                "FROM api_tokens ORDER BY name").fetchall()
         for name, role, scopes, hashed, revoked_at in rows:
             if self.app.get_token(hashed) is None:
-                try:
+                with contextlib.suppress(IntegrityError):  # another process adopted it
                     self.app.issue_token(ctx, name=name, role=role, regions=json.loads(scopes),
                                          token_hash=hashed, expires_at=None, adopted=True)
-                except IntegrityError:
-                    pass  # another process adopted it meanwhile
             if revoked_at is not None:
                 self.app.revoke_token(ctx, hashed, "revoked before revocations were recorded")
         if rows:

@@ -323,8 +323,10 @@ def test_a_token_outside_12_22_cannot_learn_12_22_exists_by_asking_for_unknown_i
     fake = client.get(f"{V1}/agreements/{uuid.uuid4()}", headers=headers)
     assert (real.status_code, fake.status_code) == (404, 404)
     assert_problem(real, 404, "not_found")
-    strip = (lambda r: {k: v for k, v in r.get_json(force=True).items()
-                        if k not in ("detail", "instance", "request_id")})
+    def strip(r: Any) -> dict[str, Any]:
+        return {k: v for k, v in r.get_json(force=True).items()
+                if k not in ("detail", "instance", "request_id")}
+
     assert strip(real) == strip(fake)
     assert world["a"] not in json.dumps({k: v for k, v in real.get_json(force=True).items()
                                          if k != "detail"})

@@ -201,7 +201,8 @@ def test_numbers_out_of_range_are_422(send, endpoint, field, value):
     assert_invalid(send(endpoint, body_with(endpoint, **{field: value})), field)
 
 
-@pytest.mark.parametrize("bad_id", ["not-a-uuid", "123", UNKNOWN_ID, "c392dac9-374f-45b1-84f1-6bf9a9e15c3a",
+@pytest.mark.parametrize("bad_id", ["not-a-uuid", "123", UNKNOWN_ID,
+                                    "c392dac9-374f-45b1-84f1-6bf9a9e15c3a",
                                     "00000000-0000-4000-8000-00000000000g"])
 @pytest.mark.parametrize("endpoint", ["read", "amend", "renew", "terminate"])
 def test_bad_and_unknown_ids_in_the_path_are_404(admin, bad_id, endpoint):

@@ -37,6 +37,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Ok
+
 # The coverage stage has no public entry point outside the CLI and `schema.parametrize()`
 # (whose lazy, fixture-based form does not run under pytest 9): build it as `parametrize` does.
 from schemathesis.generation.hypothesis.builder import (

@@ -10,12 +10,12 @@ import pytest
 
 from api import create_app
 from api.idempotency import fingerprint
-from registry.store import idempotency as store
-from registry.domain import nik as niks
-from registry.domain.agreement import Agreement
 from registry.bootstrap import Registry
 from registry.config import ConfigurationError, Settings
+from registry.domain import nik as niks
+from registry.domain.agreement import Agreement
 from registry.domain.errors import ConcurrentUpdate
+from registry.store import idempotency as store
 from tests.builders import labusel_pks
 from tests.callers import Caller
 

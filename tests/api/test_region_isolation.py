@@ -16,9 +16,9 @@ from typing import Any
 
 import pytest
 
-from registry.domain import nik as niks
 from registry.bootstrap import Registry
 from registry.config import Settings
+from registry.domain import nik as niks
 from tests.builders import labusel_pks, medan_nik, medan_pks, nik
 from tests.callers import Caller
 
@@ -185,8 +185,10 @@ def test_a_nik_known_only_elsewhere_looks_unknown_to_writes_on_ones_own_agreemen
     known = world["registrar"].post(f"{base}/{medan_nik(1)}/{action}", json=body)
     unknown = world["registrar"].post(f"{base}/{medan_nik(9)}/{action}", json=body)
     assert (known.status_code, unknown.status_code) == (404, 404)
-    strip = (lambda r: json.loads(r.get_data(as_text=True).replace(medan_nik(1), "N")
-                                  .replace(medan_nik(9), "N")))
+    def strip(r: Any) -> dict[str, Any]:
+        return json.loads(r.get_data(as_text=True).replace(medan_nik(1), "N")
+                          .replace(medan_nik(9), "N"))
+
     assert (strip(known)["detail"].replace(niks.mask(medan_nik(1)), "*")
             == strip(unknown)["detail"].replace(niks.mask(medan_nik(9)), "*"))
 

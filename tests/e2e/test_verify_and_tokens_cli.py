@@ -14,8 +14,8 @@ import requests
 from registry.bootstrap import Registry
 from registry.config import Settings
 from registry.domain.token import digest
-from tests.e2e.servers import REGISTRY, start_server, stop_server
 from tests.builders import sign_and_enroll_three
+from tests.e2e.servers import REGISTRY, start_server, stop_server
 
 pytestmark = pytest.mark.e2e
 

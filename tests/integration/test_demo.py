@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from projections import coverage_queries
-from registry.entrypoints import demo
 from registry.bootstrap import Registry
 from registry.config import Settings
 from registry.domain.contributions import contributions
+from registry.entrypoints import demo
 from tests.databases import postgres_schema_url
 
 pytestmark = pytest.mark.slow  # loading the demo is the longest setup of the suite

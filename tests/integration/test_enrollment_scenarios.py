@@ -16,7 +16,6 @@ import pytest
 from projections import coverage_queries
 from registry.domain.contributions import contributions
 from registry.domain.dates import today
-from registry.domain.region import Region
 from registry.domain.errors import (
     AgreementNotActive,
     AlreadyCovered,
@@ -25,6 +24,7 @@ from registry.domain.errors import (
     RegistryError,
     WorkerDeceased,
 )
+from registry.domain.region import Region
 from tests.builders import (
     CTX,
     DEC31,

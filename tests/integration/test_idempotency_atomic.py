@@ -12,9 +12,9 @@ import pytest
 
 from api import agreements as agreement_views
 from api.idempotency import fingerprint
-from registry.store import idempotency as store
 from registry.bootstrap import Registry
 from registry.domain.context import Context
+from registry.store import idempotency as store
 from registry.store.db import SqlStore, ensure_schema
 from registry.store.idempotency import IdempotencyStore, KeySecret, KeyTakenOver
 from tests.builders import labusel_pks, post_labusel_pks

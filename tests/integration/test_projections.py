@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 
 from projections import rebuild as rebuilding
-from projections.jobs import RebuildFailed, shares
-from registry.entrypoints.rebuild_share import shared_by
 from projections import runner as running
 from projections.agreements import AgreementsProjection
 from projections.coverage import CoverageProjection
 from projections.history import HistoryProjection
+from projections.jobs import RebuildFailed, shares
 from projections.rebuild import Rebuild
 from projections.runner import ProjectionRunner, all_projections
 from registry.bootstrap import Registry
+from registry.entrypoints.rebuild_share import shared_by
 from tests.builders import write_every_kind_of_event
 from tests.integration.reads import rows
 
@@ -133,10 +133,10 @@ def test_concurrent_catch_ups_never_apply_an_event_twice(registry, admin, settin
 def test_a_rebuilt_read_model_keeps_its_keys(registry, admin):
     write_every_kind_of_event(admin)
     assert Rebuild(registry.projections).run()
-    with pytest.raises(Exception, match="(?i)unique|duplicate"):  # noqa: PT011 - engines differ
-        with registry.store.transaction(write=True) as cur:
-            cur.execute("INSERT INTO rm_history_streams (stream_id, kind) "
-                        "SELECT stream_id, kind FROM rm_history_streams LIMIT 1")
+    with (pytest.raises(Exception, match="(?i)unique|duplicate"),  # noqa: PT011 - engines differ
+          registry.store.transaction(write=True) as cur):
+        cur.execute("INSERT INTO rm_history_streams (stream_id, kind) "
+                    "SELECT stream_id, kind FROM rm_history_streams LIMIT 1")
     # And the next rebuild replaces it again (its indexes' names are free).
     assert Rebuild(registry.projections).run()
 

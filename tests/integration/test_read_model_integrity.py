@@ -11,8 +11,8 @@ from projections.base import CHECK
 from projections.rebuild import Rebuild
 from registry.audit import integrity
 from registry.domain import nik as niks
-from registry.service.enrollments import EnrollmentRequest
 from registry.domain.enrollment import Details
+from registry.service.enrollments import EnrollmentRequest
 from tests.builders import CTX, sign_and_enroll_three
 from tests.integration.tampering import sql
 

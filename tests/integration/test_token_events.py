@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from registry.audit import integrity
-from registry.audit import transfer
+from registry.audit import integrity, transfer
 from registry.bootstrap import Registry
 from registry.config import Settings
 from registry.domain.context import Context

@@ -14,11 +14,11 @@ from uuid import UUID
 
 import pytest
 
-from registry.store import reservations
-from registry.service.application import RegistryApplication
 from registry.bootstrap import Registry
 from registry.config import Settings
 from registry.domain.errors import ConcurrentUpdate
+from registry.service.application import RegistryApplication
+from registry.store import reservations
 from tests.builders import CTX, enrollment_request, sign_labusel_pks
 
 SLOW_SECONDS = 0.3  # between reading the agreement and saving: longer than a single takes

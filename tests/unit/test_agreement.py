@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from registry.domain.agreement import Agreement
-from registry.service.application import RegistryApplication
 from registry.config import Database
+from registry.domain.agreement import Agreement
 from registry.domain.context import Context
 from registry.domain.errors import InvalidTransition, NotFound, QuotaExceeded, ValidationFailed
 from registry.domain.term import Term
+from registry.service.application import RegistryApplication
 from tests.builders import labusel_pks_fields, medan_mou_fields
 
 ctx = Context("tester")

@@ -6,8 +6,8 @@ from datetime import date
 
 from click.testing import CliRunner
 
-from registry.entrypoints import bench
 from registry.domain import nik
+from registry.entrypoints import bench
 from registry.entrypoints.bench import workload
 from registry.entrypoints.cli import main
 

@@ -10,8 +10,8 @@ from uuid import UUID
 
 import pytest
 
-from registry.store import chain
 from registry.audit import integrity
+from registry.store import chain
 from registry.store.chain import GENESIS, canonical_id, digest, link, links_for, verify, verify_rows
 
 STREAM = UUID("8de700fc-5e03-518e-baa9-da9c345fb99c")

@@ -16,9 +16,9 @@ from events import (
     EnrollmentCarriedOver,
     EnrollmentVoided,
     RegistryEvent,
+    WorkerCorrected,
     WorkerDisenrolled,
     WorkerEnrolled,
-    WorkerCorrected,
     WorkerRegistered,
 )
 from registry.domain import nik as niks

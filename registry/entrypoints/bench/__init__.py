@@ -105,7 +105,8 @@ def table(figures: dict[str, Any]) -> str:
         target = ""
         if key in TARGETS:
             way, goal = TARGETS[key]
-            target = f"target {way} {_number(goal)}  {'met' if met(key, figures[key]) else 'MISSED'}"
+            verdict = "met" if met(key, figures[key]) else "MISSED"
+            target = f"target {way} {_number(goal)}  {verdict}"
         lines.append(f"{label:<{width}}  {value:>10}  {target}")
     return "\n".join(lines)
 

@@ -16,9 +16,9 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import JSONTranscoder
 
-from registry.entrypoints.bench.harness import Store
 from registry.config import Database
 from registry.domain.term import DateAsISO
+from registry.entrypoints.bench.harness import Store
 
 
 class BenchAgreement(Aggregate):

@@ -7,6 +7,7 @@ between two figures cancels what the client itself costs.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -119,7 +120,7 @@ class Server:
                  key_file: str = "") -> None:
         self.port = _free_port()
         self.log = (open(folder / f"serve-{self.port}.log", "w+b")  # noqa: SIM115 - stop()
-                    if folder is not None else tempfile.TemporaryFile())
+                    if folder is not None else tempfile.TemporaryFile())  # noqa: SIM115
         self.env = {**os.environ, "REGISTRY_DATABASE_URL": database_url,
                     "REGISTRY_LOG_LEVEL": "WARNING"}
         if key_file:  # else beside the SQLite file, or in `folder`, where it starts
@@ -279,10 +280,9 @@ def hammer(port: int, token: str, clients: int, step: Callable[[int], Step],
     threads = [threading.Thread(target=run, args=(call,), daemon=True) for call in calls]
     for thread in threads:
         thread.start()
-    try:
+    # A client that failed before the start breaks the gate: its failure is reported below.
+    with contextlib.suppress(threading.BrokenBarrierError):
         start_gate.wait()
-    except threading.BrokenBarrierError:
-        pass  # a client failed before the start: its failure is reported below
     began = time.perf_counter()
     for thread in threads:
         thread.join()

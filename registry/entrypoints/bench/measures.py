@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import random
 import time
@@ -11,7 +12,14 @@ from typing import Any
 from projections.rebuild import Rebuild
 from registry.entrypoints.bench import log_measures, workload
 from registry.entrypoints.bench.baseline import library_bulk_save, library_decode
-from registry.entrypoints.bench.harness import BenchError, Client, Server, Store, admin_token, hammer
+from registry.entrypoints.bench.harness import (
+    BenchError,
+    Client,
+    Server,
+    Store,
+    admin_token,
+    hammer,
+)
 from registry.entrypoints.rebuild_share import shared_by
 
 API = "/api/v1"
@@ -107,11 +115,12 @@ def scale(store: Store, quick: bool, say: Say) -> dict[str, Any]:
                     for i in random.Random(target).sample(range(next_worker), 2000)]
             say(f"scale: coverage look-ups with {registry.app.head_position():,} events")
             with Server(store.url, workers=2, key_file=store.key_file) as server:
-                hammer(server.port, token, CLIENTS, lambda c: _lookups(niks, c), requests=20)
+                look_up = functools.partial(_lookups, niks)
+                hammer(server.port, token, CLIENTS, look_up, requests=20)
                 # The better of two rounds: one stall of a shared machine must not
                 # pass for the cost of a bigger log.
                 latencies[target] = min(
-                    hammer(server.port, token, CLIENTS, lambda c: _lookups(niks, c),
+                    hammer(server.port, token, CLIENTS, look_up,
                            seconds=1.5 if quick else 3.0).percentile_ms(50)
                     for _ in range(2))
                 if target == large:

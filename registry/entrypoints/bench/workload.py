@@ -8,10 +8,10 @@ from typing import Any
 from uuid import UUID
 
 from registry.domain import nik as niks
-from registry.service.application import RegistryApplication
 from registry.domain.context import Context
-from registry.service.enrollments import EnrollmentRequest
 from registry.domain.enrollment import Details
+from registry.service.application import RegistryApplication
+from registry.service.enrollments import EnrollmentRequest
 
 OCCUPATIONS = ("petani", "tukang becak", "pedagang", "penggali kubur", "nelayan",
                "buruh harian lepas", "petugas pemilu")
