@@ -15,7 +15,7 @@ from marshmallow import RAISE
 
 from api import auth
 from api.blueprint import Blueprint
-from api.common import registry, with_problems
+from api.common import read_models, registry, with_problems
 from api.errors import ApiProblem
 from api.schemas.log import (
     ConsistencyOut,
@@ -26,7 +26,7 @@ from api.schemas.log import (
     ProofOut,
     ProofQuery,
 )
-from projections import history_queries
+from projections import views
 
 blp = Blueprint("log", __name__, url_prefix="/api/v1/log",
                 description="The verifiable log: signed checkpoints, inclusion and "
@@ -40,11 +40,7 @@ def _visible(position: int) -> bool:
     scopes = auth.principal().scopes
     if scopes is None:
         return True
-    reg = registry()
-    reg.projections.catch_up()
-    with reg.store.transaction() as cur:
-        events, _ = history_queries.global_log(cur, reg.projections.reader, scopes,
-                                               position - 1, 1)
+    events, _ = views.global_log(read_models(), scopes=scopes, after=position - 1, limit=1)
     return bool(events) and events[0]["position"] == position
 
 

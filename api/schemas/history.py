@@ -94,6 +94,14 @@ class ReadModelsOut(Strict):
     differences = fields.List(fields.Nested(DifferenceOut))
 
 
+class TreeOut(Strict):
+    ok = fields.Boolean()
+    leaves = fields.Integer()
+    root = fields.String(allow_none=True)
+    checkpoint_size = fields.Integer(allow_none=True)
+    problem = fields.String()
+
+
 class IntegrityOut(Strict):
     ok = fields.Boolean(metadata={"description": "the chain, the tokens and (if checked) "
                                                  "the read models are all intact"})
@@ -106,6 +114,8 @@ class IntegrityOut(Strict):
         "description": "tokens whose row disagrees with their TokenIssued/TokenRevoked "
                        "events (refused while they do)"})
     read_models = fields.Nested(ReadModelsOut)
+    tree = fields.Nested(TreeOut, metadata={"description": "the Merkle tree against the "
+                                                          "events and the newest checkpoint"})
 
 
 

@@ -264,9 +264,8 @@ class TreeReader:
     A complete node never changes: the inner nodes of full tiles, and the
     complete subtrees of the tiles still filling at the tree's right edge, are
     kept between readers (`interiors`, one per store), so that a proof rarely
-    hashes anything. Keys are (tile level, tile) for full tiles' nodes and
-    (tree level, index) for single nodes: they never meet, a tile key being
-    read only through `_full`.
+    hashes anything. Keys are ("tile", tile level, tile) for full tiles' nodes
+    and ("node", tree level, index) for single nodes, so the two never meet.
     """
 
     def __init__(self, cur: TreeCursor, interiors: Recent | None = None) -> None:
@@ -290,7 +289,7 @@ class TreeReader:
 
     def _full(self, tile_level: int, idx: int) -> list[bytes] | None:
         """The inner nodes of a full tile (kept, or computed and kept); None if not full."""
-        key = (tile_level, idx)
+        key = ("tile", tile_level, idx)
         found = self.interiors.get(key) if self.interiors is not None else None
         if found is None:
             tile = self._tile(tile_level, idx)
@@ -316,7 +315,8 @@ class TreeReader:
             at = (index - idx * (WIDTH >> within)) * size
             found = levels[within][at:at + size]
         else:
-            found = self.interiors.get((level, index)) if self.interiors is not None else None
+            found = (self.interiors.get(("node", level, index)) if self.interiors is not None
+                     else None)
             if found is None:
                 start = (first % WIDTH) * size
                 chunk = self._tile(tile_level, idx).hashes[start:start + span * size]
@@ -325,7 +325,7 @@ class TreeReader:
                 found = chunk if span == 1 else merkle.root(split(chunk))
                 if span > 1 and self.interiors is not None:
                     # Complete, so it never changes, though its tile still fills.
-                    self.interiors.put((level, index), found)
+                    self.interiors.put(("node", level, index), found)
         self._nodes[(level, index)] = found
         return found
 

@@ -107,3 +107,18 @@ def test_nodes_kept_between_readers_give_the_same_roots_and_proofs(cur: sqlite3.
                 index = rng.randrange(n)
                 assert reader.inclusion(index, n) == tiles.TreeReader(
                     tiles.TreeCursor(cur)).inclusion(index, n)
+
+
+def test_nodes_kept_while_the_first_tile_filled_serve_proofs_after_the_tree_outgrows_it(
+        cur: sqlite3.Cursor) -> None:
+    kept = tiles.Recent(10_000)
+    append(cur, list(range(1, 101)))
+    small = tiles.TreeReader(tiles.TreeCursor(cur), kept)
+    small.inclusion(2, 100)  # keeps complete subtrees of the filling tile, (1, 0) among them
+    append(cur, list(range(101, 601)))
+    leaves = [merkle.leaf_hash(digest(p)) for p in range(1, 601)]
+    grown = tiles.TreeReader(tiles.TreeCursor(cur), kept)
+    assert grown.root(600) == merkle.root(leaves)
+    for index in (0, 1, 255, 256, 599):
+        assert grown.inclusion(index, 600) == tiles.TreeReader(
+            tiles.TreeCursor(cur)).inclusion(index, 600)
