@@ -18,35 +18,12 @@ from registry.domain.context import Context
 from registry.domain.enrollment import Details, Enrollment
 from registry.domain.worker import Worker
 from registry.service.enrollments import EnrollmentRequest
+from tests.builders import write_v1_agreement_signed
 from tests.conftest import labusel_pks
-
-# An AgreementSigned row exactly as version 1 of the registry wrote it: no
-# class_version key and no document_ref field.
-V1_STATE = {
-    "timestamp": {"_type_": "datetime_iso", "_data_": "2022-10-04T03:15:00.000000+00:00"},
-    "actor": "operator-labusel", "request_id": "r-v1", "originator_topic": "Agreement",
-    "agreement_number": "PKS/LBS/2022/10", "kind": "PKS", "parent_id": None, "title": None,
-    "region_code": "12.22", "region_name": "Kabupaten Labuhanbatu Selatan",
-    "sponsor": "Pemerintah Kabupaten Labuhanbatu Selatan",
-    "bpjs_office": "BPJS Ketenagakerjaan Cabang Kisaran",
-    "signed_on": {"_type_": "date", "_data_": "2022-10-04"}, "signatories": [],
-    "funding_source": "APBD", "programs": ["JKK", "JKM"],
-    "starts_on": {"_type_": "date", "_data_": "2022-10-01"},
-    "ends_on": {"_type_": "date", "_data_": "2022-12-31"},
-    "quota": 2000, "monthly_contribution_idr": 16800,
-}
-
-
-def write_v1_row(registry) -> UUID:
-    agreement_id = Agreement.create_id("PKS/LBS/2022/10")
-    registry.app.recorder.insert_events([StoredEvent(
-        originator_id=agreement_id, originator_version=1, topic="AgreementSigned",
-        state=json.dumps(V1_STATE, separators=(",", ":")).encode())])
-    return agreement_id
 
 
 def test_a_version_1_agreement_signed_row_loads_with_no_document_ref(registry):
-    agreement_id = write_v1_row(registry)
+    agreement_id = write_v1_agreement_signed(registry)
     agreement = registry.app.get_agreement(agreement_id)
     assert agreement.document_ref is None
     assert agreement.agreement_number == "PKS/LBS/2022/10"
@@ -60,7 +37,7 @@ def test_a_version_1_agreement_signed_row_loads_with_no_document_ref(registry):
 
 
 def test_a_version_1_row_can_still_be_renewed_and_new_rows_are_version_2(registry):
-    agreement_id = write_v1_row(registry)
+    agreement_id = write_v1_agreement_signed(registry)
     registry.app.renew_agreement(Context("tester"), agreement_id, ends_on=date(2023, 12, 31))
     assert len(registry.app.get_agreement(agreement_id).terms) == 2
     signed = registry.app.sign_agreement(
