@@ -96,14 +96,13 @@ def admin(as_role: Any) -> Caller:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The longest tests first: the end-to-end ones, then those marked slow.
+    """The end-to-end tests first.
 
-    pytest-xdist's load scheduling deals the first tests out to the processes in turn:
-    the long ones spread over them, and the short ones fill in after, instead of one
-    process being left with a long tail. (`--dist loadgroup` could place them, but under
-    pytest 9.2 it silently stops grouping: pytest-xdist issue 1386.)
+    pytest-xdist's load scheduling hands each process a first chunk of the collection,
+    then more to whichever runs short. The end-to-end tests, the longest of the suite,
+    mostly wait on their server: run from the start in the first process, they leave
+    the cores to the other tests, and none of them is left for the end. (`--dist
+    loadgroup` could place them, but under pytest 9.2 it silently stops grouping:
+    pytest-xdist issue 1386.)
     """
-    def rank(item: pytest.Item) -> int:
-        return 0 if item.get_closest_marker("e2e") else 1 if item.get_closest_marker("slow") else 2
-
-    items.sort(key=rank)
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)

@@ -201,6 +201,8 @@ def build_world(registry: Registry, client: Any) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class World:
+    """The data `build_world` made (ids by placeholder), and what serves it."""
+
     registry: Registry
     client: Any
     data: dict[str, str]

@@ -15,8 +15,6 @@ from registry.domain.contributions import contributions
 from registry.entrypoints import demo
 from tests.databases import postgres_schema_url
 
-pytestmark = pytest.mark.slow  # loading the demo is the longest setup of the suite
-
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql",
                                                               marks=pytest.mark.postgres)])

@@ -61,7 +61,6 @@ def enroll_labusel_workers(registry: Any) -> tuple[UUID, list[str]]:
     return pks, [r.nik for r in batch]
 
 
-@pytest.mark.slow
 def test_labuhanbatu_selatan_covers_2000_workers_and_carries_them_into_2023(registry):
     # Sign; enroll 2,000 workers from every village in one atomic batch.
     pks, workers = enroll_labusel_workers(registry)
