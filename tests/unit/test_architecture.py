@@ -10,7 +10,7 @@ PACKAGES = ("registry", "events", "projections", "api")
 
 def import_cycles() -> list[list[str]]:
     """Strongly connected groups of more than one module (Tarjan's algorithm)."""
-    graph = grimp.build_graph(*PACKAGES)
+    graph = grimp.build_graph(*PACKAGES, cache_dir=None)
     edges = {m: graph.find_modules_directly_imported_by(m) & graph.modules
              for m in graph.modules}
     index: dict[str, int] = {}
@@ -48,3 +48,18 @@ def import_cycles() -> list[list[str]]:
 
 def test_no_module_imports_itself_round_a_cycle() -> None:
     assert import_cycles() == []
+
+
+def test_the_domain_imports_only_the_domain_the_events_the_standard_library_and_eventsourcing(
+) -> None:
+    import sys
+
+    graph = grimp.build_graph("registry", "events", include_external_packages=True,
+                               cache_dir=None)
+    allowed = ("registry.domain", "events", "eventsourcing")
+    foreign = sorted({(module, imported)
+                      for module in graph.modules if module.startswith("registry.domain")
+                      for imported in graph.find_modules_directly_imported_by(module)
+                      if not imported.startswith(allowed)
+                      and imported.split(".")[0] not in sys.stdlib_module_names})
+    assert foreign == []
