@@ -16,12 +16,8 @@ from flask import Flask
 from api.app import bind, create_app
 from registry.bootstrap import Registry
 from registry.config import Settings
-from tests.builders import labusel_pks, medan_mou  # noqa: F401 - see below
 from tests.callers import Caller
 from tests.databases import postgres_schema_url
-
-# labusel_pks and medan_mou stay importable from here only for tests written before
-# tests/builders.py; import them from there.
 
 
 @pytest.fixture

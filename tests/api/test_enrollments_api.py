@@ -15,10 +15,6 @@ from tests.callers import assert_problem
 
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 
-# The names other modules imported from here before tests/builders.py; import them
-# from tests/builders.py instead.
-sign, worker, enroll = post_labusel_pks, enrollment_body, post_enrollment
-
 
 # One worker.
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from registry.domain import dates
 from registry.domain import nik as niks
-from tests.conftest import Caller, labusel_pks
+from tests.builders import labusel_pks
+from tests.callers import Caller
 
 V1 = "/api/v1"
 

@@ -8,10 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.servers import REGISTRY, Server, start_server, stop_server  # noqa: F401
-
-# REGISTRY, start_server and stop_server stay importable from here only for tests
-# written before tests/e2e/servers.py; import them from there.
+from tests.e2e.servers import Server, start_server, stop_server
 
 
 @pytest.fixture

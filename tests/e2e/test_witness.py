@@ -15,7 +15,7 @@ import pytest
 from registry.bootstrap import Registry
 from registry.config import Settings
 from registry.domain import nik as niks
-from tests.conftest import labusel_pks
+from tests.builders import labusel_pks
 from tests.e2e.servers import REGISTRY, Server, start_server, stop_server
 from tests.integration.logtools import rewrite_event, state_at
 

@@ -14,7 +14,7 @@ from registry.domain.enrollment import Details
 from registry.service.enrollments import EnrollmentRequest
 from registry.store import tiles
 from registry.store.chain import CHAIN_TABLE, GENESIS, digest, link
-from tests.conftest import labusel_pks
+from tests.builders import labusel_pks
 
 CTX = Context("tester")
 _numbers = itertools.count(1)

@@ -5,10 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from registry.store.chain import CHAIN_TABLE
-from tests.builders import CTX, sign_and_enroll_three  # noqa: F401 - see below
-
-# CTX and sign_and_enroll_three stay importable from here only for tests written before
-# tests/builders.py; import them from there.
 
 
 def sql(registry: Any, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:

@@ -17,7 +17,8 @@ from registry.audit import witness as witnessing
 from registry.bootstrap import Registry
 from registry.config import Settings
 from registry.domain import nik as niks
-from tests.conftest import Caller, labusel_pks
+from tests.builders import labusel_pks
+from tests.callers import Caller
 from tests.integration.logtools import ClientTransport
 
 V1 = "/api/v1"

@@ -31,11 +31,6 @@ from tests.builders import (
 )
 from tests.integration.reads import billable, coverages, event_types, held, statuses
 
-# The names other modules imported from here before tests/builders.py; import them
-# from tests/builders.py and tests/integration/reads.py instead.
-sign, worker, enroll = sign_labusel_pks, enrollment_request, enroll_worker
-
-
 # Quota.
 
 def test_a_single_enrollment_beyond_the_quota_is_refused(registry):

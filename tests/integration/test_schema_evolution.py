@@ -18,8 +18,7 @@ from registry.domain.context import Context
 from registry.domain.enrollment import Details, Enrollment
 from registry.domain.worker import Worker
 from registry.service.enrollments import EnrollmentRequest
-from tests.builders import write_v1_agreement_signed
-from tests.conftest import labusel_pks
+from tests.builders import labusel_pks, write_v1_agreement_signed
 
 
 def test_a_version_1_agreement_signed_row_loads_with_no_document_ref(registry):

@@ -18,7 +18,7 @@ from registry.config import Settings
 from registry.store import tiles
 from registry.store.chain import CHAIN_TABLE
 from tests import independent
-from tests.conftest import Caller
+from tests.callers import Caller
 from tests.integration.logtools import grow
 
 V1 = "/api/v1"
