@@ -22,6 +22,7 @@ from api import (
     system,
     workers,
 )
+from api import ui
 from api.schemas.common import ProblemSchema
 from api.system import SWAGGER_STATIC
 from registry.bootstrap import Registry
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
                       log.blp, certificates.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(system.bp)
+    ui.init_app(app)
     for alias, endpoint in (("/api/v1/openapi.json", "api-docs.openapi_json"),
                             ("/api/v1/docs", "api-docs.openapi_swagger_ui")):
         app.add_url_rule(alias, endpoint=alias, view_func=app.view_functions[endpoint])

@@ -30,6 +30,8 @@ DEFAULT_IDEMPOTENCY_TTL_HOURS = 24
 DEFAULT_LOG_ORIGIN = "localhost/registry"
 SIGNING_KEY_NAME = "registry.key"
 MAX_IDEMPOTENCY_TTL_HOURS = 24 * 366
+DEFAULT_UI_SESSION_MINUTES = 8 * 60  # a working day
+MAX_UI_SESSION_MINUTES = 7 * 24 * 60
 
 
 class ConfigurationError(ValueError):
@@ -116,6 +118,7 @@ class Settings:
     idempotency_ttl_hours: int = DEFAULT_IDEMPOTENCY_TTL_HOURS
     log_origin: str = DEFAULT_LOG_ORIGIN
     signing_key_file: str = ""  # empty: the default place (`signing_key_path`)
+    ui_session_minutes: int = DEFAULT_UI_SESSION_MINUTES
 
     @property
     def idempotency_ttl(self) -> timedelta:
@@ -153,6 +156,7 @@ class Settings:
             idempotency_ttl_hours=_idempotency_ttl_hours(env),
             log_origin=_log_origin(env),
             signing_key_file=env.get("REGISTRY_SIGNING_KEY_FILE") or "",
+            ui_session_minutes=_ui_session_minutes(env),
         )
 
 
@@ -172,4 +176,13 @@ def _idempotency_ttl_hours(env: Mapping[str, str]) -> int:
         raise ConfigurationError(
             f"REGISTRY_IDEMPOTENCY_TTL_HOURS must be a whole number of hours from 1 to "
             f"{MAX_IDEMPOTENCY_TTL_HOURS}, got {raw!r}")
+    return int(raw)
+
+
+def _ui_session_minutes(env: Mapping[str, str]) -> int:
+    raw = env.get("REGISTRY_UI_SESSION_MINUTES") or str(DEFAULT_UI_SESSION_MINUTES)
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_UI_SESSION_MINUTES:
+        raise ConfigurationError(
+            f"REGISTRY_UI_SESSION_MINUTES must be a whole number of minutes from 1 to "
+            f"{MAX_UI_SESSION_MINUTES}, got {raw!r}")
     return int(raw)

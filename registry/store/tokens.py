@@ -154,10 +154,15 @@ class TokenStore:
     def authenticate(self, token: str) -> Principal | None:
         """Who the token acts as; None if it is unknown, revoked, or its row disagrees
         with the log. Raises `TokenExpired` once its expiry has passed."""
+        return self.authenticate_digest(digest(token))
+
+    def authenticate_digest(self, token_hash: str) -> Principal | None:
+        """`authenticate`, by the token's SHA-256 (what a web session keeps instead of
+        the token itself), so that a revocation or expiry ends the session at once."""
         with self.store.transaction() as cur:
             found = cur.execute(f"SELECT {_ROW} FROM api_tokens "  # noqa: S608 - fixed
                                 "WHERE token_hash = ? AND revoked_at IS NULL",
-                                (digest(token),)).fetchone()
+                                (token_hash,)).fetchone()
         if found is None:
             return None
         row = TokenRow(*found)
