@@ -165,3 +165,19 @@ def backdated(runner: ProjectionRunner, *, min_days: int, scopes: list[str] | No
     """Events recorded more than `min_days` after their effective date, newest first."""
     return _read(runner, lambda cur: history_queries.backdated(
         cur, runner.reader, min_days, scopes, before, limit))
+
+
+# Audit pages.
+
+def checkpoints(runner: ProjectionRunner) -> dict[str, Any]:
+    """The newest signed checkpoint kept, with its cosignatures; the newest cosigned
+    one if that is another; and the witnesses' verifier keys (`audit_queries`).
+
+    Not read models (the log's own tables, written as checkpoints are signed):
+    nothing to catch up, so one read, as of now.
+    """
+    # Imported here, so that this block is all the file gains (others append theirs).
+    from projections import audit_queries
+
+    with runner.store.transaction() as cur:
+        return audit_queries.checkpoints(cur)
