@@ -129,3 +129,13 @@ def _backdated_item(cur: Cursor, log: LogReader, row: tuple[Any, ...], deaths: d
         "recorded_within_30_days_before_death": bool(
             died_on and died_on - timedelta(days=30) <= recorded_on <= died_on),
     }
+
+
+def agreement_events(cur: Cursor, log: LogReader, agreement_id: str, limit: int
+                     ) -> list[dict[str, Any]]:
+    """The agreement's own events (signing, amendments, renewals, termination, quota),
+    without the enrollments and corrections about it."""
+    events, _ = _page(cur, log, "h.stream_kind = 'agreement' AND h.position IN "
+                               "(SELECT position FROM rm_history_links WHERE agreement_id = ?)",
+                      [agreement_id], 0, limit)
+    return events
