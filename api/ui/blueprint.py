@@ -26,7 +26,7 @@ def signed_in() -> Any:
     who = session.principal()
     if who is None:
         return redirect(url_for("ui.login", next=request.full_path if request.args
-                                else request.path, expired=session.expired() or None))
+                                else request.path, expired=1 if session.expired() else None))
     g.principal = who
     return None
 
