@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -33,17 +32,10 @@ def days_ago(n: int) -> str:
 
 
 class Page:
-    """A browser's session: the test client, logged in through the form."""
+    """A browser's session (tests/ui/conftest.py), with a page's text as it reads it."""
 
-    def __init__(self, app: Any, registry: Registry, role: str, *regions: str) -> None:
-        self.client = app.test_client()
-        token = registry.tokens.create(f"{role}-{uuid.uuid4().hex[:8]}", role, list(regions))
-        form = self.client.get("/ui/login").get_data(as_text=True)
-        csrf = re.search(r'name="csrf_token" value="([^"]+)"', form)
-        assert csrf, form
-        answer = self.client.post("/ui/login", data={"token": token,
-                                                      "csrf_token": csrf.group(1)})
-        assert answer.status_code == 303, answer.get_data(as_text=True)
+    def __init__(self, client: Any) -> None:
+        self.client = client
 
     def get(self, path: str, **query: Any) -> Any:
         return self.client.get(path, query_string=query)
@@ -55,9 +47,9 @@ class Page:
 
 
 @pytest.fixture
-def page(app: Any, registry: Registry) -> Any:
-    """page("auditor", "12.22") -> a logged-in browser session with a fresh token."""
-    return lambda role, *regions: Page(app, registry, role, *regions)
+def page(browser_as: Any) -> Any:
+    """page("auditor", "12.22") -> a session logged in through the form with a fresh token."""
+    return lambda role, *regions: Page(browser_as(role, *regions))
 
 
 @pytest.fixture
@@ -159,8 +151,10 @@ def test_a_scoped_auditor_sees_only_its_regions_rows_on_the_page_and_in_the_csv(
 def test_a_bad_filter_shows_the_field_error_in_the_pages_language(
         page: Any, query: dict[str, str], field: str) -> None:
     browser = page("auditor")
-    indonesian = browser.text("/ui/audit/backdated", **query)
-    english = browser.text("/ui/audit/backdated", lang="en", **query)
+    answers = [browser.get("/ui/audit/backdated", **query),
+               browser.get("/ui/audit/backdated", lang="en", **query)]
+    assert [a.status_code for a in answers] == [422, 422]
+    indonesian, english = (a.get_data(as_text=True) for a in answers)
     messages = {"min_days": ("Masukkan jumlah hari", "Enter a whole number of days"),
                 "region": ("Kode wilayah berbentuk", "A region code looks like")}[field]
     assert f'id="{field}-error"' in indonesian and messages[0] in indonesian
@@ -168,8 +162,8 @@ def test_a_bad_filter_shows_the_field_error_in_the_pages_language(
     assert "<table>" not in indonesian
     # The CSV link with the same bad filter answers the page with the error, not a file.
     download = browser.get("/ui/audit/backdated.csv", **query)
-    assert download.mimetype == "text/html" and f'id="{field}-error"' in download.get_data(
-        as_text=True)
+    assert download.status_code == 422 and download.mimetype == "text/html"
+    assert f'id="{field}-error"' in download.get_data(as_text=True)
 
 
 def test_the_csv_is_the_filtered_report_with_cells_escaped_and_a_header_in_the_language(
@@ -215,9 +209,9 @@ def test_the_integrity_page_checks_the_whole_log_as_the_api_does(
 
 
 def test_registrars_may_not_open_the_integrity_page(page: Any) -> None:
-    answer = page("registrar", "12.22").get("/ui/integrity")
+    answer = page("registrar", "12.22").get("/ui/integrity", lang="en")
     assert answer.status_code == 403
-    assert "Error 403" in answer.get_data(as_text=True)
+    assert "Your token may not see this page." in answer.get_data(as_text=True)
     assert page("registrar").get("/ui/integrity").status_code == 403
 
 

@@ -17,9 +17,9 @@ from typing import Any
 
 from flask import Response, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
-from werkzeug.routing import BuildError
 
 from api.common import read_models, registry
+from api.errors import ApiProblem
 from api.ui import forms
 from api.ui.blueprint import bp
 from api.ui.words import EVENTS
@@ -36,7 +36,7 @@ MAX_DAYS = 36_500  # as the API's BackdatedQuery
 DEFAULT_DAYS = 7
 # What an auditor runs on a computer of their own (docs/auditing.md explains each).
 OFFLINE_COMMANDS = (
-    'LOG_VKEY="<the verifier key above>"\n'
+    "LOG_VKEY='{vkey}'\n"
     'registry log verify-proof proof.json --vkey "$LOG_VKEY"\n'
     'registry log verify-certificate bukti-kepesertaan.json --vkey "$LOG_VKEY"')
 
@@ -86,14 +86,6 @@ def _filters() -> tuple[dict[str, Any], dict[str, str]]:
     return values, errors
 
 
-def _link(endpoint: str, **values: Any) -> str | None:
-    """The URL of another page, or None where that page is not served (yet)."""
-    try:
-        return url_for(endpoint, **values)
-    except BuildError:
-        return None
-
-
 @bp.route("/audit/backdated")
 def backdated() -> Any:
     if request.args.get("format") == "csv":
@@ -114,7 +106,7 @@ def _report_page() -> Any:
     csv_url = url_for("ui.backdated_csv", **kept)
     return render_template("backdated.html", filters=filters, errors=errors, rows=rows,
                            next_after=next_after, first_page=bool(after), csv_url=csv_url,
-                           link=_link, default_days=DEFAULT_DAYS, max_days=MAX_DAYS)
+                           default_days=DEFAULT_DAYS, max_days=MAX_DAYS), 422 if errors else 200
 
 
 def _csv_header() -> list[str]:
@@ -161,7 +153,8 @@ def backdated_csv() -> Any:
             if before is None:
                 return
 
-    name = f"backdated-{filters['min_days']}-days-{today().isoformat()}.csv"
+    region = f"{filters['region']}-" if filters["region"] else ""  # checked: digits and dots
+    name = f"backdated-{region}{filters['min_days']}-days-{today().isoformat()}.csv"
     # A byte order mark, so that spreadsheets read the names as UTF-8.
     body = stream_with_context(_with_bom(lines()))
     return Response(body, mimetype="text/csv", headers={
@@ -191,8 +184,8 @@ def _moment(seconds: int) -> datetime:
 def integrity() -> Any:
     """The chain, the tokens and the Merkle tree checked now, as `GET
     /api/v1/audit/integrity` checks them; the newest checkpoint and its cosignatures."""
-    if forms.principal().role == "registrar":  # as the API: for auditors and admins
-        return render_template("error.html", status=403, problem="forbidden"), 403
+    if forms.principal().role == "registrar":  # as the API; the error page says 403
+        raise ApiProblem("forbidden", "integrity checks are for auditors and admins")
     began = time.perf_counter()
     # Every time, never kept: a cached answer would hide a change made since.
     found = integrity_check.audit(registry(), read_models=False).as_dict()
@@ -204,7 +197,8 @@ def integrity() -> Any:
     tree = found.get("tree") or {}
     newest = kept["newest"]
     since = tree.get("leaves", 0) - newest["tree_size"] if newest else None
+    vkey = _verifier_key()
     return render_template("integrity.html", found=found, tree=tree, spent_ms=spent_ms,
                            newest=newest, cosigned=kept["newest_cosigned"],
                            witness_keys=kept["witness_keys"], since=since,
-                           vkey=_verifier_key(), offline_commands=OFFLINE_COMMANDS)
+                           vkey=vkey, offline_commands=OFFLINE_COMMANDS.format(vkey=vkey))
