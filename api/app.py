@@ -20,9 +20,9 @@ from api import (
     regions,
     requests,
     system,
+    ui,
     workers,
 )
-from api import ui
 from api.schemas.common import ProblemSchema
 from api.system import SWAGGER_STATIC
 from registry.bootstrap import Registry

@@ -22,7 +22,7 @@ blp = Blueprint("certificates", __name__, url_prefix="/api/v1/workers",
                 description="Coverage certificates: an answer anyone can check offline")
 
 
-def _require_whole_stream_visible(nik: str) -> None:
+def require_whole_stream_visible(nik: str) -> None:
     """A certificate carries the worker's whole stream: a scoped token gets one only if
     it sees the worker and every agreement the worker was ever enrolled under."""
     scopes = auth.principal().scopes
@@ -44,5 +44,5 @@ class Certificate(MethodView):
         """Was the worker covered on `on`: the answer, every event it rests on with its
         inclusion proof, and one signed checkpoint, to verify offline."""
         niks.check(nik)
-        _require_whole_stream_visible(nik)
+        require_whole_stream_visible(nik)
         return certificate.build(registry().log, nik, args["on"] or today())

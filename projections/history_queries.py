@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 from projections.agreements import region_clause
 from projections.reader import LogReader
@@ -129,3 +130,17 @@ def _backdated_item(cur: Cursor, log: LogReader, row: tuple[Any, ...], deaths: d
         "recorded_within_30_days_before_death": bool(
             died_on and died_on - timedelta(days=30) <= recorded_on <= died_on),
     }
+
+
+def agreement_events(cur: Cursor, log: LogReader, agreement_id: str, limit: int
+                     ) -> list[dict[str, Any]]:
+    """The agreement's own events (signing, amendments, renewals, termination, quota),
+    without the enrollments and corrections about it: read by its stream, so that an
+    agreement with a million enrollments costs what one with none does."""
+    key = UUID(agreement_id)
+    rows = cur.execute(
+        f"SELECT {_columns(log)} FROM {log.table} e "  # noqa: S608
+        f"JOIN rm_history h ON h.position = e.{log.position} "
+        "WHERE e.originator_id = ? ORDER BY e.originator_version LIMIT ?",
+        (key.hex if log.engine == "sqlite" else key, limit)).fetchall()
+    return [_event(log, r) for r in rows]

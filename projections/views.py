@@ -165,3 +165,18 @@ def backdated(runner: ProjectionRunner, *, min_days: int, scopes: list[str] | No
     """Events recorded more than `min_days` after their effective date, newest first."""
     return _read(runner, lambda cur: history_queries.backdated(
         cur, runner.reader, min_days, scopes, before, limit))
+
+
+# Worker and check pages.
+
+def agreement_events(runner: ProjectionRunner, agreement_ids: list[str], *,
+                     limit: int = 50) -> list[dict[str, Any]]:
+    """The own events of each agreement (not the enrollments about it), in log order."""
+
+    def query(cur: Cursor) -> list[dict[str, Any]]:
+        found = [e for agreement_id in agreement_ids
+                 for e in history_queries.agreement_events(cur, runner.reader, agreement_id,
+                                                           limit)]
+        return sorted(found, key=lambda e: e["position"])
+
+    return _read(runner, query)

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 
+from api.errors import STATUS_OF_CODE, ApiProblem
 from api.ui import session
 from registry.domain.errors import NotFound
 
@@ -25,7 +26,7 @@ def signed_in() -> Any:
     who = session.principal()
     if who is None:
         return redirect(url_for("ui.login", next=request.full_path if request.args
-                                else request.path, expired=session.expired() or None))
+                                else request.path, expired=1 if session.expired() else None))
     g.principal = who
     return None
 
@@ -43,6 +44,14 @@ def not_cached(response: Any) -> Any:
 @bp.errorhandler(CSRFError)
 def bad_csrf(error: CSRFError) -> Any:
     return render_template("error.html", status=400, problem="csrf"), 400
+
+
+@bp.errorhandler(ApiProblem)
+def refused(error: ApiProblem) -> Any:
+    """The API's refusals (forbidden, not found) as a page."""
+    status = STATUS_OF_CODE.get(error.code, 400)
+    problem = {403: "forbidden", 404: "not_found"}.get(status, "refused")
+    return render_template("error.html", status=status, problem=problem), status
 
 
 @bp.errorhandler(NotFound)

@@ -14,6 +14,7 @@ import functools
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import Path
+
 from babel.dates import format_date as babel_date
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -51,12 +52,12 @@ def _translations(language: str) -> NullTranslations:
     return Translations(fp=compiled)
 
 
-class Catalogues(Domain):  # type: ignore[misc]
+class Catalogues(Domain):
     def get_translations(self) -> NullTranslations:
         return _translations(language())
 
 
-class PageBabel(Babel):  # type: ignore[misc]
+class PageBabel(Babel):
     @functools.cached_property
     def domain_instance(self) -> Domain:
         return Catalogues()

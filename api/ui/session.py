@@ -90,20 +90,21 @@ def principal() -> Principal | None:
     if not hashed or not isinstance(since, int):
         return None
     if time.time() - since > lifetime_seconds():
-        return _ended(expired=True)
+        _end(expired=True)
+        return None
     try:
-        who = current_app.extensions["registry"].tokens.authenticate_digest(hashed)
+        who: Principal | None = current_app.extensions["registry"].tokens.authenticate_digest(
+            hashed)
     except TokenExpired:
-        return _ended(expired=True)
+        who = None
     if who is None:
-        return _ended(expired=False)
+        _end(expired=True)
     return who
 
 
-def _ended(*, expired: bool) -> None:
+def _end(*, expired: bool) -> None:
     end()
     g.session_expired = expired
-    return None
 
 
 def expired() -> bool:

@@ -16,3 +16,18 @@ def today() -> date:
 def utc_iso(moment: datetime) -> str:
     """An instant as ISO 8601 UTC with a `Z`, fixed width: text order is time order."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def recorded_on(moment: datetime) -> date:
+    """The business day (Jakarta) on which an instant of record time fell."""
+    return moment.astimezone(JAKARTA).date()
+
+
+def recorded_relative_to(moment: datetime, day: date) -> str:
+    """Whether a record made at `moment` was made `before` the business day `day`, on
+    `the_same_day`, or `after` it: what an auditor asks of each event behind an answer
+    about that day (an enrollment recorded after the accident is a backdated one)."""
+    made = recorded_on(moment)
+    if made < day:
+        return "before"
+    return "the_same_day" if made == day else "after"

@@ -64,7 +64,8 @@ def marked_messages() -> set[str]:
             str(UI), method_map, options_map=options,
             keywords={"_": None, "gettext": None, "lazy_gettext": None, "_l": None,
                       "ngettext": (1, 2)}):
-        found.update([message] if isinstance(message, str) else [m for m in message if m])
+        # A plural message is looked up by its singular form.
+        found.add(message if isinstance(message, str) else message[0])
     return found
 
 

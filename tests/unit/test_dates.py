@@ -48,3 +48,16 @@ def test_today_is_the_date_in_jakarta_not_on_the_machine(machine_zone, monkeypat
 
     monkeypatch.setattr(dates, "datetime", Clock)
     assert dates.today() == date(2023, 1, 1)
+
+
+def test_a_record_is_before_on_or_after_a_day_by_the_jakarta_calendar() -> None:
+    from datetime import UTC, date, datetime
+
+    from registry.domain.dates import recorded_relative_to
+
+    day = date(2023, 3, 15)
+    # 16:59 UTC on the 14th is 23:59 WIB on the 14th; 17:00 UTC is already the 15th in Jakarta.
+    assert recorded_relative_to(datetime(2023, 3, 14, 16, 59, tzinfo=UTC), day) == "before"
+    assert recorded_relative_to(datetime(2023, 3, 14, 17, 0, tzinfo=UTC), day) == "the_same_day"
+    assert recorded_relative_to(datetime(2023, 3, 15, 16, 59, tzinfo=UTC), day) == "the_same_day"
+    assert recorded_relative_to(datetime(2023, 3, 15, 17, 0, tzinfo=UTC), day) == "after"

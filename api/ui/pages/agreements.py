@@ -12,3 +12,13 @@ from api.ui.blueprint import bp
 @bp.route("/agreements")
 def agreements() -> Any:
     return render_template("error.html", status=404, problem="not_found"), 404
+
+
+@bp.route("/agreements/<uuid:agreement_id>")
+def agreement(agreement_id: Any) -> Any:
+    return render_template("error.html", status=404, problem="not_found"), 404
+
+
+@bp.route("/regions/<code>")
+def region(code: str) -> Any:
+    return render_template("error.html", status=404, problem="not_found"), 404
