@@ -10,6 +10,7 @@ contexts (cookies, session), so tests never share a login.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -45,7 +46,11 @@ def chromium_path() -> str:
 @pytest.fixture(scope="session")
 def demo(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """`registry demo` on a fresh SQLite file, served by `registry serve` (this process's)."""
-    loaded = load_demo(tmp_path_factory.mktemp("browser-demo"))
+    base = tmp_path_factory.getbasetemp()
+    # pytest-xdist's workers of one run share their basetemp's parent; a lone pytest's
+    # parent is shared with other runs, so it keeps the demo in its own.
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    loaded = load_demo(tmp_path_factory.mktemp("browser-demo"), shared)
     yield loaded
     loaded.server.stop()
 
@@ -86,7 +91,9 @@ def new_context(browser: Browser, demo: Demo,
     problems: list[str] = []
 
     def make(**options: Any) -> BrowserContext:
-        context = browser.new_context(base_url=demo.base, **options)
+        # As an auditor in Indonesia has it: date inputs read dd/mm/yyyy, clocks in WIB.
+        context = browser.new_context(**{"base_url": demo.base, "locale": "id-ID",
+                                         "timezone_id": "Asia/Jakarta", **options})
         context.set_default_timeout(TIMEOUT_MS)
         context.on("page", lambda page: _watch(page, problems))
         made.append(context)
@@ -96,10 +103,9 @@ def new_context(browser: Browser, demo: Demo,
     if request.node.stash.get(_FAILED, False):
         for i, context in enumerate(made):
             for j, page in enumerate(context.pages):
-                try:
+                # A screenshot that cannot be taken must not hide the failure.
+                with contextlib.suppress(Exception):
                     pages.screenshot(page, f"FAILED-{request.node.name}-{i}-{j}")
-                except Exception:  # noqa: BLE001 - a screenshot must not hide the failure
-                    pass
     for context in made:
         context.close()
     if problems:

@@ -1,14 +1,16 @@
 """A real `registry serve` on a fresh SQLite file loaded by `registry demo`, and what the
 browser tests need to know about its data.
 
-One per pytest(-xdist) process, for the whole session: loading the demo takes a few
-seconds, and no browser test writes anything another one reads (each makes its own
-tokens, agreements and workers).
+One server per pytest(-xdist) process, for the whole session, each on its own copy of
+one demo database (loading the demo takes a few seconds): no browser test writes
+anything another one reads (each makes its own tokens, agreements and workers).
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
+import shutil
 import subprocess
 import uuid
 from dataclasses import dataclass
@@ -20,6 +22,32 @@ import requests
 from registry.entrypoints.bench import harness
 from tests.e2e.servers import REGISTRY, cli
 
+# The log's signing key too, had the demo made one: checkpoints it signed must verify.
+DATABASE_FILES = ("registry.db", "registry.db-wal", "registry.key")
+
+
+def _registry_demo(env: dict[str, str], folder: Path) -> str:
+    loaded = subprocess.run([REGISTRY, "demo"], env=env, cwd=folder, capture_output=True,
+                            text=True, timeout=180)
+    if loaded.returncode != 0:
+        raise harness.BenchError(f"registry demo failed:\n{loaded.stderr[-4000:]}")
+    return loaded.stdout.strip().splitlines()[-1]
+
+
+def demo_database(shared: Path) -> Path:
+    """The folder of a SQLite file `registry demo` loaded, once for all the test processes
+    that share `shared` (the pytest-xdist workers of one run): each copies it."""
+    folder = shared / "registry-demo"
+    with open(shared / "registry-demo.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if not (folder / "loaded").exists():
+            folder.mkdir(exist_ok=True)
+            env = {**os.environ, "REGISTRY_DATABASE_URL": f"sqlite:///{folder}/registry.db"}
+            env.pop("REGISTRY_SIGNING_KEY_FILE", None)
+            _registry_demo(env, folder)
+            (folder / "loaded").touch()
+    return folder
+
 
 class DemoServer(harness.Server):
     """`registry serve` as a user starts it after `registry demo`, logging at INFO.
@@ -29,17 +57,17 @@ class DemoServer(harness.Server):
     (`folder/serve-PORT.log`, stdout and stderr of the server and its workers).
     """
 
-    def __init__(self, folder: Path, workers: int = 1) -> None:
+    def __init__(self, folder: Path, demo_copy_from: Path, workers: int = 1) -> None:
         database_url = f"sqlite:///{folder}/registry.db"
         self.env = {**os.environ, "REGISTRY_DATABASE_URL": database_url,
                     "REGISTRY_LOG_LEVEL": "INFO"}
         self.env.pop("REGISTRY_SIGNING_KEY_FILE", None)  # beside the SQLite file
-        loaded = subprocess.run([REGISTRY, "demo"], env=self.env, cwd=folder,
-                                capture_output=True, text=True, timeout=120)
-        if loaded.returncode != 0:
-            raise harness.BenchError(f"registry demo failed:\n{loaded.stderr[-4000:]}")
-        # `registry demo` prints the admin token as its last line.
-        self.admin_token = loaded.stdout.strip().splitlines()[-1]
+        for name in DATABASE_FILES:
+            if (demo_copy_from / name).exists():
+                shutil.copy2(demo_copy_from / name, folder / name)
+        # On a loaded database `registry demo` only makes a fresh admin token, and prints
+        # it as its last line: what a user does on a second run.
+        self.admin_token = _registry_demo(self.env, folder)
         self.port = harness._free_port()
         self.log_path = folder / f"serve-{self.port}.log"
         self.log = open(self.log_path, "w+b")  # noqa: SIM115 - closed by stop()
@@ -106,8 +134,8 @@ class Demo:
                 if not str(a["region_code"]).startswith(region_code)]
 
 
-def load_demo(folder: Path) -> Demo:
-    server = DemoServer(folder)
+def load_demo(folder: Path, shared: Path) -> Demo:
+    server = DemoServer(folder, demo_database(shared))
     try:
         listed = server.api("GET", "/api/v1/agreements", params={"limit": 100})
         listed.raise_for_status()

@@ -73,7 +73,7 @@ def test_an_impossible_date_on_the_check_page_shows_the_field_error_in_the_page_
 
 @pytest.mark.parametrize("forged", [{"csrf_token": "forged"}, {}], ids=["forged", "missing"])
 def test_a_logout_post_without_a_valid_csrf_token_is_refused_and_the_session_stays(
-        admin_page: Page, forged: dict[str, str]) -> None:
+        admin_page: Page, forged: dict[str, str | float | bool]) -> None:
     page = admin_page
     refused = page.request.post("/ui/logout", form=forged, max_redirects=0)
     assert refused.status in (400, 403), refused.status
