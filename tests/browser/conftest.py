@@ -91,7 +91,7 @@ def new_context(browser: Browser, demo: Demo,
     problems: list[str] = []
 
     def make(**options: Any) -> BrowserContext:
-        # As an auditor in Indonesia has it: date inputs read dd/mm/yyyy, clocks in WIB.
+        # As an auditor in Indonesia has it: Accept-Language id-ID, the clock in WIB.
         context = browser.new_context(**{"base_url": demo.base, "locale": "id-ID",
                                          "timezone_id": "Asia/Jakarta", **options})
         context.set_default_timeout(TIMEOUT_MS)
@@ -136,12 +136,12 @@ def axe_page(new_context: NewContext) -> Page:
 
 @pytest.fixture
 def admin_page(page: Page, demo: Demo) -> Page:
-    """A page logged in as the demo's admin, on the dashboard."""
-    pages.log_in(page, demo.server.admin_token)
+    """A page logged in as the demo's admin, on the check page (lighter than the dashboard)."""
+    pages.log_in(page, demo.server.admin_token, then="/ui/check")
     return page
 
 
 @pytest.fixture(scope="session")
 def binjai_auditor(demo: Demo) -> str:
     """An auditor's token scoped to Kota Binjai (12.75)."""
-    return demo.server.token("auditor", "12.75")[1]
+    return demo.server.tokens["binjai_auditor"]

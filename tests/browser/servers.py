@@ -1,14 +1,17 @@
 """A real `registry serve` on a fresh SQLite file loaded by `registry demo`, and what the
 browser tests need to know about its data.
 
-One server per pytest(-xdist) process, for the whole session, each on its own copy of
-one demo database (loading the demo takes a few seconds): no browser test writes
-anything another one reads (each makes its own tokens, agreements and workers).
+`registry demo` loads one SQLite file per test run (it takes a few seconds), and the
+tokens the tests use are made on it with `registry tokens create`; each pytest(-xdist)
+process then serves its own copy with `registry serve`, for the whole session. No
+browser test writes anything another one reads (a test that writes makes its own
+agreement and worker).
 """
 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import subprocess
@@ -34,19 +37,30 @@ def _registry_demo(env: dict[str, str], folder: Path) -> str:
     return loaded.stdout.strip().splitlines()[-1]
 
 
-def demo_database(shared: Path) -> Path:
+REVOCABLE = "browser-revocable"  # an auditor's token that a test revokes
+
+
+def demo_database(shared: Path) -> tuple[Path, dict[str, str]]:
     """The folder of a SQLite file `registry demo` loaded, once for all the test processes
-    that share `shared` (the pytest-xdist workers of one run): each copies it."""
+    that share `shared` (the pytest-xdist workers of one run), each of which serves a copy;
+    and the tokens made on it, by role: the demo's admin, an auditor scoped to Kota Binjai
+    (12.75), and one to revoke."""
     folder = shared / "registry-demo"
     with open(shared / "registry-demo.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
-        if not (folder / "loaded").exists():
+        if not (folder / "tokens.json").exists():
             folder.mkdir(exist_ok=True)
             env = {**os.environ, "REGISTRY_DATABASE_URL": f"sqlite:///{folder}/registry.db"}
             env.pop("REGISTRY_SIGNING_KEY_FILE", None)
-            _registry_demo(env, folder)
-            (folder / "loaded").touch()
-    return folder
+            tokens = {
+                "admin": _registry_demo(env, folder),
+                "binjai_auditor": cli(env, "tokens", "create", "--role", "auditor", "--name",
+                                      "browser-auditor-binjai", "--region", "12.75"),
+                "revocable": cli(env, "tokens", "create", "--role", "auditor", "--name",
+                                 REVOCABLE),
+            }
+            (folder / "tokens.json").write_text(json.dumps(tokens))
+    return folder, json.loads((folder / "tokens.json").read_text())
 
 
 class DemoServer(harness.Server):
@@ -57,17 +71,16 @@ class DemoServer(harness.Server):
     (`folder/serve-PORT.log`, stdout and stderr of the server and its workers).
     """
 
-    def __init__(self, folder: Path, demo_copy_from: Path, workers: int = 1) -> None:
+    def __init__(self, folder: Path, shared: Path, workers: int = 1) -> None:
         database_url = f"sqlite:///{folder}/registry.db"
         self.env = {**os.environ, "REGISTRY_DATABASE_URL": database_url,
                     "REGISTRY_LOG_LEVEL": "INFO"}
         self.env.pop("REGISTRY_SIGNING_KEY_FILE", None)  # beside the SQLite file
+        loaded, self.tokens = demo_database(shared)
         for name in DATABASE_FILES:
-            if (demo_copy_from / name).exists():
-                shutil.copy2(demo_copy_from / name, folder / name)
-        # On a loaded database `registry demo` only makes a fresh admin token, and prints
-        # it as its last line: what a user does on a second run.
-        self.admin_token = _registry_demo(self.env, folder)
+            if (loaded / name).exists():
+                shutil.copy2(loaded / name, folder / name)
+        self.admin_token = self.tokens["admin"]
         self.port = harness._free_port()
         self.log_path = folder / f"serve-{self.port}.log"
         self.log = open(self.log_path, "w+b")  # noqa: SIM115 - closed by stop()
@@ -135,7 +148,7 @@ class Demo:
 
 
 def load_demo(folder: Path, shared: Path) -> Demo:
-    server = DemoServer(folder, demo_database(shared))
+    server = DemoServer(folder, shared)
     try:
         listed = server.api("GET", "/api/v1/agreements", params={"limit": 100})
         listed.raise_for_status()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.browser import pages
 from tests.browser.servers import Demo
@@ -35,7 +35,7 @@ def test_axe_finds_no_serious_problem_on_the_page(axe_page: Page, demo: Demo, na
     if name == "login":
         path, expected = "/ui/login", 200
     else:
-        pages.log_in(page, demo.server.admin_token)
+        pages.log_in(page, demo.server.admin_token, then="/ui/check")
         url, expected = PAGES[name]
         path = url(demo)
     answered = page.goto(path)
@@ -46,3 +46,25 @@ def test_axe_finds_no_serious_problem_on_the_page(axe_page: Page, demo: Demo, na
     found = pages.serious_violations(page)
     assert not found, "\n".join(
         f"{v['impact']} {v['id']}: {v['help']} at {v['nodes']}" for v in found)
+
+
+def focused(page: Page) -> str:
+    """The focused element, as `tag#id[name]`."""
+    return str(page.evaluate("""() => { const e = document.activeElement;
+        return `${e.tagName.toLowerCase()}#${e.id}[${e.getAttribute('name') || ''}]`; }"""))
+
+
+def test_the_check_question_can_be_asked_with_the_keyboard_alone(page: Page, demo: Demo) -> None:
+    pages.log_in(page, demo.server.admin_token, then="/ui/check")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.getAttribute('href')") == "#main", \
+        "the first Tab stop skips to the content"
+    for _ in range(40):
+        if focused(page).endswith("[nik]"):
+            break
+        page.keyboard.press("Tab")
+    assert focused(page).endswith("[nik]"), "Tab reaches the NIK field"
+    page.keyboard.type(demo.binjai.nik)
+    page.keyboard.press("Enter")
+    expect(page.locator(".answer")).to_be_visible()
+    assert demo.binjai.nik in page.url

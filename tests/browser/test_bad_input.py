@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from tests.browser import pages
 from tests.browser.conftest import NewContext
-from tests.browser.servers import Demo
+from tests.browser.servers import REVOCABLE, Demo
 
 pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 
@@ -98,9 +98,8 @@ def test_a_login_post_without_a_valid_csrf_token_starts_no_session(
 
 def test_a_revoked_tokens_session_ends_and_the_next_page_is_the_login_form(
         page: Page, demo: Demo) -> None:
-    name, token = demo.server.token("auditor")
-    pages.log_in(page, token, then="/ui/check")
-    demo.server.revoke(name)
+    pages.log_in(page, demo.server.tokens["revocable"], then="/ui/check")
+    demo.server.revoke(REVOCABLE)
 
     page.reload()
     assert "/ui/login" in page.url

@@ -31,7 +31,7 @@ def status(page: Page, path: str) -> int:
 
 def test_a_binjai_auditor_gets_404_for_a_medan_worker_agreement_and_region(
         page: Page, demo: Demo, binjai_auditor: str) -> None:
-    pages.log_in(page, binjai_auditor)
+    pages.log_in(page, binjai_auditor, then="/ui/check")
     for path in (f"/ui/workers/{demo.medan.nik}",
                  f"/ui/agreements/{demo.agreement_id('MOU/MDN/2025/08')}",
                  f"/ui/agreements/{demo.agreement_id('PKS/MDN/2025/01')}",
@@ -56,7 +56,7 @@ def test_a_binjai_auditor_sees_only_binjai_in_the_agreements_list_and_the_dashbo
 
 def test_the_check_page_tells_a_binjai_auditor_nothing_about_a_covered_medan_worker(
         page: Page, demo: Demo, binjai_auditor: str) -> None:
-    pages.log_in(page, binjai_auditor)
+    pages.log_in(page, binjai_auditor, then="/ui/check")
     page.goto(pages.check_url(demo.medan.nik, MEDAN_COVERED_DAY))
     # "No" (as far as the token's regions show), and no agreement, event or name of Medan's.
     expect(page.locator(".answer.no")).to_be_visible()
