@@ -19,9 +19,7 @@ from projections.agreements import list_agreements, region_clause
 # The history read model's visibility rule for a scoped token, and its reader of
 # a page of events: imported, not restated, so that these pages show exactly
 # what `/api/v1/events` and `/api/v1/agreements/<id>/history` show.
-from projections.history_queries import _page as events_page
-from projections.history_queries import _visible as visible_events
-from projections.reader import LogReader
+from projections.history_queries import visible_clause as visible_events
 from registry.store.db import Cursor
 
 Period = tuple[date, date]  # first and last day, both counted
@@ -99,22 +97,6 @@ def newest_positions(cur: Cursor, scopes: list[str] | None, limit: int) -> list[
     rows = cur.execute(f"SELECT h.position FROM rm_history h WHERE {visible} "  # noqa: S608
                        "ORDER BY h.position DESC LIMIT ?", (*params, limit)).fetchall()
     return [int(r[0]) for r in rows]
-
-
-def agreement_history(cur: Cursor, log: LogReader, agreement_id: str, after: int, limit: int
-                      ) -> tuple[list[dict[str, Any]], int | None]:
-    """`history_queries.agreement_history`, found by walking the agreement's links in
-    position order: its `IN (SELECT ...)` makes PostgreSQL join and sort every link
-    of the agreement (5,000 for the Binjai MOU) before it takes a page."""
-    positions = [int(r[0]) for r in cur.execute(
-        "SELECT position FROM rm_history_links WHERE agreement_id = ? AND position > ? "
-        "ORDER BY position LIMIT ?", (agreement_id, after, limit + 1)).fetchall()]
-    if not positions:
-        return [], None
-    page = positions[:limit]
-    marks = ", ".join("?" for _ in page)
-    events, _ = events_page(cur, log, f"h.position IN ({marks})", page, after, limit)
-    return events, (page[-1] if len(positions) > limit else None)
 
 
 def niks_at(cur: Cursor, positions: Sequence[int]) -> dict[int, str]:

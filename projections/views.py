@@ -201,7 +201,7 @@ def agreement_history_page(runner: ProjectionRunner, agreement_id: UUID, *, afte
     None for the agreement's own events), so that a page can link to the worker."""
 
     def query(cur: Cursor) -> Page:
-        events, next_after = agreement_page_queries.agreement_history(
+        events, next_after = history_queries.agreement_history(
             cur, runner.reader, str(agreement_id), after, limit)
         niks = agreement_page_queries.niks_at(cur, [e["position"] for e in events])
         return [{**e, "nik": niks.get(e["position"])} for e in events], next_after
