@@ -95,6 +95,9 @@ def test_the_report_shows_who_when_why_and_the_request_of_each_late_record(
     assert "PKS-LABUSEL-2022" in shown and "Worker enrolled" in shown
     assert api[0]["request_id"] in shown and api[0]["actor"] in shown
     assert re.search(r'class="number">60<', shown)
+    # The download link keeps the filters.
+    assert 'href="/ui/audit/backdated?min_days=7&amp;format=csv"' in page("auditor").text(
+        "/ui/audit/backdated", min_days=7)
 
 
 def test_records_made_after_a_death_or_in_the_30_days_before_it_are_flagged(
@@ -133,7 +136,7 @@ def test_a_scoped_auditor_sees_only_its_regions_rows_on_the_page_and_in_the_csv(
     scoped = page("auditor", "12.22")
     shown = scoped.text("/ui/audit/backdated")
     assert labusel in shown and in_medan not in shown
-    download = scoped.get("/ui/audit/backdated.csv").get_data(as_text=True)
+    download = scoped.get("/ui/audit/backdated", format="csv").get_data(as_text=True)
     assert labusel in download and in_medan not in download
     # Asking for another region gives nothing, never that region's rows.
     assert in_medan not in scoped.text("/ui/audit/backdated", region="12.71")
@@ -161,7 +164,7 @@ def test_a_bad_filter_shows_the_field_error_in_the_pages_language(
     assert messages[1] in english and messages[0] not in english
     assert "<table>" not in indonesian
     # The CSV link with the same bad filter answers the page with the error, not a file.
-    download = browser.get("/ui/audit/backdated.csv", **query)
+    download = browser.get("/ui/audit/backdated", format="csv", **query)
     assert download.status_code == 422 and download.mimetype == "text/html"
     assert f'id="{field}-error"' in download.get_data(as_text=True)
 
@@ -179,7 +182,8 @@ def test_the_csv_is_the_filtered_report_with_cells_escaped_and_a_header_in_the_l
     assert header[:4] == ["NIK", "Nomor perjanjian", "ID perjanjian", "Jenis peristiwa"]
     assert [(r[0], r[3]) for r in rows] == [(nik, "WorkerDisenrolled"), (nik, "WorkerEnrolled")]
     assert rows[0][header.index("Alasan")] == '\'=HYPERLINK("http://x.test")'
-    english = csv_rows(browser.get("/ui/audit/backdated.csv", min_days=30, lang="en"))
+    english = csv_rows(browser.get("/ui/audit/backdated", format="csv", min_days=30,
+                                   lang="en"))
     assert english[0][:2] == ["NIK", "Agreement number"]
     assert [(r[0], r[3]) for r in english[1:]] == [(r[0], r[3]) for r in rows]
     assert english[1][4] == "Worker disenrolled"
@@ -189,7 +193,8 @@ def test_a_reason_starting_a_formula_is_escaped_in_the_csv(
         page: Any, admin: Caller, agreement: str) -> None:
     nik = enroll(admin, agreement, 1, days_ago(60))
     disenroll(admin, agreement, nik, days_ago(45), "OTHER", "=1+1")
-    header, *rows = csv_rows(page("auditor").get("/ui/audit/backdated.csv", lang="en"))
+    header, *rows = csv_rows(page("auditor").get("/ui/audit/backdated", format="csv",
+                                                 lang="en"))
     reasons = [r[header.index("Reason")] for r in rows]
     assert "'=1+1" in reasons
     assert not any(cell.startswith(("=", "+", "-", "@")) for r in rows for cell in r)

@@ -88,8 +88,9 @@ def _filters() -> tuple[dict[str, Any], dict[str, str]]:
 
 @bp.route("/audit/backdated")
 def backdated() -> Any:
+    """The report as a page, or with `format=csv` as a download."""
     if request.args.get("format") == "csv":
-        return backdated_csv()
+        return _report_csv()
     return _report_page()
 
 
@@ -103,7 +104,7 @@ def _report_page() -> Any:
             read_models(), min_days=filters["min_days"], scopes=_scopes(filters["region"]),
             before=after or None, limit=PAGE_ROWS)
     kept: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("min_days", "region")}
-    csv_url = url_for("ui.backdated_csv", **kept)
+    csv_url = url_for("ui.backdated", **kept, format="csv")
     return render_template("backdated.html", filters=filters, errors=errors, rows=rows,
                            next_after=next_after, first_page=bool(after), csv_url=csv_url,
                            default_days=DEFAULT_DAYS, max_days=MAX_DAYS), 422 if errors else 200
@@ -127,8 +128,7 @@ def _csv_row(row: dict[str, Any]) -> list[object]:
             yes if row["recorded_within_30_days_before_death"] else no, row["position"]]
 
 
-@bp.route("/audit/backdated.csv")
-def backdated_csv() -> Any:
+def _report_csv() -> Any:
     """The whole filtered report (every page of it), each cell escaped as every CSV the
     registry writes (registry/csvcells.py), with the header in the page's language."""
     filters, errors = _filters()
