@@ -229,6 +229,17 @@ def test_a_changed_chain_shows_as_not_intact_with_the_first_bad_position(
     assert "Tidak utuh" in page("admin").text("/ui/integrity", lang="id")
 
 
+def test_within_a_minute_the_page_shows_the_last_check_dated_and_rechecks_when_asked(
+        page: Any, registry: Registry, admin: Caller, agreement: str) -> None:
+    enroll(admin, agreement, 1, days_ago(5))
+    browser = page("admin")
+    assert 'class="answer yes"' in browser.text("/ui/integrity", lang="en")
+    sql(registry, "UPDATE {chain} SET hash = UPPER(hash) WHERE position = 2")
+    again = browser.text("/ui/integrity", lang="en")
+    assert 'class="answer yes"' in again and "The check of" in again
+    assert "broken at position 2" in browser.text("/ui/integrity", lang="en", recheck="1")
+
+
 def test_the_integrity_page_shows_the_checkpoint_its_cosignatures_and_the_verifier_key(
         page: Any, registry: Registry, admin: Caller, agreement: str) -> None:
     enroll(admin, agreement, 1, days_ago(5))

@@ -14,7 +14,8 @@ import api
 API = Path(api.__file__).parent
 # Cursor-level queries: only the read side calls them.
 QUERY_MODULES = {"projections.agreements", "projections.coverage_queries",
-                 "projections.history_queries"}
+                 "projections.history_queries", "projections.agreement_page_queries",
+                 "projections.audit_queries"}
 
 
 def api_modules() -> dict[str, ast.Module]:
