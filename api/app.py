@@ -17,6 +17,7 @@ from api import (
     history,
     idempotency,
     log,
+    readonly,
     regions,
     requests,
     system,
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
 
     app.before_request(requests.assign_request_id)
     app.before_request(auth.authenticate)
+    app.before_request(readonly.refuse_writes)
     app.before_request(requests.check_body)
     app.before_request(idempotency.claim)
     app.after_request(idempotency.record)

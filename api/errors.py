@@ -19,6 +19,7 @@ STATUS_OF_CODE = {
     "forbidden": 403,
     "not_found": 404,
     "method_not_allowed": 405,
+    "read_only": 405,  # a read-only registry (api/readonly.py), with `Allow`
     "not_acceptable": 406,
     "duplicate_agreement_number": 409,
     "duplicate_token_name": 409,

@@ -22,7 +22,10 @@ def health() -> tuple[dict[str, Any], int]:
         "status": "ok" if database_ok else "unavailable",
         "database": {"engine": reg.settings.database.engine, "ok": database_ok},
         "projections": {},
+        "read_only": reg.read_only,
     }
+    if reg.copy is not None:  # time travel: what this copy holds
+        body["copy"] = reg.copy.as_dict()
     if database_ok:
         body["projections"] = reg.projections.lag()
     return body, 200 if database_ok else 503

@@ -16,6 +16,8 @@ from projections.runner import ProjectedRoster, ProjectionRunner
 from registry.audit.log import VerifiableLog
 from registry.config import Settings
 from registry.service.application import RegistryApplication
+from registry.service.readonly import ReadOnlyApplication
+from registry.store import copies
 from registry.store.access import AccessLog
 from registry.store.db import SqlStore, ensure_schema
 from registry.store.idempotency import IdempotencyStore
@@ -37,6 +39,13 @@ class Registry:
     idempotency: IdempotencyStore
     access: AccessLog
     log: VerifiableLog
+    # Time travel: what this database is a copy of (None for a registry of its own).
+    copy: copies.CopyMark | None = None
+
+    @property
+    def read_only(self) -> bool:
+        """Nothing is written to the log: a copy, or `REGISTRY_READ_ONLY=1`."""
+        return self.copy is not None or self.settings.read_only
 
     @classmethod
     def open(cls, settings: Settings | None = None,
@@ -52,12 +61,15 @@ class Registry:
         if create_tables:
             ensure_schema(settings.database)
         store = SqlStore(settings.database)
-        app = RegistryApplication(settings.database, create_tables=create_tables)
+        copy = copies.mark_of(store)
+        app = _application(settings, copy, create_tables)
         runner = ProjectionRunner(app, store)
         app.roster = ProjectedRoster(runner)
-        registry = cls(settings, app, store, runner, TokenStore(store, app),
+        # A copy's tokens are recorded beside its log, never in it (registry/store/copies.py).
+        token_log = copies.CopyTokens(store) if copy is not None else app
+        registry = cls(settings, app, store, runner, TokenStore(store, token_log),
                        IdempotencyStore(store), AccessLog(store),
-                       VerifiableLog(app, store, settings))
+                       VerifiableLog(app, store, settings), copy)
         if create_tables:
             registry.tokens.create_table()
             registry.idempotency.create_table()
@@ -75,6 +87,16 @@ class Registry:
     def close(self) -> None:
         self.store.close()
         self.app.close()
+
+
+def _application(settings: Settings, copy: copies.CopyMark | None,
+                 create_tables: bool) -> RegistryApplication:
+    if copy is None and not settings.read_only:
+        return RegistryApplication(settings.database, create_tables=create_tables)
+    app = ReadOnlyApplication(settings.database, create_tables=create_tables)
+    if copy is not None:
+        app.why = f"this database is {copy.describe()}, for investigations"
+    return app
 
 
 def rebuild_outdated(runner: ProjectionRunner, names: list[str]) -> None:

@@ -12,6 +12,8 @@ retries with its `Idempotency-Key`).
 `REGISTRY_LOG_ORIGIN` (default `localhost/registry`: the name the verifiable log's
 checkpoints carry) and `REGISTRY_SIGNING_KEY_FILE` (default `registry.key` beside
 the SQLite file, else in the working folder: the Ed25519 key that signs them).
+`REGISTRY_READ_ONLY` (default 0; 1 is what `registry serve --read-only` sets): nothing
+is written to the log; the API refuses every write with `405 read_only`.
 """
 
 from __future__ import annotations
@@ -119,6 +121,7 @@ class Settings:
     log_origin: str = DEFAULT_LOG_ORIGIN
     signing_key_file: str = ""  # empty: the default place (`signing_key_path`)
     ui_session_minutes: int = DEFAULT_UI_SESSION_MINUTES
+    read_only: bool = False
 
     @property
     def idempotency_ttl(self) -> timedelta:
@@ -157,6 +160,7 @@ class Settings:
             log_origin=_log_origin(env),
             signing_key_file=env.get("REGISTRY_SIGNING_KEY_FILE") or "",
             ui_session_minutes=_ui_session_minutes(env),
+            read_only=_read_only(env),
         )
 
 
@@ -186,3 +190,10 @@ def _ui_session_minutes(env: Mapping[str, str]) -> int:
             f"REGISTRY_UI_SESSION_MINUTES must be a whole number of minutes from 1 to "
             f"{MAX_UI_SESSION_MINUTES}, got {raw!r}")
     return int(raw)
+
+
+def _read_only(env: Mapping[str, str]) -> bool:
+    raw = (env.get("REGISTRY_READ_ONLY") or "0").strip().lower()
+    if raw not in ("0", "1", "false", "true", "no", "yes"):
+        raise ConfigurationError(f"REGISTRY_READ_ONLY must be 1 or 0, got {raw!r}")
+    return raw in ("1", "true", "yes")

@@ -39,12 +39,15 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-def serve(host: str, port: int, workers: int) -> None:
+@click.option("--read-only", is_flag=True,
+              help="Refuse every write (405 read_only); reads and the pages work. Also "
+                   "REGISTRY_READ_ONLY=1. A copy made by `replay --into` is always read-only.")
+def serve(host: str, port: int, workers: int, read_only: bool) -> None:
     """Run the HTTP API under gunicorn, and the projection process."""
     from registry.entrypoints.serve import serve as run
 
     try:
-        run(host, port, workers)
+        run(host, port, workers, read_only=read_only)
     except ConfigurationError as e:
         raise click.ClickException(str(e)) from None
 
@@ -317,15 +320,32 @@ def import_(file: Path) -> None:
 @click.option("--jobs", type=click.IntRange(1, 8), default=1, show_default=True,
               help="Processes that share the work: 2 is faster where two cores are free "
                    "(a log of fewer than about 50,000 events is rebuilt in one).")
-def replay(names: tuple[str, ...], jobs: int) -> None:
+@click.option("--until", type=click.IntRange(min=1), metavar="POSITION",
+              help="With --into: a copy of the registry as it was at this position of the log.")
+@click.option("--known-at", metavar="T",
+              help="With --into: a copy as it was known at T, an ISO instant with its zone, "
+                   "or a date (the end of that day in WIB).")
+@click.option("--into", metavar="DATABASE_URL",
+              help="Build the copy here (a new SQLite file or PostgreSQL database/schema), "
+                   "read-only, for investigations; the source is only read.")
+def replay(names: tuple[str, ...], jobs: int, until: int | None, known_at: str | None,
+           into: str | None) -> None:
     """Rebuild read models from the log beside the live ones, then switch.
 
     The API keeps answering meanwhile. If interrupted, run it again: it resumes.
+    With --until or --known-at and --into: build a separate, read-only copy of
+    the log up to that moment and of every read model as of then, to serve
+    with `registry serve` (docs/operations.md, "Time travel for investigations").
     """
     from projections.jobs import RebuildFailed
     from projections.rebuild import Rebuild
     from registry.entrypoints import rebuild_share
 
+    if until is not None or known_at is not None or into is not None:
+        from registry.entrypoints.timetravel import replay_into
+
+        replay_into(until, known_at, into, jobs, names)
+        return
     with opened() as registry:
         try:
             job = Rebuild(registry.projections, names)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -10,7 +11,10 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 from registry.bootstrap import TABLES_READY, Registry
-from registry.config import Settings
+from registry.config import ConfigurationError, Settings
+
+log = logging.getLogger("registry.serve")
+READ_ONLY = "REGISTRY_READ_ONLY"
 
 
 class _Gunicorn(BaseApplication):
@@ -32,17 +36,26 @@ class _Gunicorn(BaseApplication):
         return app
 
 
-def serve(host: str, port: int, workers: int, threads: int = 4) -> None:
+def serve(host: str, port: int, workers: int, threads: int = 4, read_only: bool = False) -> None:
+    if read_only:
+        os.environ[READ_ONLY] = "1"  # inherited by the workers and the projection process
     settings = Settings.from_env()
     # Create tables once, here, so that workers starting together do not race;
     # and the log's signing key, on first start.
     registry = Registry.open(settings, create_tables=True)
     try:
+        refuse_unfinished_copy(registry)
         registry.log.signer()
+        copy = registry.copy
+        if registry.read_only:
+            log.warning("serving read-only: %s", copy.describe() if copy else
+                        "writes are refused (405 read_only)")
     finally:
         registry.close()
     os.environ[TABLES_READY] = "1"  # inherited by the workers and the projection process
-    projector = subprocess.Popen([sys.executable, "-m", "registry.entrypoints.projector"])
+    # A copy refuses every write: there is never anything newer for read models to apply.
+    projector = None if copy is not None else subprocess.Popen(
+        [sys.executable, "-m", "registry.entrypoints.projector"])
     try:
         _Gunicorn({
             "bind": f"{host}:{port}",
@@ -59,5 +72,14 @@ def serve(host: str, port: int, workers: int, threads: int = 4) -> None:
             "control_socket_disable": True,
         }).run()
     finally:
-        projector.terminate()
-        projector.wait(timeout=10)
+        if projector is not None:
+            projector.terminate()
+            projector.wait(timeout=10)
+
+
+def refuse_unfinished_copy(registry: Registry) -> None:
+    copy = registry.copy
+    if copy is not None and not copy.finished:
+        raise ConfigurationError(
+            f"this database is {copy.describe()}, not yet built: run the same "
+            "`registry replay --into` again to finish it")

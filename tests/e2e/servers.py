@@ -22,8 +22,9 @@ def cli(env: dict[str, str], *args: str) -> str:
 class Server(harness.Server):
     """The benchmark's `registry serve`, with what the tests ask of it."""
 
-    def __init__(self, database_url: str, folder: Path, workers: int = 2) -> None:
-        super().__init__(database_url, workers, folder)
+    def __init__(self, database_url: str, folder: Path, workers: int = 2,
+                 serve_args: tuple[str, ...] = ()) -> None:
+        super().__init__(database_url, workers, folder, serve_args=serve_args)
         self.base = f"http://127.0.0.1:{self.port}"
         self.session = requests.Session()
 
@@ -37,8 +38,9 @@ class Server(harness.Server):
         return self.base + path
 
 
-def start_server(database_url: str, cwd: Path, workers: int = 2) -> Server:
-    return Server(database_url, cwd, workers)
+def start_server(database_url: str, cwd: Path, workers: int = 2,
+                 serve_args: tuple[str, ...] = ()) -> Server:
+    return Server(database_url, cwd, workers, serve_args)
 
 
 def stop_server(server: Server) -> None:

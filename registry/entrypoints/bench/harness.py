@@ -117,7 +117,7 @@ class Server:
     """
 
     def __init__(self, database_url: str, workers: int = 2, folder: Path | None = None,
-                 key_file: str = "") -> None:
+                 key_file: str = "", serve_args: tuple[str, ...] = ()) -> None:
         self.port = _free_port()
         self.log = (open(folder / f"serve-{self.port}.log", "w+b")  # noqa: SIM115 - stop()
                     if folder is not None else tempfile.TemporaryFile())  # noqa: SIM115
@@ -126,7 +126,8 @@ class Server:
         if key_file:  # else beside the SQLite file, or in `folder`, where it starts
             self.env["REGISTRY_SIGNING_KEY_FILE"] = key_file
         self.process = subprocess.Popen(
-            [REGISTRY, "serve", "--port", str(self.port), "--workers", str(workers)],
+            [REGISTRY, "serve", "--port", str(self.port), "--workers", str(workers),
+             *serve_args],  # e.g. ("--read-only",): the end-to-end tests of time travel
             env=self.env, cwd=folder, stdout=self.log, stderr=subprocess.STDOUT,
             start_new_session=True)
         try:
