@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 
@@ -75,4 +75,7 @@ def init_app(app: Flask) -> None:
         role_name=_word(ROLES), status_name=_word(STATUSES), event_name=_word(EVENTS),
         reason_name=_word(REASONS), kind_name=_word(KINDS), program_name=_word(PROGRAMS),
         sex_name=_word(SEXES), with_query=with_query, csrf_token=generate_csrf,
-        now=lambda: datetime.now(UTC))
+        now=lambda: datetime.now(UTC),
+        # Time travel (registry replay --into): what the pages show is a copy as of then.
+        registry_copy=lambda: current_app.extensions["registry"].copy,
+        read_only=lambda: current_app.extensions["registry"].read_only)

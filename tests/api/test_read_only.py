@@ -118,6 +118,7 @@ def test_the_pages_log_in_and_show_on_a_read_only_registry(
     assert log_in(browser, _token(read_only, "auditor")).status_code == 303
     page = browser.get(f"/ui/workers/{world['nik']}")
     assert page.status_code == 200, page.get_data(as_text=True)[:500]
+    assert "Registri dilayani hanya-baca" in page.get_data(as_text=True)
 
 
 def test_the_application_refuses_every_save(read_only: Registry) -> None:

@@ -96,7 +96,9 @@ def test_an_investigator_serves_a_copy_as_of_a_position_and_it_answers_as_then(
         health = requests.get(copy.url("/health"), timeout=30).json()
         assert health["read_only"] is True
         assert health["copy"]["position"] == position
-        assert requests.get(copy.url("/ui/login"), timeout=30).status_code == 200
+        login = requests.get(copy.url("/ui/login"), timeout=30)
+        assert login.status_code == 200
+        assert f"sebagaimana keadaannya pada posisi {position:,}".replace(",", ".") in login.text
         time.sleep(1.5)  # what a projection process would have done by now
         again = requests.get(copy.url("/health"), timeout=30).json()
         assert again["status"] == "ok" and set(again["projections"].values()) == {0}
