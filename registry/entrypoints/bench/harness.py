@@ -206,10 +206,12 @@ class Client:
             response = self.conn.getresponse()
             answer = response.read()
         except (OSError, http.client.HTTPException) as e:
-            raise BenchError(f"{method} {path}: registry serve did not answer: "
+            # The path only: a page's query may carry a NIK.
+            raise BenchError(f"{method} {path.split('?')[0]}: registry serve did not answer: "
                              f"{type(e).__name__}: {e}") from None
         finally:
             self.used = time.monotonic()
+        self.last_headers = response.headers
         return response.status, answer
 
     def close(self) -> None:

@@ -14,7 +14,6 @@ a page that answers anything else but 200 is named as failing, not timed.
 
 from __future__ import annotations
 
-import http.client
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -25,45 +24,32 @@ from urllib.parse import urlencode
 
 from projections import views
 from registry.entrypoints import demo
-from registry.entrypoints.bench.harness import BenchError, Load, Server, Store
+from registry.entrypoints.bench.harness import BenchError, Client, Load, Server, Store
 
 Say = Callable[[str], None]
 Pages = Sequence[tuple[str, Sequence[str]]]  # (what the page is, the paths it is timed at)
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
-class PageClient:
+class PageClient(Client):
     """One keep-alive connection that keeps the session cookie, as a browser does."""
 
-    IDLE_SECONDS = 1.0  # as harness.Client: gunicorn closes one idle for 2 s
-
     def __init__(self, port: int) -> None:
-        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        super().__init__(port)
         self.cookies: dict[str, str] = {}
-        self.used = time.monotonic()
 
     def request(self, method: str, path: str, form: dict[str, str] | None = None
                 ) -> tuple[int, bytes]:
-        if time.monotonic() - self.used > self.IDLE_SECONDS:
-            self.conn.close()  # the next request connects anew
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         body = None
         if form is not None:
             body = urlencode(form).encode()
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            self.conn.request(method, path, body=body, headers=headers)
-            response = self.conn.getresponse()
-            answer = response.read()
-        except (OSError, http.client.HTTPException) as e:
-            raise BenchError(f"{method} {path.split('?')[0]}: registry serve did not answer: "
-                             f"{type(e).__name__}: {e}") from None
-        finally:
-            self.used = time.monotonic()
-        for header in response.headers.get_all("Set-Cookie") or []:
+        status, answer = self._request(method, path, body, headers)
+        for header in self.last_headers.get_all("Set-Cookie") or []:
             for name, morsel in SimpleCookie(header).items():
                 self.cookies[name] = morsel.value
-        return response.status, answer
+        return status, answer
 
     def log_in(self, token: str) -> None:
         status, form = self.request("GET", "/ui/login")
