@@ -36,8 +36,8 @@ def _event(log: LogReader, row: tuple[Any, ...]) -> dict[str, Any]:
             "data": {name: value for name, value in fields.items() if name not in METADATA}}
 
 
-def _page(cur: Cursor, log: LogReader, where: str, params: list[Any], after: int, limit: int
-          ) -> tuple[list[dict[str, Any]], int | None]:
+def events_page(cur: Cursor, log: LogReader, where: str, params: list[Any], after: int,
+                limit: int) -> tuple[list[dict[str, Any]], int | None]:
     rows = cur.execute(
         f"SELECT {_columns(log)} FROM rm_history h {log.join('h')} "  # noqa: S608
         f"WHERE h.position > ? AND {where} ORDER BY h.position LIMIT ?",
@@ -46,7 +46,7 @@ def _page(cur: Cursor, log: LogReader, where: str, params: list[Any], after: int
     return events, (rows[limit - 1][0] if len(rows) > limit else None)
 
 
-def _visible(scopes: list[str] | None) -> tuple[str, list[str]]:
+def visible_clause(scopes: list[str] | None) -> tuple[str, list[str]]:
     """Events a scoped token may see: of a stream in its regions, or about an agreement there."""
     if scopes is None:
         return "1 = 1", []
@@ -58,30 +58,41 @@ def _visible(scopes: list[str] | None) -> tuple[str, list[str]]:
 
 def agreement_history(cur: Cursor, log: LogReader, agreement_id: str, after: int, limit: int
                       ) -> tuple[list[dict[str, Any]], int | None]:
-    """The agreement's own events and every event about it (enrollments, corrections)."""
-    return _page(cur, log, "h.position IN (SELECT position FROM rm_history_links "
-                           "WHERE agreement_id = ?)", [agreement_id], after, limit)
+    """The agreement's own events and every event about it (enrollments, corrections).
+
+    Found by walking the agreement's links in position order: an `IN (SELECT ...)` made
+    PostgreSQL join and sort every link of the agreement (5,000 for the Binjai MOU)
+    before it took a page."""
+    positions = [int(r[0]) for r in cur.execute(
+        "SELECT position FROM rm_history_links WHERE agreement_id = ? AND position > ? "
+        "ORDER BY position LIMIT ?", (agreement_id, after, limit + 1)).fetchall()]
+    if not positions:
+        return [], None
+    page = positions[:limit]
+    marks = ", ".join("?" for _ in page)
+    events, _ = events_page(cur, log, f"h.position IN ({marks})", page, after, limit)
+    return events, (page[-1] if len(positions) > limit else None)
 
 
 def worker_history(cur: Cursor, log: LogReader, nik: str, scopes: list[str] | None, after: int,
                    limit: int) -> tuple[list[dict[str, Any]], int | None]:
-    visible, params = _visible(scopes)
+    visible, params = visible_clause(scopes)
     if scopes is not None:
         # A worker's own facts (registration, corrections) belong to no region.
         visible = f"({visible} OR h.position NOT IN (SELECT position FROM rm_history_links))"
-    return _page(cur, log, f"h.nik = ? AND {visible}", [nik, *params], after, limit)
+    return events_page(cur, log, f"h.nik = ? AND {visible}", [nik, *params], after, limit)
 
 
 def global_log(cur: Cursor, log: LogReader, scopes: list[str] | None, after: int, limit: int
                ) -> tuple[list[dict[str, Any]], int | None]:
-    visible, params = _visible(scopes)
-    return _page(cur, log, visible, params, after, limit)
+    visible, params = visible_clause(scopes)
+    return events_page(cur, log, visible, params, after, limit)
 
 
 def backdated(cur: Cursor, log: LogReader, min_days: int, scopes: list[str] | None,
               before: int | None, limit: int) -> tuple[list[dict[str, Any]], int | None]:
     """Events recorded more than `min_days` after they took effect, newest first."""
-    visible, scope_params = _visible(scopes)
+    visible, scope_params = visible_clause(scopes)
     where = f"h.backdated_days > ? AND {visible}"
     params: list[Any] = [min_days, *scope_params]
     if before is not None:

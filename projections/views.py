@@ -14,14 +14,18 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from projections import coverage_queries, history_queries
+from eventsourcing.application import AggregateNotFoundError
+
+from projections import agreement_page_queries, coverage_queries, history_queries
 from projections.agreements import list_agreements
 from projections.runner import ProjectionRunner
 from registry.domain import nik as niks
 from registry.domain import programs
 from registry.domain.contributions import contributions as owed
+from registry.domain.contributions import months
 from registry.domain.dates import today
 from registry.domain.errors import NotFound
+from registry.domain.region import Region
 from registry.domain.term import Term
 from registry.domain.worker import Worker
 from registry.store.db import Cursor
@@ -180,3 +184,118 @@ def agreement_events(runner: ProjectionRunner, agreement_ids: list[str], *,
         return sorted(found, key=lambda e: e["position"])
 
     return _read(runner, query)
+
+
+# Agreement and region pages.
+
+def find_agreements(runner: ProjectionRunner, *, on: date, scopes: list[str] | None,
+                    number: str | None, **filters: Any) -> Page:
+    """`agreements`, and with `number`, only those whose number contains it."""
+    return _read(runner, lambda cur: agreement_page_queries.find_agreements(
+        cur, on=on, scopes=scopes, number=number, **filters))
+
+
+def agreement_history_page(runner: ProjectionRunner, agreement_id: UUID, *, after: int,
+                           limit: int) -> Page:
+    """`agreement_history`, each event with the NIK of the worker it is about (`nik`,
+    None for the agreement's own events), so that a page can link to the worker."""
+
+    def query(cur: Cursor) -> Page:
+        events, next_after = history_queries.agreement_history(
+            cur, runner.reader, str(agreement_id), after, limit)
+        niks = agreement_page_queries.niks_at(cur, [e["position"] for e in events])
+        return [{**e, "nik": niks.get(e["position"])} for e in events], next_after
+
+    return _read(runner, query)
+
+
+def monthly_contributions(runner: ProjectionRunner, agreement_id: UUID, terms: list[Term],
+                          first: tuple[int, int], last: tuple[int, int]) -> dict[str, Any]:
+    """`contributions` as recorded now, its months' workers counted in one scan."""
+    periods = months(first, last)
+
+    def query(cur: Cursor) -> dict[str, Any]:
+        counts = dict(zip(periods, agreement_page_queries.workers_per_period(
+            cur, str(agreement_id), periods), strict=True))
+        return owed(terms, first, last, lambda start, end: counts[(start, end)])
+
+    return _read(runner, query)
+
+
+def regions_overview(runner: ProjectionRunner, *, scopes: list[str] | None,
+                     on: date) -> list[dict[str, Any]]:
+    """Each region an agreement in `scopes` is signed for: its name, the distinct
+    workers covered there on `on` (a province counts its regencies), and its target
+    for that year (`workforce`, `target_percent`), if one is set."""
+
+    def query(cur: Cursor) -> list[dict[str, Any]]:
+        regions = agreement_page_queries.regions_with_agreements(cur, scopes)
+        covered = agreement_page_queries.covered_in_regions(
+            cur, [r["region_code"] for r in regions], on)
+        return [{**r, "covered_workers": n} for r, n in zip(regions, covered, strict=True)]
+
+    return [{**row, "target": runner.app.region_target(row["region_code"], on.year)}
+            for row in _read(runner, query)]
+
+
+def region_years(runner: ProjectionRunner, scope: str, today: date
+                 ) -> tuple[str | None, dict[str, dict[str, Any]], dict[int, int]]:
+    """The region's name (as an agreement signed for it gives it), every target set
+    for it by year, and the distinct workers covered there (a province counts its
+    regencies) on the last day of each year before `today`'s that has a target
+    (`region_coverage` counts this year's)."""
+    try:
+        targets = dict(runner.app.aggregates.get(Region.create_id(scope)).targets)
+    except AggregateNotFoundError:
+        targets = {}
+    days = {int(y): date(int(y), 12, 31) for y in targets if int(y) < today.year}
+
+    def query(cur: Cursor) -> tuple[str | None, dict[int, int]]:
+        counts = agreement_page_queries.covered_on_days(cur, scope, list(days.values())) \
+            if days else []
+        return (agreement_page_queries.region_name(cur, scope),
+                dict(zip(days, counts, strict=True)))
+
+    name, covered = _read(runner, query)
+    return name, targets, covered
+
+
+def recent_events(runner: ProjectionRunner, *, scopes: list[str] | None,
+                  limit: int) -> list[dict[str, Any]]:
+    """The newest `limit` events `scopes` may see, newest first, as `global_log` gives
+    them, each with the NIK of the worker it is about (`nik`)."""
+
+    def query(cur: Cursor) -> list[dict[str, Any]]:
+        positions = agreement_page_queries.newest_positions(cur, scopes, limit)
+        if not positions:
+            return []
+        events, _ = history_queries.global_log(cur, runner.reader, scopes,
+                                               min(positions) - 1, len(positions))
+        niks = agreement_page_queries.niks_at(cur, positions)
+        return [{**e, "nik": niks.get(e["position"])} for e in reversed(events)]
+
+    return _read(runner, query)
+
+
+def log_status(runner: ProjectionRunner) -> dict[str, Any]:
+    """How many events the log holds, and its newest kept signed checkpoint (tree
+    size, root, when it was signed, how many witnesses cosigned it), if any: what
+    is cheap to show. Verifying the chain is the integrity page's work."""
+    return {"events": runner.app.head_position(),
+            "checkpoint": _read(runner, agreement_page_queries.newest_checkpoint)}
+
+
+# Audit pages.
+
+def checkpoints(runner: ProjectionRunner) -> dict[str, Any]:
+    """The newest signed checkpoint kept, with its cosignatures; the newest cosigned
+    one if that is another; and the witnesses' verifier keys (`audit_queries`).
+
+    Not read models (the log's own tables, written as checkpoints are signed):
+    nothing to catch up, so one read, as of now.
+    """
+    # Imported here, so that this block is all the file gains (others append theirs).
+    from projections import audit_queries
+
+    with runner.store.transaction() as cur:
+        return audit_queries.checkpoints(cur)

@@ -192,7 +192,7 @@ def enroll(agreement_id: UUID, csv_file: Path, actor: str, chunk: int) -> None:
 
 def _write_rejected(report: Path, rows: list[dict[str, str]], rejected: list[RowResult]) -> None:
     from api.batch_rows import CSV_HEADER
-    from registry.entrypoints.csvcells import escaped
+    from registry.csvcells import escaped
 
     with files.open_private(report, "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from registry.entrypoints.csvcells import escape_cell, escaped
+from registry.csvcells import escape_cell, escaped
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+62811", "-2", "@SUM(A1)", "\t=1", "\r=1", "=",

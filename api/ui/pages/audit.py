@@ -1,19 +1,204 @@
-"""Placeholder: replaced by the page's own module."""
+"""/ui/audit/backdated (the backdating report, as a page and as CSV) and /ui/integrity.
+
+Both answer what `GET /api/v1/audit/backdated` and `GET /api/v1/audit/integrity`
+answer (api/history.py), through the same reads and with the same rules: a
+token sees only the events of its regions; registrars may not run the
+integrity check.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import render_template
+from flask import Response, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
 
+from api.common import read_models, registry
+from api.errors import ApiProblem
+from api.ui import forms
 from api.ui.blueprint import bp
+from api.ui.words import EVENTS
+from projections import views
+from registry.audit import integrity as integrity_check
+from registry.audit import keys
+from registry.csvcells import escaped
+from registry.domain import region_codes
+from registry.domain.dates import today
+
+PAGE_ROWS = 50
+CSV_PAGE_ROWS = 500  # rows read at a time while the CSV is written out
+MAX_DAYS = 36_500  # as the API's BackdatedQuery
+DEFAULT_DAYS = 7
+# What an auditor runs on a computer of their own (docs/auditing.md explains each).
+OFFLINE_COMMANDS = (
+    "LOG_VKEY='{vkey}'\n"
+    'registry log verify-proof proof.json --vkey "$LOG_VKEY"\n'
+    'registry log verify-certificate bukti-kepesertaan.json --vkey "$LOG_VKEY"')
+
+
+# The backdating report.
+
+def _min_days() -> forms.Field:
+    raw = (request.args.get("min_days") or "").strip()
+    if not raw:
+        return DEFAULT_DAYS, None
+    if raw.isascii() and raw.isdigit() and int(raw) <= MAX_DAYS:
+        return int(raw), None
+    return None, _("Enter a whole number of days from 0 to %(most)s.", most=MAX_DAYS)
+
+
+def _region() -> forms.Field:
+    raw = (request.args.get("region") or "").strip()
+    if not raw:
+        return None, None
+    if not region_codes.is_region_code(raw):
+        return None, _('A region code looks like "12" (a province) or "12.75" (a regency '
+                       'or city).')
+    return raw, None
+
+
+def _scopes(region: str | None) -> list[str] | None:
+    """The token's scopes, narrowed to `region`: where both hold (none, if nowhere)."""
+    mine = forms.principal().scopes
+    if region is None:
+        return mine
+    if mine is None:
+        return [region]
+    narrowed = {region if region_codes.contains(scope, region) else scope
+                for scope in mine if region_codes.contains(scope, region)
+                or region_codes.contains(region, scope)}
+    return sorted(narrowed)
+
+
+def _filters() -> tuple[dict[str, Any], dict[str, str]]:
+    """The report's filters and the errors of those that are not right."""
+    values, errors = {}, {}
+    for name, field in (("min_days", _min_days), ("region", _region)):
+        value, error = field()
+        values[name] = value
+        if error:
+            errors[name] = error
+    return values, errors
 
 
 @bp.route("/audit/backdated")
 def backdated() -> Any:
-    return render_template("error.html", status=404, problem="not_found"), 404
+    """The report as a page, or with `format=csv` as a download."""
+    if request.args.get("format") == "csv":
+        return _report_csv()
+    return _report_page()
+
+
+def _report_page() -> Any:
+    filters, errors = _filters()
+    rows: list[dict[str, Any]] = []
+    next_after = None
+    after = forms.page_cursor()
+    if not errors:
+        rows, next_after = views.backdated(
+            read_models(), min_days=filters["min_days"], scopes=_scopes(filters["region"]),
+            before=after or None, limit=PAGE_ROWS)
+    kept: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("min_days", "region")}
+    csv_url = url_for("ui.backdated", **kept, format="csv")
+    return render_template("backdated.html", filters=filters, errors=errors, rows=rows,
+                           next_after=next_after, first_page=bool(after), csv_url=csv_url,
+                           default_days=DEFAULT_DAYS, max_days=MAX_DAYS), 422 if errors else 200
+
+
+def _csv_header() -> list[str]:
+    return [_("NIK"), _("Agreement number"), _("Agreement id"), _("Event type"),
+            _("Event"), _("Effective date"), _("Recorded at (UTC)"), _("Days backdated"),
+            _("Recorded by"), _("Reason code"), _("Reason"), _("Request id"), _("Died on"),
+            _("Recorded after the death"), _("Recorded within 30 days before the death"),
+            _("Position in the log")]
+
+
+def _csv_row(row: dict[str, Any]) -> list[object]:
+    yes, no = _("yes"), _("no")
+    return [row["nik"], row["agreement_number"], row["agreement_id"], row["type"],
+            str(EVENTS.get(row["type"], row["type"])), row["effective_on"], row["recorded_at"],
+            row["days_backdated"], row["actor"], row["data"].get("reason_code"),
+            row.get("reason"), row["request_id"], row["died_on"],
+            yes if row["recorded_after_death"] else no,
+            yes if row["recorded_within_30_days_before_death"] else no, row["position"]]
+
+
+def _report_csv() -> Any:
+    """The whole filtered report (every page of it), each cell escaped as every CSV the
+    registry writes (registry/csvcells.py), with the header in the page's language."""
+    filters, errors = _filters()
+    if errors:
+        return _report_page()  # the page, with the errors beside the fields
+    runner, scopes = read_models(), _scopes(filters["region"])
+    header = _csv_header()
+
+    def lines() -> Iterator[str]:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(escaped(header))
+        before: int | None = None
+        while True:
+            rows, before = views.backdated(runner, min_days=filters["min_days"],
+                                           scopes=scopes, before=before, limit=CSV_PAGE_ROWS)
+            for row in rows:
+                writer.writerow(escaped(_csv_row(row)))
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+            if before is None:
+                return
+
+    region = f"{filters['region']}-" if filters["region"] else ""  # checked: digits and dots
+    name = f"backdated-{region}{filters['min_days']}-days-{today().isoformat()}.csv"
+    # A byte order mark, so that spreadsheets read the names as UTF-8.
+    body = stream_with_context(_with_bom(lines()))
+    return Response(body, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _with_bom(chunks: Iterator[str]) -> Iterator[str]:
+    yield "\ufeff"
+    yield from chunks
+
+
+# The integrity page.
+
+def _verifier_key() -> str | None:
+    """The log's verifier key, to check its checkpoints offline; None before it has one."""
+    try:
+        return str(registry().log.vkey(create=False))
+    except (keys.KeyFileError, OSError):
+        return None
+
+
+def _moment(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
 
 
 @bp.route("/integrity")
 def integrity() -> Any:
-    return render_template("error.html", status=404, problem="not_found"), 404
+    """The chain, the tokens and the Merkle tree checked now, as `GET
+    /api/v1/audit/integrity` checks them; the newest checkpoint and its cosignatures."""
+    if forms.principal().role == "registrar":  # as the API; the error page says 403
+        raise ApiProblem("forbidden", "integrity checks are for auditors and admins")
+    began = time.perf_counter()
+    # Every time, never kept: a cached answer would hide a change made since.
+    found = integrity_check.audit(registry(), read_models=False).as_dict()
+    spent_ms = (time.perf_counter() - began) * 1000
+    kept = views.checkpoints(read_models())
+    for checkpoint in (kept["newest"], kept["newest_cosigned"]):
+        for cosignature in checkpoint["cosignatures"] if checkpoint else []:
+            cosignature["cosigned_moment"] = _moment(cosignature["cosigned_at"])
+    tree = found.get("tree") or {}
+    newest = kept["newest"]
+    since = tree.get("leaves", 0) - newest["tree_size"] if newest else None
+    vkey = _verifier_key()
+    return render_template("integrity.html", found=found, tree=tree, spent_ms=spent_ms,
+                           newest=newest, cosigned=kept["newest_cosigned"],
+                           witness_keys=kept["witness_keys"], since=since,
+                           vkey=vkey, offline_commands=OFFLINE_COMMANDS.format(vkey=vkey))

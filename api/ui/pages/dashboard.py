@@ -1,14 +1,37 @@
-"""Placeholder: replaced by the page's own module."""
+"""/ui/: the regions in the token's scope against their targets, the log's state,
+and the newest events the token may see.
+
+Only what is cheap: counts in SQL, the newest signed checkpoint as kept, ten
+events. Verifying the hash chain reads the whole log; that is the integrity
+page's work, linked from here.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import render_template
+from flask_babel import gettext as _
 
+from api.common import read_models
+from api.ui import forms
 from api.ui.blueprint import bp
+from api.ui.pages.agreements import history_row
+from api.ui.pages.regions import coverage_chart, goal
+from projections import views
+
+RECENT = 10
 
 
 @bp.route("/")
 def dashboard() -> Any:
-    return render_template("error.html", status=404, problem="not_found"), 404
+    who, today = forms.principal(), forms.business_today()
+    regions = [{**r, "target": goal(r["covered_workers"], r["target"])}
+               for r in views.regions_overview(read_models(), scopes=who.scopes, on=today)]
+    chart = coverage_chart(
+        "regions-chart", _("Covered workers against this year's UCJ target, by region"),
+        [(r["region_name"], r["covered_workers"], r["target"]) for r in regions])
+    events = [history_row(e) for e in views.recent_events(read_models(), scopes=who.scopes,
+                                                          limit=RECENT)]
+    return render_template("dashboard.html", regions=regions, chart=chart, today=today,
+                           log=views.log_status(read_models()), events=events)

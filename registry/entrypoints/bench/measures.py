@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from projections.rebuild import Rebuild
-from registry.entrypoints.bench import correction_measures, log_measures, workload
+from registry.entrypoints.bench import correction_measures, log_measures, ui_measures, workload
 from registry.entrypoints.bench.baseline import library_bulk_save, library_decode
 from registry.entrypoints.bench.harness import (
     BenchError,
@@ -127,6 +127,8 @@ def scale(store: Store, quick: bool, say: Say) -> dict[str, Any]:
                     say("log: inclusion proofs of random events, 8 clients")
                     figures.update(log_measures.proofs(server.port, token, registry,
                                                        seconds=3.0 if quick else 10.0))
+                    figures.update(ui_measures.large_pages(
+                        server.port, token, niks, registry.app.head_position(), quick, say))
         figures.update(scale_events_small=10_000, scale_events_large=large,
                        scale_p50_small_ms=latencies[10_000], scale_p50_large_ms=latencies[large],
                        scale_latency_ratio=latencies[large] / latencies[10_000])
