@@ -128,7 +128,7 @@ def checked(rows: list[Any], file_reason: str | None) -> CorrectionsFileIn:
             continue
         action, nik = data.get("action"), data.get("nik")
         shown = (action if isinstance(action, str) else None, nik if isinstance(nik, str) else None)
-        if action not in NEEDS:
+        if not isinstance(action, str) or action not in NEEDS:
             rejected.append(RowOutcome(index, *shown, UnknownAction(
                 f"unknown action {action!r}: use one of {', '.join(NEEDS)}")))
             continue

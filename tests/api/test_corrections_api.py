@@ -306,3 +306,9 @@ def test_an_enrollment_starting_today_previewed_yesterday_is_stale(admin, monkey
     body = preview(admin, died(0)).json
     monkeypatch.setattr(corrections, "today", lambda: tomorrow + timedelta(days=1))
     assert apply(admin, body["preview_id"]).status_code == 201
+
+
+@pytest.mark.parametrize("action", [{}, [], 7, None, "VOID"])
+def test_an_action_that_is_not_one_of_the_four_is_that_rows_error(admin, labusel, action):
+    body = preview(admin, {**died(0), "action": action}).json
+    assert body["rows"][0]["code"] == "unknown_action"
