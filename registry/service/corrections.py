@@ -126,12 +126,14 @@ class CorrectionDesk:
             raise PreviewHasRejectedRows(
                 f"{kept['rejected']} rows of this preview were rejected: nothing in it can be "
                 "applied; fix those rows and preview the file again")
-        if self.app._exists(CorrectionsFile.create_id(key)):
-            raise PreviewAlreadyApplied(f"preview {preview_id} was already applied")
         corrections = [Correction.from_json(c) for c in kept["corrections"]]
         actions = Counter(c.action for c in corrections)
 
         def attempt() -> tuple[list[Aggregate], None]:
+            # Asked again on every attempt: an apply that lost its save to another apply
+            # of the same preview says so, not that its records changed.
+            if self.app._exists(CorrectionsFile.create_id(key)):
+                raise PreviewAlreadyApplied(f"preview {preview_id} was already applied")
             run = self._run(ctx, principal, corrections)
             self._check_unchanged(run, kept)
             record = CorrectionsFile.apply(
