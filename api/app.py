@@ -12,6 +12,7 @@ from api import (
     agreements,
     auth,
     certificates,
+    corrections,
     enrollments,
     errors,
     history,
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
 
     api = RegistryApi(app)
     for blueprint in (agreements.blp, enrollments.blp, workers.blp, regions.blp, history.blp,
-                      log.blp, certificates.blp):
+                      log.blp, certificates.blp, corrections.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(system.bp)
     ui.init_app(app)

@@ -38,6 +38,10 @@ STATUS_OF_CODE = {
     "too_many_requests": 429,
     "internal_error": 500,
     "service_unavailable": 503,
+    # Corrections with a preview (api/corrections.py).
+    "stale_preview": 409,
+    "preview_already_applied": 409,
+    "preview_has_rejected_rows": 422,
 }
 CODE_OF_STATUS = {
     400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",

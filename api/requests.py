@@ -23,7 +23,7 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # them, so that it always fits a 64-bit integer.
 _VERSION = re.compile(r"[0-9]{1,18}")
 BODY_METHODS = ("POST", "PUT", "PATCH")
-CSV_ENDPOINT_SUFFIXES = ("/enrollments/batch",)
+CSV_ENDPOINT_SUFFIXES = ("/enrollments/batch", "/corrections/preview")
 
 
 def too_large(limit: int) -> RequestEntityTooLarge:

@@ -15,6 +15,7 @@ from events.agreement import (
     QuotaSlotsTaken,
 )
 from events.base import RegistryCreated, RegistryEvent
+from events.corrections import CorrectionsApplied
 from events.region import CoverageTargetSet, RegionRegistered
 from events.token import TokenIssued, TokenRevoked
 from events.worker import (
@@ -32,6 +33,7 @@ __all__ = [
     "AgreementSigned",
     "AgreementTerminated",
     "ChildQuotaAllocated",
+    "CorrectionsApplied",
     "CoverageTargetSet",
     "EnrollmentCarriedOver",
     "EnrollmentVoided",

@@ -9,6 +9,8 @@ PostgreSQL URL keeps the registry's tables in that schema.
 token may collect in an hour before it gets 429).
 `REGISTRY_IDEMPOTENCY_TTL_HOURS` (default 24: how long an answer is kept for
 retries with its `Idempotency-Key`).
+`REGISTRY_PREVIEW_TTL_MINUTES` (default 60: how long a corrections preview can be
+applied).
 `REGISTRY_LOG_ORIGIN` (default `localhost/registry`: the name the verifiable log's
 checkpoints carry) and `REGISTRY_SIGNING_KEY_FILE` (default `registry.key` beside
 the SQLite file, else in the working folder: the Ed25519 key that signs them).
@@ -34,6 +36,8 @@ SIGNING_KEY_NAME = "registry.key"
 MAX_IDEMPOTENCY_TTL_HOURS = 24 * 366
 DEFAULT_UI_SESSION_MINUTES = 8 * 60  # a working day
 MAX_UI_SESSION_MINUTES = 7 * 24 * 60
+DEFAULT_PREVIEW_TTL_MINUTES = 60
+MAX_PREVIEW_TTL_MINUTES = 7 * 24 * 60
 
 
 class ConfigurationError(ValueError):
@@ -122,10 +126,15 @@ class Settings:
     signing_key_file: str = ""  # empty: the default place (`signing_key_path`)
     ui_session_minutes: int = DEFAULT_UI_SESSION_MINUTES
     read_only: bool = False
+    preview_ttl_minutes: int = DEFAULT_PREVIEW_TTL_MINUTES
 
     @property
     def idempotency_ttl(self) -> timedelta:
         return timedelta(hours=self.idempotency_ttl_hours)
+
+    @property
+    def preview_ttl(self) -> timedelta:
+        return timedelta(minutes=self.preview_ttl_minutes)
 
     @property
     def signing_key_path(self) -> str:
@@ -161,6 +170,7 @@ class Settings:
             signing_key_file=env.get("REGISTRY_SIGNING_KEY_FILE") or "",
             ui_session_minutes=_ui_session_minutes(env),
             read_only=_read_only(env),
+            preview_ttl_minutes=_preview_ttl_minutes(env),
         )
 
 
@@ -197,3 +207,14 @@ def _read_only(env: Mapping[str, str]) -> bool:
     if raw not in ("0", "1", "false", "true", "no", "yes"):
         raise ConfigurationError(f"REGISTRY_READ_ONLY must be 1 or 0, got {raw!r}")
     return raw in ("1", "true", "yes")
+
+
+# Corrections with a preview.
+
+def _preview_ttl_minutes(env: Mapping[str, str]) -> int:
+    raw = env.get("REGISTRY_PREVIEW_TTL_MINUTES") or str(DEFAULT_PREVIEW_TTL_MINUTES)
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PREVIEW_TTL_MINUTES:
+        raise ConfigurationError(
+            f"REGISTRY_PREVIEW_TTL_MINUTES must be a whole number of minutes from 1 to "
+            f"{MAX_PREVIEW_TTL_MINUTES}, got {raw!r}")
+    return int(raw)

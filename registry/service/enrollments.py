@@ -24,6 +24,7 @@ from registry.domain.enrollment import Coverage, Details, Enrollment, Terminatio
 from registry.domain.errors import NotFound, QuotaExceeded, RegistryError, require_version, withheld
 from registry.domain.region import Region
 from registry.domain.worker import Worker
+from registry.service.workspace import Workspace
 
 if TYPE_CHECKING:
     from registry.domain.agreement import Agreement
@@ -72,6 +73,8 @@ class _Plan:
     workers: dict[str, Worker] = field(default_factory=dict)
     touched: dict[str, Worker] = field(default_factory=dict)
     slots: Counter[int] = field(default_factory=Counter)
+    # Slots freed by the same write but not yet released (`Workspace.release_slot`).
+    released: Counter[int] = field(default_factory=Counter)
     coverages: dict[tuple[Any, ...], Coverage] = field(default_factory=dict)
     results: list[RowResult] = field(default_factory=list)
 
@@ -127,8 +130,7 @@ class EnrollmentUseCases:
                         if r.status == "enrolled":
                             r.status, r.enrollment_id = "not_written", None
                 return [], (BatchOutcome(plan.results, written=False), plan.workers)
-            for term_number, count in sorted(plan.slots.items()):
-                plan.agreement.take_slots(ctx, term_number, count)
+            self.take_planned_slots(ctx, plan)
             outcome = BatchOutcome(plan.results, written=True,
                                    agreement_version=plan.agreement.version)
             return [plan.agreement, *plan.touched.values()], (outcome, plan.workers)
@@ -146,7 +148,7 @@ class EnrollmentUseCases:
             niks.check(request.nik, request.details.birth_date, request.details.sex)
             coverage = self._coverage(plan, request, on)
             term = coverage.term_number
-            if not plan.agreement.has_room(term, plan.slots[term] + 1):
+            if not plan.agreement.has_room(term, plan.slots[term] - plan.released[term] + 1):
                 quota = plan.agreement.terms[term - 1].quota
                 raise QuotaExceeded(f"term {term} of {plan.agreement.agreement_number} "
                                     f"is full (quota {quota})")
@@ -158,6 +160,27 @@ class EnrollmentUseCases:
         plan.workers[request.nik] = plan.touched[request.nik] = worker
         plan.slots[term] += 1
         return RowResult(request.row, request.nik, "enrolled", enrollment_id=enrollment_id)
+
+    def enrollment_plan(self, ws: Workspace, agreement_id: UUID) -> _Plan:
+        """Enrollments into the agreement, planned on the workspace's aggregates."""
+        return _Plan(ws.agreement(agreement_id), workers=ws.workers,
+                     released=ws.released_in(agreement_id))
+
+    def plan_enrollment(self, ws: Workspace, ctx: Context, plan: _Plan,
+                        request: EnrollmentRequest, on: date) -> RowResult:
+        """One row of `enroll_workers` on the workspace: the worker is enrolled, and its
+        quota slot counted in the plan for `take_planned_slots`."""
+        result = self._plan_row(ctx, plan, request, ws.terminations, on)
+        if result.status == "enrolled":
+            ws.register(plan.workers[request.nik])
+        return result
+
+    @staticmethod
+    def take_planned_slots(ctx: Context, plan: _Plan) -> None:
+        """Hold the quota slots of the plan's enrollments, one event per term."""
+        for term_number, count in sorted(plan.slots.items()):
+            plan.agreement.take_slots(ctx, term_number, count)
+        plan.slots.clear()
 
     @staticmethod
     def _enroll_as_seen_by(ctx: Context, worker: Worker, coverage: Coverage,
@@ -190,21 +213,30 @@ class EnrollmentUseCases:
         """
 
         def attempt() -> tuple[list[Aggregate], tuple[Worker, str]]:
-            agreements = {agreement_id: self._get(agreement_id)}
-            worker = self.enrolled_worker(nik, agreement_id, expected_version)
-            before = worker.disenroll(ctx, agreement_id, ends_on=ends_on,
-                                      reason_code=reason_code, reason=reason)
-            agreements[agreement_id].release_slots(ctx, before.term_number)
-            if reason_code == "DECEASED":
-                self._end_after_death(ctx, worker, ends_on, before, agreements)
-            return [worker, *agreements.values()], (worker, before.enrollment_id)
+            ws = Workspace(self)
+            before = self.disenroll_in(ws, ctx, agreement_id, nik, ends_on=ends_on,
+                                       reason_code=reason_code, reason=reason,
+                                       expected_version=expected_version)
+            return ws.changed(), (ws.worker(nik), before.enrollment_id)
 
         (worker, enrollment_id), position = self.write(attempt, ctx)
         return worker, enrollment_id, position
 
+    def disenroll_in(self, ws: Workspace, ctx: Context, agreement_id: UUID, nik: str, *,
+                     ends_on: date, reason_code: str, reason: str | None = None,
+                     expected_version: int | None = None) -> Enrollment:
+        """`disenroll_worker` on the workspace's aggregates; the enrollment as it was."""
+        agreement = ws.agreement(agreement_id)
+        worker = ws.enrolled_worker(nik, agreement_id, expected_version)
+        before = worker.disenroll(ctx, agreement_id, ends_on=ends_on,
+                                  reason_code=reason_code, reason=reason)
+        ws.release_slot(ctx, agreement, before.term_number)
+        if reason_code == "DECEASED":
+            self._end_after_death(ctx, worker, ends_on, before, ws)
+        return before
+
     def _end_after_death(self, ctx: Context, worker: Worker, died_on: date,
-                         recorded_under: Enrollment,
-                         agreements: dict[UUID, Agreement]) -> None:
+                         recorded_under: Enrollment, ws: Workspace) -> None:
         """No agreement pays for the dead: end every other coverage on the day of death."""
         why = (f"deceased on {died_on}, as recorded under agreement "
                f"{recorded_under.agreement_number}")
@@ -219,9 +251,7 @@ class EnrollmentUseCases:
                 worker.cut_at_death(ctx, other.enrollment_id, died_on, why)
             if other.status != "active":
                 continue  # its quota slot was freed when it ended
-            if other.agreement_id not in agreements:
-                agreements[other.agreement_id] = self._get(other.agreement_id)
-            agreements[other.agreement_id].release_slots(ctx, other.term_number)
+            ws.release_slot(ctx, ws.agreement(other.agreement_id), other.term_number)
 
     def void_enrollment(self, ctx: Context, agreement_id: UUID, nik: str, reason: str,
                         expected_version: int | None = None) -> tuple[Worker, str, int]:
@@ -231,17 +261,22 @@ class EnrollmentUseCases:
         """
 
         def attempt() -> tuple[list[Aggregate], tuple[Worker, str]]:
-            agreement = self._get(agreement_id)
-            worker = self.enrolled_worker(nik, agreement_id, expected_version)
-            before = worker.void(ctx, agreement_id, reason)
-            if before.status != "active":
-                # Its slot was freed when it ended.
-                return [worker], (worker, before.enrollment_id)
-            agreement.release_slots(ctx, before.term_number)
-            return [worker, agreement], (worker, before.enrollment_id)
+            ws = Workspace(self)
+            before = self.void_in(ws, ctx, agreement_id, nik, reason, expected_version)
+            return ws.changed(), (ws.worker(nik), before.enrollment_id)
 
         (worker, enrollment_id), position = self.write(attempt, ctx)
         return worker, enrollment_id, position
+
+    def void_in(self, ws: Workspace, ctx: Context, agreement_id: UUID, nik: str, reason: str,
+                expected_version: int | None = None) -> Enrollment:
+        """`void_enrollment` on the workspace's aggregates; the enrollment as it was."""
+        agreement = ws.agreement(agreement_id)
+        worker = ws.enrolled_worker(nik, agreement_id, expected_version)
+        before = worker.void(ctx, agreement_id, reason)
+        if before.status == "active":  # else its slot was freed when it ended
+            ws.release_slot(ctx, agreement, before.term_number)
+        return before
 
     def correct_worker(self, ctx: Context, nik: str, reason: str,
                        expected_version: int | None = None,
@@ -249,11 +284,19 @@ class EnrollmentUseCases:
         """Correct a worker's details (never the NIK); the correction is an event."""
 
         def attempt() -> tuple[list[Aggregate], Worker]:
-            worker = self.worker_for_write(nik, expected_version)
-            worker.correct(ctx, reason, **changes)
-            return [worker], worker
+            ws = Workspace(self)
+            self.correct_in(ws, ctx, nik, reason, expected_version, **changes)
+            return ws.changed(), ws.worker(nik)
 
         return self.write(attempt, ctx)
+
+    @staticmethod
+    def correct_in(ws: Workspace, ctx: Context, nik: str, reason: str,
+                   expected_version: int | None = None, **changes: Any) -> None:
+        """`correct_worker` on the workspace's aggregates."""
+        worker = ws.worker(nik)
+        require_version(worker, expected_version, "worker")
+        worker.correct(ctx, reason, **changes)
 
     def set_coverage_target(self, ctx: Context, region_code: str, year: int, workforce: int,
                             target_percent: float,
@@ -278,25 +321,6 @@ class EnrollmentUseCases:
             worker = self.aggregates.get(Worker.create_id(nik))
         except AggregateNotFoundError:
             raise NotFound(f"no worker with NIK {niks.mask(nik)}") from None
-        return worker
-
-    def enrolled_worker(self, nik: str, agreement_id: UUID,
-                        expected_version: int | None) -> Worker:
-        """The worker, for a write on its enrollment under the agreement. An unknown
-        NIK and a worker never enrolled there are refused alike, so that the answer
-        never tells whether a NIK is known elsewhere."""
-        try:
-            worker = self.get_worker(nik)
-            worker.enrollment_under(agreement_id)
-        except NotFound:
-            raise NotFound(f"no enrollment of NIK {niks.mask(nik)} under agreement "
-                           f"{agreement_id}") from None
-        require_version(worker, expected_version, "worker")
-        return worker
-
-    def worker_for_write(self, nik: str, expected_version: int | None) -> Worker:
-        worker = self.get_worker(nik)
-        require_version(worker, expected_version, "worker")
         return worker
 
     def _existing_workers(self, nik_set: set[str]) -> dict[str, Worker]:

@@ -27,6 +27,7 @@ from tests.builders import enrollment_body, labusel_pks, medan_nik, medan_pks, n
 from tests.callers import Caller, assert_problem
 
 V1 = "/api/v1"
+NO_PREVIEW = "0" * 32  # a preview id no token made
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class Endpoint:
     path: str          # {a} is the 12.22 agreement, {w} the enrolled worker, {w2} the second one,
                        # {m} a worker enrolled only in Kota Medan (12.71)
     kind: str          # public | list | read | write | sign | integrity | lookup | accesslog
-                       # | log (any token) | cosign (admins and witnesses)
+                       # | log (any token) | cosign (admins and witnesses) | corrections
     body: Any = None
     region: str = "12.22"   # where the data the endpoint touches lies
 
@@ -102,6 +103,12 @@ ENDPOINTS = [
     Endpoint("GET", V1 + "/workers/{w}/coverage/certificate?on=2022-11-01", "read"),
     Endpoint("GET", V1 + "/workers/{m}/coverage/certificate?on=2025-03-01", "read",
              region="12.71"),
+    # Corrections files: each row is checked against the token's regions (a row outside
+    # them is rejected as an unknown agreement), so a preview answers 200 to any writer.
+    Endpoint("POST", V1 + "/corrections/preview", "corrections",
+             {"reason": "salah input", "corrections": [
+                 {"action": "void", "agreement_number": "PKS-LABUSEL-2022", "nik": nik(2)}]}),
+    Endpoint("POST", V1 + f"/corrections/{NO_PREVIEW}/apply", "corrections", {}),
 ]
 
 # Callers: (role, regions) for real tokens, or how the header goes wrong.
@@ -144,6 +151,10 @@ def expected(endpoint: Endpoint, who: str) -> tuple[int, str | None]:
         return 200, None
     if endpoint.kind == "cosign":  # an admin's body is no verifiable cosignature
         return (422, "validation_failed") if role == "admin" else (403, "forbidden")
+    if endpoint.kind == "corrections":  # writes, whose rows are checked region by region
+        if role == "auditor":
+            return 403, "forbidden"
+        return (404, "not_found") if NO_PREVIEW in endpoint.path else (200, None)
     blind = not sees(who, endpoint.region)
     if endpoint.kind == "sign":   # scoped admins are held to their regions too
         return (403, "forbidden") if role == "auditor" or blind else (201, None)
@@ -307,7 +318,7 @@ def test_the_matrix_covers_every_route_the_app_serves(app: Any) -> None:
     normalise = {"{a}": "<uuid:agreement_id>", "{w}": "<string:nik>", "{w2}": "<string:nik>",
                  "{m}": "<string:nik>",
                  "12.22": "<string:code>", "2022": "<int:year>",
-                 "swagger-ui.css": "<path:filename>"}
+                 "swagger-ui.css": "<path:filename>", NO_PREVIEW: "<string:preview_id>"}
     listed = set()
     for endpoint in ENDPOINTS:
         path = endpoint.path.split("?")[0]
