@@ -12,6 +12,13 @@ from tests.ui.conftest import text_of
 
 
 @pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """The pages' sessions and scopes, not the engines: the reads they call are held to
+    both engines by tests/integration and the other page tests."""
+    return sqlite_url
+
+
+@pytest.fixture
 def world(registry: Any) -> dict[str, Any]:
     labusel = registry.app.sign_agreement(CTX, **labusel_pks_fields()).agreement
     medan = registry.app.sign_agreement(CTX, **labusel_pks_fields(

@@ -11,6 +11,13 @@ from tests.ui.conftest import csrf_of, log_in, text_of
 pytestmark = pytest.mark.usefixtures("registry")
 
 
+@pytest.fixture
+def database_url(sqlite_url: str) -> str:
+    """The pages' sessions and scopes, not the engines: the reads they call are held to
+    both engines by tests/integration and the other page tests."""
+    return sqlite_url
+
+
 def test_the_root_and_every_page_send_a_stranger_to_the_login_form(client: Any) -> None:
     assert client.get("/").headers["Location"] == "/ui/"
     answer = client.get("/ui/check?nik=1222030302810001")
