@@ -58,7 +58,7 @@ from registry.config import Settings
 from tests.builders import labusel_pks
 
 SEED = 20221004
-MAX_EXAMPLES = 25  # fuzzing cases per operation, per generation mode, per set of path ids
+MAX_EXAMPLES = 15  # fuzzing cases per operation, per generation mode, per set of path ids
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]

@@ -112,8 +112,9 @@ def test_an_investigator_serves_a_copy_as_of_a_position_and_it_answers_as_then(
 
 
 def test_serve_read_only_refuses_writes_on_a_registry_of_its_own_and_keeps_reading(
-        database_url: str, tmp_path: Path) -> None:
-    writable = start_server(database_url, tmp_path)
+        sqlite_url: str, tmp_path: Path) -> None:
+    # The refusal is the app's, before any engine is reached: one engine is enough here.
+    writable = start_server(sqlite_url, tmp_path)
     try:
         admin = writable.token()
         a = post(writable, admin, "/api/v1/agreements", labusel_pks()).json()["id"]
@@ -124,7 +125,7 @@ def test_serve_read_only_refuses_writes_on_a_registry_of_its_own_and_keeps_readi
     finally:
         stop_server(writable)
 
-    server = start_server(database_url, tmp_path, serve_args=("--read-only",))
+    server = start_server(sqlite_url, tmp_path, serve_args=("--read-only",))
     try:
         for path, body in [(f"/api/v1/agreements/{a}/enrollments", enrollment_body(2)),
                            ("/api/v1/agreements", labusel_pks(agreement_number="PKS-2"))]:
