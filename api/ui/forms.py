@@ -9,19 +9,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import g, request
+from flask import request
 from flask_babel import gettext as _
 
 from registry.domain import nik as niks
-from registry.domain.dates import JAKARTA, today
+from registry.domain.dates import JAKARTA
 from registry.domain.errors import ValidationFailed
-from registry.domain.token import Principal
 
 Field = tuple[Any, str | None]  # the value, or None and the error to show beside the field
-
-
-def principal() -> Principal:
-    return g.principal
 
 
 def nik_field(name: str = "nik") -> Field:
@@ -74,7 +69,3 @@ def moment_field(name: str) -> Field:
 def page_cursor(name: str = "after") -> int:
     raw = request.args.get(name) or "0"
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 19 else 0
-
-
-def business_today() -> date:
-    return today()

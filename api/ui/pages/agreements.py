@@ -20,6 +20,7 @@ from flask import render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from api import auth
 from api.common import read_models, registry
 from api.ui import charts, forms, i18n
 from api.ui.blueprint import bp
@@ -27,6 +28,7 @@ from projections import views
 from projections.history import EFFECTIVE_FIELD
 from registry.domain import region_codes
 from registry.domain.agreement import Agreement
+from registry.domain.dates import today
 from registry.domain.errors import NotFound
 from registry.domain.term import AGREEMENT_STATUSES, Term, standing_of
 
@@ -51,7 +53,7 @@ def _choice(name: str, allowed: tuple[str, ...]) -> str | None:
 
 @bp.route("/agreements")
 def agreements() -> Any:
-    who, on = forms.principal(), forms.business_today()
+    who, on = auth.principal(), today()
     number = (request.args.get("number") or "").strip()[:100] or None
     status, kind = _choice("status", AGREEMENT_STATUSES), _choice("kind", KINDS)
     region = (request.args.get("region") or "").strip() or None
@@ -87,14 +89,14 @@ def visible(agreement_id: UUID) -> Agreement:
     """The agreement, or not found if it does not exist or lies outside the regions
     of the page's token (`api.common.visible_agreement`'s rule)."""
     agreement = registry().app.get_agreement(agreement_id)
-    if not forms.principal().can_see(agreement.region_code):
+    if not auth.principal().can_see(agreement.region_code):
         raise NotFound(f"no agreement {agreement_id}")
     return agreement
 
 
 @bp.route("/agreements/<uuid:agreement_id>")
 def agreement(agreement_id: UUID) -> Any:
-    who, on = forms.principal(), forms.business_today()
+    who, on = auth.principal(), today()
     found = visible(agreement_id)
     doc = summary(found.document(), on)
     parent = _parent(doc["parent_id"])
@@ -128,7 +130,7 @@ def _parent(parent_id: str | None) -> dict[str, Any] | None:
         found = registry().app.get_agreement(UUID(parent_id))
     except NotFound:
         return {"id": parent_id, "visible": False}
-    if not forms.principal().can_see(found.region_code):
+    if not auth.principal().can_see(found.region_code):
         return {"id": parent_id, "visible": False}
     return {"id": parent_id, "visible": True, "agreement_number": found.agreement_number,
             "region_code": found.region_code, "region_name": found.region_name}

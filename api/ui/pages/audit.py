@@ -18,6 +18,7 @@ from typing import Any
 from flask import Response, current_app, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 
+from api import auth
 from api.common import read_models, registry
 from api.errors import ApiProblem
 from api.ui import forms
@@ -65,7 +66,7 @@ def _region() -> forms.Field:
 
 def _scopes(region: str | None) -> list[str] | None:
     """The token's scopes, narrowed to `region`: where both hold (none, if nowhere)."""
-    mine = forms.principal().scopes
+    mine = auth.principal().scopes
     if region is None:
         return mine
     if mine is None:
@@ -204,7 +205,7 @@ def _check(*, force: bool) -> tuple[dict[str, Any], float, datetime]:
 def integrity() -> Any:
     """The chain, the tokens and the Merkle tree checked now, as `GET
     /api/v1/audit/integrity` checks them; the newest checkpoint and its cosignatures."""
-    if forms.principal().role == "registrar":  # as the API; the error page says 403
+    if auth.principal().role == "registrar":  # as the API; the error page says 403
         raise ApiProblem("forbidden", "integrity checks are for auditors and admins")
     found, spent_ms, checked_at = _check(force=request.args.get("recheck") == "1")
     kept = views.checkpoints(read_models())

@@ -13,19 +13,20 @@ from typing import Any
 from flask import render_template
 from flask_babel import gettext as _
 
+from api import auth
 from api.common import read_models
-from api.ui import forms
 from api.ui.blueprint import bp
 from api.ui.pages.agreements import history_row
 from api.ui.pages.regions import coverage_chart, goal
 from projections import views
+from registry.domain import dates
 
 RECENT = 10
 
 
 @bp.route("/")
 def dashboard() -> Any:
-    who, today = forms.principal(), forms.business_today()
+    who, today = auth.principal(), dates.today()
     regions = [{**r, "target": goal(r["covered_workers"], r["target"])}
                for r in views.regions_overview(read_models(), scopes=who.scopes, on=today)]
     chart = coverage_chart(

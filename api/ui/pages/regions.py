@@ -14,11 +14,12 @@ from typing import Any
 from flask import render_template
 from flask_babel import gettext as _
 
+from api import auth
 from api.common import read_models
-from api.ui import charts, forms, i18n
+from api.ui import charts, i18n
 from api.ui.blueprint import bp
 from projections import views
-from registry.domain import region_codes
+from registry.domain import dates, region_codes
 from registry.domain.errors import NotFound
 from registry.domain.programs import PROGRAMS
 from registry.domain.targets import realised_percent, target_workers
@@ -62,14 +63,14 @@ def coverage_chart(chart_id: str, title: str, rows: list[tuple[str, int | None,
 
 
 def visible_region(code: str) -> str:
-    if not region_codes.is_region_code(code) or not forms.principal().can_see(code):
+    if not region_codes.is_region_code(code) or not auth.principal().can_see(code):
         raise NotFound(f"no region {code}")
     return code
 
 
 @bp.route("/regions/<code>")
 def region(code: str) -> Any:
-    code, today = visible_region(code), forms.business_today()
+    code, today = visible_region(code), dates.today()
     covered, _target = views.region_coverage(read_models(), code, on=today)
     name, targets, by_year = views.region_years(read_models(), code, today)
     by_year[today.year] = covered["covered_workers"]

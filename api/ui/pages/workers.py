@@ -7,12 +7,13 @@ from typing import Any
 
 from flask import Response, json, render_template, request
 
-from api import certificates
+from api import auth, certificates
 from api.common import read_models, registry
 from api.ui import evidence, forms
 from api.ui.blueprint import bp
 from projections import views
 from registry.audit import certificate
+from registry.domain.dates import today
 from registry.domain.errors import NotFound
 
 HISTORY_PAGE = 50
@@ -28,12 +29,12 @@ def _nik(nik: str) -> str:
 @bp.route("/workers/<nik>")
 def worker(nik: str) -> Any:
     nik = _nik(nik)
-    on, on_error = forms.day_field("on", forms.business_today())
+    on, on_error = forms.day_field("on", today())
     known_at, known_error = forms.moment_field("known_at")
     errors = {"on": on_error, "known_at": known_error}
     if on is None or known_error:
-        on, known_at = forms.business_today(), None
-    who = forms.principal()
+        on, known_at = today(), None
+    who = auth.principal()
     page = evidence.worker_page(who, nik, on, known_at)
     events, next_after = views.worker_history(read_models(), nik, scopes=who.scopes,
                                               after=forms.page_cursor(), limit=HISTORY_PAGE)
@@ -47,7 +48,7 @@ def worker(nik: str) -> Any:
 def worker_certificate(nik: str) -> Any:
     """The coverage certificate of DESIGN.md 10, as the API gives it, as a download."""
     nik = _nik(nik)
-    on, problem = forms.day_field("on", forms.business_today())
+    on, problem = forms.day_field("on", today())
     if problem or on is None:
         raise NotFound("not a date")
     certificates.require_whole_stream_visible(nik)
