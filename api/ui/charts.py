@@ -60,7 +60,7 @@ class Mark:
 
 def _svg(chart_id: str, title: str, description: str, height: int, body: str) -> Markup:
     return Markup(
-        f'<svg class="chart" id="{escape(chart_id)}" role="img" '
+        f'<svg class="chart" role="img" id="{escape(chart_id)}" '
         f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" '
         f'xmlns="http://www.w3.org/2000/svg">'

@@ -6,8 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext as _
+from markupsafe import Markup
+
 from api.common import read_models
-from api.ui import timeline
+from api.ui import charts, i18n
 from projections import views
 from registry.domain.dates import recorded_relative_to
 from registry.domain.errors import NotFound
@@ -62,7 +65,7 @@ class WorkerPage:
     changed_fields: set[str] = field(default_factory=set)
     new_since: set[str] = field(default_factory=set)  # enrollments recorded after known_at
     changed_status: set[str] = field(default_factory=set)
-    chart: timeline.Timeline | None = None
+    chart: Markup | None = None
 
 
 def worker_page(who: Principal, nik: str, on: date, known_at: datetime | None) -> WorkerPage:
@@ -87,10 +90,22 @@ def worker_page(who: Principal, nik: str, on: date, known_at: datetime | None) -
         chart=_chart(then, on))
 
 
-def _chart(worker: dict[str, Any], on: date) -> timeline.Timeline | None:
-    spans = [timeline.Span(
-        label=c["agreement_number"], starts_on=date.fromisoformat(c["starts_on"]),
-        ends_on=date.fromisoformat(c["covered_until"] or c["ends_on"]), kind=c["status"])
-        for c in worker["coverages"] if c.get("starts_on") and (c["covered_until"] or
-                                                                c["ends_on"])]
-    return timeline.draw(spans, on)
+def _chart(worker: dict[str, Any], on: date) -> Markup | None:
+    """The worker's coverage periods on the time line the agreement page draws its terms on,
+    the day asked about marked."""
+    spans = [charts.Span(c["agreement_number"], date.fromisoformat(c["starts_on"]),
+                         date.fromisoformat(c["covered_until"] or c["ends_on"]), c["status"])
+             for c in worker["coverages"]
+             if c.get("starts_on") and (c["covered_until"] or c["ends_on"])]
+    if not spans:
+        return None
+    day = i18n.long_date(on)
+    years = range(min(s.first for s in spans + [charts.Span("", on, on, "")]).year,
+                  max(s.last for s in spans + [charts.Span("", on, on, "")]).year + 2)
+    periods = "; ".join(_("%(agreement)s from %(first)s to %(last)s", agreement=s.label,
+                          first=i18n.long_date(s.first), last=i18n.long_date(s.last))
+                        for s in spans)
+    return charts.time_line(
+        "coverage-chart", _("Coverage periods on a time line; the red line marks %(day)s.",
+                            day=day), periods,
+        spans, [charts.Mark(on, day)], [(date(y, 1, 1), str(y)) for y in years])
