@@ -20,6 +20,7 @@ from api import (
     log,
     readonly,
     regions,
+    replica,
     requests,
     system,
     ui,
@@ -68,10 +69,12 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
 
     app.before_request(requests.assign_request_id)
     app.before_request(auth.authenticate)
+    app.before_request(replica.take_min_position)
     app.before_request(readonly.refuse_writes)
     app.before_request(requests.check_body)
     app.before_request(idempotency.claim)
     app.after_request(idempotency.record)
+    app.after_request(replica.report)
     app.after_request(requests.finish)
     app.register_error_handler(RegistryError, errors.from_registry_error)
     app.register_error_handler(errors.ApiProblem, errors.from_api_problem)

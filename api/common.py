@@ -22,8 +22,9 @@ def registry() -> Registry:
 
 
 def read_models() -> ProjectionRunner:
-    """What the read side (projections/views.py) reads from."""
-    return registry().projections
+    """What the read side (projections/views.py) reads from: the primary's read
+    models, or a replica's (`REGISTRY_READ_DATABASE_URL`)."""
+    return registry().reads
 
 
 def visible_agreement(agreement_id: UUID, **as_of: Any) -> Agreement:

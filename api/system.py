@@ -28,6 +28,8 @@ def health() -> tuple[dict[str, Any], int]:
         body["copy"] = reg.copy.as_dict()
     if database_ok:
         body["projections"] = reg.projections.lag()
+    if reg.replica is not None:  # None while the replica cannot be reached
+        body["replica"] = {"lag": reg.replica.replica_lag()}
     return body, 200 if database_ok else 503
 
 

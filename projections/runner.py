@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from projections.agreements import AgreementsProjection
 from projections.base import Projection, rebuild_key, shadow_name
@@ -23,6 +23,8 @@ from projections.coverage_queries import active_in_term
 from projections.history import HistoryProjection
 from projections.reader import Batch, LogReader
 from registry.store.db import Cursor, SqlStore, log_position
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -152,6 +154,12 @@ class ProjectionRunner:
     def lag(self) -> dict[str, int]:
         head = self.app.head_position()
         return {name: head - pos for name, pos in self.positions().items()}
+
+    def read(self, query: Callable[[Cursor], T]) -> T:
+        """`query` over read models as current as the log was when it was called."""
+        self.catch_up()
+        with self.store.transaction() as cur:
+            return query(cur)
 
     def catch_up(self, until: int | None = None,
                  progress: Callable[[int], None] | None = None) -> int:

@@ -35,10 +35,9 @@ Page = tuple[list[dict[str, Any]], int | None]  # items, and the cursor of the n
 
 
 def _read(runner: ProjectionRunner, query: Callable[[Cursor], T]) -> T:
-    """`query` over read models as current as the log was when it was called."""
-    runner.catch_up()
-    with runner.store.transaction() as cur:
-        return query(cur)
+    """`query` over read models as current as the log was when it was called (or, on a
+    replica, as the client's own writes need: projections/replica.py)."""
+    return runner.read(query)
 
 
 # Agreements.

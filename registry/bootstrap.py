@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 from projections.rebuild import Rebuild
+from projections.replica import ReplicaReads
 from projections.runner import ProjectedRoster, ProjectionRunner
 from registry.audit.log import VerifiableLog
 from registry.config import Settings
@@ -41,6 +42,13 @@ class Registry:
     log: VerifiableLog
     # Time travel: what this database is a copy of (None for a registry of its own).
     copy: copies.CopyMark | None = None
+    # The read models of a streaming replica (`REGISTRY_READ_DATABASE_URL`), if any.
+    replica: ReplicaReads | None = None
+
+    @property
+    def reads(self) -> ProjectionRunner:
+        """What the read endpoints read from: the replica's read models, or the primary's."""
+        return self.replica or self.projections
 
     @property
     def read_only(self) -> bool:
@@ -69,7 +77,7 @@ class Registry:
         token_log = copies.CopyTokens(store) if copy is not None else app
         registry = cls(settings, app, store, runner, TokenStore(store, token_log),
                        IdempotencyStore(store), AccessLog(store),
-                       VerifiableLog(app, store, settings), copy)
+                       VerifiableLog(app, store, settings), copy, _replica(settings, runner))
         if create_tables:
             registry.tokens.create_table()
             registry.idempotency.create_table()
@@ -85,8 +93,17 @@ class Registry:
         return registry
 
     def close(self) -> None:
+        if self.replica is not None:
+            self.replica.replica.close()
         self.store.close()
         self.app.close()
+
+
+def _replica(settings: Settings, runner: ProjectionRunner) -> ReplicaReads | None:
+    if settings.read_database is None:
+        return None
+    # A replica that does not answer within a second is skipped for the primary.
+    return ReplicaReads(runner, SqlStore(settings.read_database, wait_seconds=1))
 
 
 def _application(settings: Settings, copy: copies.CopyMark | None,

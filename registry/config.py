@@ -127,6 +127,8 @@ class Settings:
     ui_session_minutes: int = DEFAULT_UI_SESSION_MINUTES
     read_only: bool = False
     preview_ttl_minutes: int = DEFAULT_PREVIEW_TTL_MINUTES
+    # A PostgreSQL streaming replica the read endpoints read from (None: the primary).
+    read_database: Database | None = None
 
     @property
     def idempotency_ttl(self) -> timedelta:
@@ -171,6 +173,7 @@ class Settings:
             ui_session_minutes=_ui_session_minutes(env),
             read_only=_read_only(env),
             preview_ttl_minutes=_preview_ttl_minutes(env),
+            read_database=_read_database(env, url),
         )
 
 
@@ -218,3 +221,22 @@ def _preview_ttl_minutes(env: Mapping[str, str]) -> int:
             f"REGISTRY_PREVIEW_TTL_MINUTES must be a whole number of minutes from 1 to "
             f"{MAX_PREVIEW_TTL_MINUTES}, got {raw!r}")
     return int(raw)
+
+
+# Reads from a replica.
+
+def _read_database(env: Mapping[str, str], primary_url: str) -> Database | None:
+    url = env.get("REGISTRY_READ_DATABASE_URL")
+    if not url:
+        return None
+    replica = Database.from_url(url)
+    primary = Database.from_url(primary_url)
+    if replica.engine != "postgresql" or primary.engine != "postgresql":
+        raise ConfigurationError(
+            "REGISTRY_READ_DATABASE_URL names a PostgreSQL streaming replica of the "
+            "PostgreSQL database in REGISTRY_DATABASE_URL; both must be postgresql:// URLs")
+    if replica.schema != primary.schema:
+        raise ConfigurationError(
+            f"REGISTRY_READ_DATABASE_URL reads schema {replica.schema!r} but the registry "
+            f"writes schema {primary.schema!r}: a replica holds the same schema")
+    return replica

@@ -102,7 +102,7 @@ class Cursor:
 class SqlStore:
     """Connections to the registry database for everything but the events."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, *, wait_seconds: float = 30) -> None:
         self.database = database
         self.engine = database.engine
         self._local = threading.local()
@@ -117,7 +117,7 @@ class SqlStore:
                 conninfo=database.conninfo(), min_size=1, max_size=8, open=True,
                 # Autocommit: a plain read is one round trip, not BEGIN, query, COMMIT.
                 kwargs={"autocommit": True, "options": f"-c search_path={database.schema}"},
-                timeout=30,
+                timeout=wait_seconds,
             )
 
     def _sqlite(self) -> sqlite3.Connection:

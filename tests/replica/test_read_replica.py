@@ -1,0 +1,94 @@
+"""Reads from a PostgreSQL streaming replica see the client's own writes, and keep
+working while the replica lags or is down (projections/replica.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from registry.config import Settings
+from tests.builders import enrollment_body, labusel_pks, nik
+from tests.callers import assert_problem
+from tests.replicas import Replica, streaming_replica
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def replica() -> Iterator[Replica]:
+    yield from streaming_replica()
+
+
+@pytest.fixture
+def database_url(postgres_url: str) -> str:
+    return postgres_url
+
+
+@pytest.fixture
+def settings(database_url: str, replica: Replica) -> Settings:
+    schema = parse_qs(urlsplit(database_url).query)["schema"][0]
+    return Settings.from_env({"REGISTRY_DATABASE_URL": database_url,
+                              "REGISTRY_READ_DATABASE_URL": replica.url(schema)})
+
+
+@pytest.fixture
+def agreement(admin: Any, registry: Any, replica: Replica) -> str:
+    created = admin.post("/api/v1/agreements", labusel_pks())
+    assert created.status_code == 201, created.get_json()
+    replica.wait_for_schema(registry.settings.database.schema)
+    return str(created.get_json()["id"])
+
+
+def coverage(admin: Any, i: int, **headers: str) -> Any:
+    return admin.get(f"/api/v1/workers/{nik(i)}/coverage?on=2022-11-15", headers=headers)
+
+
+def test_a_read_naming_its_writes_position_sees_the_write_while_the_replica_lags(
+        admin: Any, agreement: str, replica: Replica) -> None:
+    replica.sql("SELECT pg_wal_replay_pause()")
+    try:
+        written = admin.post(f"/api/v1/agreements/{agreement}/enrollments", enrollment_body(1))
+        assert written.status_code == 201, written.get_json()
+        position = str(written.get_json()["position"])
+
+        stale = coverage(admin, 1)
+        assert stale.headers["X-Read-From"] == "replica"
+        assert int(stale.headers["X-Replica-Lag"]) > 0
+        assert stale.get_json()["covered"] is False
+
+        # The replica cannot reach the write: after waiting, the primary answers.
+        mine = coverage(admin, 1, **{"X-Min-Position": position})
+        assert mine.headers["X-Read-From"] == "primary"
+        assert mine.get_json()["covered"] is True
+    finally:
+        replica.sql("SELECT pg_wal_replay_resume()")
+
+    caught_up = coverage(admin, 1, **{"X-Min-Position": position})
+    assert caught_up.headers["X-Read-From"] == "replica"
+    assert caught_up.get_json()["covered"] is True
+    assert coverage(admin, 1).headers["X-Replica-Lag"] == "0"
+    assert admin.get("/health").get_json()["replica"] == {"lag": 0}
+
+
+def test_reads_keep_working_from_the_primary_while_the_replica_is_stopped(
+        admin: Any, agreement: str, replica: Replica) -> None:
+    replica.stop()
+    try:
+        written = admin.post(f"/api/v1/agreements/{agreement}/enrollments", enrollment_body(2))
+        assert written.status_code == 201, written.get_json()
+        for headers in ({}, {"X-Min-Position": str(written.get_json()["position"])}):
+            answer = coverage(admin, 2, **headers)
+            assert answer.status_code == 200, answer.get_json()
+            assert answer.headers["X-Read-From"] == "primary"
+            assert answer.get_json()["covered"] is True
+        assert admin.get(f"/api/v1/agreements/{agreement}/enrollments").status_code == 200
+        assert admin.get("/health").get_json()["replica"] == {"lag": None}
+    finally:
+        replica.start()
+
+
+def test_a_min_position_that_is_not_a_position_is_refused(admin: Any, agreement: str) -> None:
+    assert_problem(coverage(admin, 1, **{"X-Min-Position": "-1"}), 400, "malformed_request")
