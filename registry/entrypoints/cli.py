@@ -372,8 +372,14 @@ def replay(names: tuple[str, ...], jobs: int, until: int | None, known_at: str |
 @click.option("--json", "json_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the figures to this file as JSON.")
 @click.option("--check", is_flag=True, help="Exit 1 if a figure misses its target.")
+@click.option("--scale", "scale_events", type=click.IntRange(min=20_000), default=None,
+              help="Instead: fill a store with this many events shaped like a national "
+                   "rollout (514 regions) and time reads, replay and verify at that size "
+                   "(10000000 with --engine postgresql: about 1.5 hours).")
+@click.option("--keep", is_flag=True,
+              help="With --scale: keep the store afterwards (its URL is printed).")
 def bench(quick: bool, engine: str, postgres_url: str, json_path: Path | None,
-          check: bool) -> None:
+          check: bool, scale_events: int | None, keep: bool) -> None:
     """Measure the registry beside the bare library and /health, on fresh stores.
 
     Starts its own `registry serve` (2 workers) on a temporary store; never
@@ -382,8 +388,11 @@ def bench(quick: bool, engine: str, postgres_url: str, json_path: Path | None,
     from registry.entrypoints import bench as benchmark
 
     try:
-        figures = benchmark.run(quick=quick, engine=engine, postgres_url=postgres_url,
-                                say=lambda m: click.echo(f"... {m}", err=True))
+        say = lambda m: click.echo(f"... {m}", err=True)  # noqa: E731
+        figures = (benchmark.run(quick=quick, engine=engine, postgres_url=postgres_url, say=say)
+                   if scale_events is None else
+                   benchmark.national_scale(scale_events, engine=engine,
+                                            postgres_url=postgres_url, keep=keep, say=say))
     except benchmark.BenchError as e:
         raise click.ClickException(str(e)) from None
     click.echo(benchmark.table(figures))

@@ -17,10 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from registry.entrypoints.bench import correction_measures, measures, ui_measures
+from registry.entrypoints.bench import correction_measures, measures, national, ui_measures
 from registry.entrypoints.bench.harness import BenchError, fresh_store
 
-__all__ = ["BenchError", "TARGETS", "run", "table"]
+__all__ = ["BenchError", "TARGETS", "national_scale", "run", "table"]
 
 # key: (at least or at most, target) on the 2-core reference machine, SQLite.
 TARGETS: dict[str, tuple[str, float]] = {
@@ -75,15 +75,17 @@ TARGETS.update(correction_measures.TARGETS)
 SHOWN += correction_measures.SHOWN
 
 
+def _header(engine: str, quick: bool) -> dict[str, Any]:
+    return {"engine": engine, "quick": quick,
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                        "platform": platform.platform()}}
+
+
 def run(*, quick: bool, engine: str, postgres_url: str,
         say: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
     """Measure everything on fresh stores of `engine`; returns the figures."""
     began = time.perf_counter()
-    figures: dict[str, Any] = {
-        "engine": engine, "quick": quick,
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
-    }
+    figures = _header(engine, quick)
     with fresh_store(engine, postgres_url) as store, \
             fresh_store(engine, postgres_url) as library_store:
         figures.update(measures.bulk_and_traffic(store, library_store, quick, say))
@@ -96,8 +98,26 @@ def run(*, quick: bool, engine: str, postgres_url: str,
     return figures
 
 
-def met(key: str, value: float) -> bool:
-    way, target = TARGETS[key]
+def national_scale(events: int, *, engine: str, postgres_url: str, keep: bool = False,
+                   say: Callable[[str], None] = lambda _m: None) -> dict[str, Any]:
+    """`--scale N`: a store of N events shaped like a national rollout
+    (registry/entrypoints/bench/national.py); returns the figures. With `keep`,
+    the store is left in place and its URL is among the figures."""
+    began = time.perf_counter()
+    figures = _header(engine, False)
+    with fresh_store(engine, postgres_url, keep=keep) as store:
+        if keep:
+            figures["store_url"] = store.url
+            say(f"national: the store is kept: {store.url}")
+        figures.update(national.run(store, events, say))
+    figures["seconds"] = time.perf_counter() - began
+    figures["targets_met"] = all(met(k, figures[k], national.TARGETS)
+                                 for k in national.TARGETS if k in figures)
+    return figures
+
+
+def met(key: str, value: float, targets: dict[str, tuple[str, float]] = TARGETS) -> bool:
+    way, target = targets[key]
     return value >= target if way == ">=" else value <= target
 
 
@@ -111,17 +131,19 @@ def _number(value: float) -> str:
 
 def table(figures: dict[str, Any]) -> str:
     """The figures as a table, with each target and whether this run met it."""
+    national_run = "scale_events" in figures
+    shown, targets = (national.SHOWN, national.TARGETS) if national_run else (SHOWN, TARGETS)
     lines = [f"registry bench ({figures['engine']}{', quick' if figures['quick'] else ''}, "
              f"{figures['machine']['cpus']} CPUs, {figures['seconds']:.0f} s)", ""]
-    width = max(len(label) for _, label in SHOWN)
-    for key, label in SHOWN:
+    width = max(len(label) for _, label in shown)
+    for key, label in shown:
         if key not in figures:
             continue
         value = _number(figures[key])
         target = ""
-        if key in TARGETS:
-            way, goal = TARGETS[key]
-            verdict = "met" if met(key, figures[key]) else "MISSED"
+        if key in targets:
+            way, goal = targets[key]
+            verdict = "met" if met(key, figures[key], targets) else "MISSED"
             target = f"target {way} {_number(goal)}  {verdict}"
         lines.append(f"{label:<{width}}  {value:>10}  {target}")
     return "\n".join(lines)

@@ -58,7 +58,7 @@ class Store:
 
 
 @contextmanager
-def fresh_store(engine: str, postgres_url: str) -> Iterator[Store]:
+def fresh_store(engine: str, postgres_url: str, keep: bool = False) -> Iterator[Store]:
     if engine == "sqlite":
         folder = tempfile.mkdtemp(prefix="registry-bench-")
         store = Store(f"sqlite:///{folder}/registry.db", "sqlite",
@@ -91,7 +91,8 @@ def fresh_store(engine: str, postgres_url: str) -> Iterator[Store]:
     try:
         yield store
     finally:
-        store.drop()
+        if not keep:
+            store.drop()
 
 
 def admin_token(store: Store) -> str:

@@ -62,14 +62,14 @@ def agreement(number: str, quota: int, region_code: str = REGIONS[0]) -> dict[st
     }
 
 
-def _agreement_fields(payload: dict[str, Any]) -> dict[str, Any]:
+def agreement_fields(payload: dict[str, Any]) -> dict[str, Any]:
     fields = dict(payload)
     for key in ("signed_on", "starts_on", "ends_on"):
         fields[key] = date.fromisoformat(fields[key])
     return fields
 
 
-def _requests(rows: list[dict[str, Any]]) -> list[EnrollmentRequest]:
+def enrollment_requests(rows: list[dict[str, Any]]) -> list[EnrollmentRequest]:
     return [EnrollmentRequest(
         nik=r["nik"], row=n, details=Details(
             name=r["name"], occupation=r["occupation"], sex=r["sex"], address=r["address"],
@@ -97,12 +97,12 @@ def grow(app: RegistryApplication, target_events: int, *, first_worker: int = 0,
             region = region_of(index)
             payload = agreement(f"PKS/BENCH/{index // AGREEMENT_QUOTA:05d}/{index}",
                                 AGREEMENT_QUOTA, region)
-            agreement_id = app.sign_agreement(ctx, **_agreement_fields(payload)).agreement.id
+            agreement_id = app.sign_agreement(ctx, **agreement_fields(payload)).agreement.id
         left = (target_events - app.head_position()) // EVENTS_PER_BATCH_WORKER
         # Never across a region's boundary: every worker's NIK is in its region.
         count = max(1, min(batch, AGREEMENT_QUOTA - index % AGREEMENT_QUOTA, left))
         outcome = app.enroll_workers(
-            ctx, agreement_id, _requests(workers(index, count, region_of(index))))
+            ctx, agreement_id, enrollment_requests(workers(index, count, region_of(index))))
         if not outcome.written:
             errors = [r.error for r in outcome.results if r.error][:3]
             raise RuntimeError(f"the benchmark's own batch was refused: {errors}")
