@@ -59,3 +59,20 @@ def test_bench_refuses_a_sqlite_url_as_the_postgresql_server() -> None:
                                        "--postgres-url", "sqlite:///x.db"])
     assert result.exit_code == 1
     assert "must be a postgresql:// URL" in result.output
+
+
+def test_the_national_workload_spans_514_distinct_regencies_and_cities_of_38_provinces() -> None:
+    from registry.domain import region_codes
+    from registry.entrypoints.bench import national
+
+    codes = national.regions()
+    assert len(set(codes)) == 514 and all(region_codes.is_region_code(c) for c in codes)
+    assert len({code[:2] for code in codes}) == 38
+
+
+def test_ten_million_events_are_planned_as_2000_agreements_of_2500_workers() -> None:
+    from registry.entrypoints.bench import national
+
+    assert national.plan(10_000_000) == (2_000, 2_500)
+    agreements, workers = national.plan(40_000)
+    assert agreements * workers * 2 == 40_000
