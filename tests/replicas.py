@@ -87,6 +87,15 @@ class Replica:
             cur = conn.execute(statement)
             return cur.fetchall() if cur.description else []
 
+    def wait_for_position(self, schema: str, position: int, timeout: float = 10) -> None:
+        """Until the replica has received the log up to `position`."""
+        deadline = time.monotonic() + timeout
+        while (self.sql(f'SELECT MAX(notification_id) FROM "{schema}".registry_events')[0][0]
+               or 0) < position:  # type: ignore[operator]
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the replica never received position {position}")
+            time.sleep(0.05)
+
     def wait_for_schema(self, schema: str, timeout: float = 10) -> None:
         """Until the replica has received the tables the registry made in `schema`."""
         deadline = time.monotonic() + timeout

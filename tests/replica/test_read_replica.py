@@ -3,7 +3,11 @@ working while the replica lags or is down (projections/replica.py)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -15,6 +19,7 @@ from tests.callers import assert_problem
 from tests.replicas import Replica, streaming_replica
 
 pytestmark = pytest.mark.postgres
+REGISTRY = str(Path(sys.executable).with_name("registry"))
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +97,23 @@ def test_reads_keep_working_from_the_primary_while_the_replica_is_stopped(
 
 def test_a_min_position_that_is_not_a_position_is_refused(admin: Any, agreement: str) -> None:
     assert_problem(coverage(admin, 1, **{"X-Min-Position": "-1"}), 400, "malformed_request")
+
+
+def test_a_copy_made_with_pg_basebackup_verifies_against_the_head_kept_before(
+        admin: Any, agreement: str, replica: Replica, registry: Any, database_url: str) -> None:
+    """The restore check of docs/operations.md: the head an auditor kept, checked on a
+    copy of the database by `registry verify --expect-head`, with no write to the copy."""
+    written = admin.post(f"/api/v1/agreements/{agreement}/enrollments", enrollment_body(3))
+    assert written.status_code == 201, written.get_json()
+    before = subprocess.run([REGISTRY, "verify"], capture_output=True, text=True, env={
+        **os.environ, "REGISTRY_DATABASE_URL": database_url})
+    assert before.returncode == 0, before.stderr
+    head = before.stdout.split("head ")[1].split()[0]
+    schema = registry.settings.database.schema
+    replica.wait_for_position(schema, int(head.split(":")[0]))
+    on_copy = subprocess.run(
+        [REGISTRY, "verify", "--expect-head", head], capture_output=True, text=True,
+        env={**os.environ, "REGISTRY_DATABASE_URL": replica.url(schema),
+             "REGISTRY_TABLES_READY": "1"})
+    assert on_copy.returncode == 0, on_copy.stderr
+    assert f"head {head}" in on_copy.stdout
