@@ -113,9 +113,10 @@ class RegistryCollector:
             size, signed_at = newest
             yield GaugeMetricFamily("registry_checkpoint_tree_size",
                                     "Leaves of the newest signed checkpoint kept.", value=size)
-            yield GaugeMetricFamily(
-                "registry_checkpoint_age_seconds", "Seconds since the newest checkpoint was signed.",
-                value=max(0.0, (datetime.now(UTC) - signed_at).total_seconds()))
+            age = (datetime.now(UTC) - signed_at).total_seconds()
+            yield GaugeMetricFamily("registry_checkpoint_age_seconds",
+                                    "Seconds since the newest checkpoint was signed.",
+                                    value=max(0.0, age))
 
 
 class _Local:
