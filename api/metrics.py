@@ -132,6 +132,6 @@ def exposition(reg: Any) -> Response:
 
         multiprocess.MultiProcessCollector(scrape)
     else:
-        scrape.register(_Local())  # type: ignore[arg-type]
-    scrape.register(RegistryCollector(reg))  # type: ignore[arg-type]
+        scrape.register(_Local())
+    scrape.register(RegistryCollector(reg))
     return Response(generate_latest(scrape), mimetype=None, content_type=CONTENT_TYPE_LATEST)
