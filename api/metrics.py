@@ -15,6 +15,7 @@ hold no per-process state to add up.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from projections import ops_views
 
+log = logging.getLogger("registry.metrics")
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 UNMATCHED = "unmatched"
@@ -89,11 +91,16 @@ class RegistryCollector:
         self.reg = reg
 
     def collect(self) -> Iterator[Metric]:
-        up = self.reg.store.ping()
+        try:  # read everything first: a database lost mid-scrape reads as down
+            gauges = list(self._gauges()) if self.reg.store.ping() else []
+        except Exception:  # noqa: BLE001 - a scrape reports, it does not fail
+            log.warning("reading the registry's gauges failed", exc_info=True)
+            gauges = []
         yield GaugeMetricFamily("registry_database_up",
-                                "1 if the database answered this scrape.", value=int(up))
-        if not up:
-            return
+                                "1 if the database answered this scrape.", value=int(bool(gauges)))
+        yield from gauges
+
+    def _gauges(self) -> Iterator[Metric]:
         runner = self.reg.projections
         unbuilt = ops_views.unbuilt_read_models(runner)
         yield GaugeMetricFamily("registry_read_models_ready",

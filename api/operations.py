@@ -8,6 +8,7 @@ internet at the proxy (docs/operations.md).
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from flask import Blueprint, Response, current_app
@@ -16,6 +17,7 @@ from api import metrics
 from projections import ops_views
 
 bp = Blueprint("operations", __name__)
+log = logging.getLogger("registry.operations")
 
 
 @bp.get("/livez")
@@ -32,11 +34,15 @@ def readyz() -> tuple[dict[str, Any], int]:
     """Whether to send this process requests: `503` with `reason` when the database
     is unreachable or the read models are not built for this version."""
     reg = current_app.extensions["registry"]
-    if not reg.store.ping():
+    try:
+        unbuilt = ops_views.unbuilt_read_models(reg.projections) if reg.store.ping() else None
+        lag = reg.projections.lag() if unbuilt is not None else {}
+    except Exception:  # noqa: BLE001 - lost between the ping and the reads: as unreachable
+        log.warning("the readiness check's reads failed", exc_info=True)
+        unbuilt = None
+    if unbuilt is None:
         return {"status": "unavailable", "reason": "database_unreachable",
                 "detail": "the database does not answer"}, 503
-    unbuilt = ops_views.unbuilt_read_models(reg.projections)
-    lag = reg.projections.lag()
     if unbuilt:
         return {"status": "unavailable", "reason": "read_models_building",
                 "detail": "read models are being built for this version of the registry: "

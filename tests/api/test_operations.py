@@ -32,6 +32,18 @@ def test_readyz_is_503_while_the_database_is_unreachable(client, registry, monke
     assert "registry_database_up 0.0" in client.get("/metrics").get_data(as_text=True)
 
 
+def test_a_database_lost_after_the_ping_reads_as_unreachable(client, registry, monkeypatch):
+    def lost(*_args):
+        raise OSError("connection reset")
+
+    monkeypatch.setattr(registry.projections, "lag", lost)
+    answer = client.get("/readyz")
+    assert answer.status_code == 503 and answer.json["reason"] == "database_unreachable"
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200
+    assert "registry_database_up 0.0" in metrics.get_data(as_text=True)
+
+
 def test_readyz_is_503_while_read_models_are_built_for_this_version(client, registry):
     # As projections/runner.py marks a read model being built again after an upgrade.
     with registry.store.transaction(write=True) as cur:
