@@ -18,6 +18,8 @@ from api import (
     history,
     idempotency,
     log,
+    metrics,
+    operations,
     readonly,
     regions,
     replica,
@@ -67,15 +69,18 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     bind(app, registry)
     app.json.sort_keys = False  # type: ignore[attr-defined]
 
+    app.before_request(metrics.start)  # first: a refused request is timed too
     app.before_request(requests.assign_request_id)
     app.before_request(auth.authenticate)
     app.before_request(replica.take_min_position)
     app.before_request(readonly.refuse_writes)
     app.before_request(requests.check_body)
     app.before_request(idempotency.claim)
+    app.after_request(metrics.observe)  # runs last (Flask runs these in reverse)
     app.after_request(idempotency.record)
     app.after_request(replica.report)
     app.after_request(requests.finish)
+    app.teardown_request(metrics.observe_failure)
     app.register_error_handler(RegistryError, errors.from_registry_error)
     app.register_error_handler(errors.ApiProblem, errors.from_api_problem)
 
@@ -84,6 +89,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
                       log.blp, certificates.blp, corrections.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(system.bp)
+    app.register_blueprint(operations.bp)
     ui.init_app(app)
     for alias, endpoint in (("/api/v1/openapi.json", "api-docs.openapi_json"),
                             ("/api/v1/docs", "api-docs.openapi_swagger_ui")):

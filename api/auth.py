@@ -13,7 +13,10 @@ from registry.domain.token import Principal, TokenExpired
 
 WITNESS_PATHS = ("/api/v1/log/",)  # all a witness token reaches
 PUBLIC_PATHS = ("/health", "/openapi.json", "/docs", "/api/v1/health",
-                "/api/v1/openapi.json", "/api/v1/docs")
+                "/api/v1/openapi.json", "/api/v1/docs",
+                # Probes and scrapers (api/operations.py) hold no token.
+                "/livez", "/readyz", "/metrics", "/api/v1/livez", "/api/v1/readyz",
+                "/api/v1/metrics")
 
 
 def authenticate() -> None:

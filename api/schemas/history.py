@@ -69,6 +69,10 @@ class IntegrityQuery(Strict):
         metadata={"description": "also build every read model again from the log and "
                                  "compare it with the live one, row by row (slow: as long "
                                  "as `registry replay`); for tokens without region scopes"})
+    full = fields.Boolean(
+        load_default=False,
+        metadata={"description": "check the whole log, not only what was written since the "
+                                 "last check that found it intact (docs/operations.md)"})
 
 
 class TokenProblemOut(Strict):
@@ -106,7 +110,11 @@ class IntegrityOut(Strict):
     ok = fields.Boolean(metadata={"description": "the chain, the tokens and (if checked) "
                                                  "the read models are all intact"})
     chain_ok = fields.Boolean()
-    checked = fields.Integer()
+    checked = fields.Integer(metadata={"description": "events checked: those after "
+                                                      "`from_position`"})
+    from_position = fields.Integer(metadata={
+        "description": "the chain was checked on from this position, verified by an earlier "
+                       "check (0: the whole log)"})
     head = fields.Nested(HeadOut)
     first_bad_position = fields.Integer()
     problem = fields.String()

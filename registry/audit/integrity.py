@@ -24,8 +24,15 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from registry.audit.treecheck import TreeCheck, check_checkpoint, check_tree
-from registry.store.chain import CHAIN_TABLE, Verification, state_bytes, verify, verify_rows
-from registry.store.db import SqlStore
+from registry.store.chain import (
+    CHAIN_TABLE,
+    GENESIS,
+    Verification,
+    state_bytes,
+    verify,
+    verify_rows,
+)
+from registry.store.db import SqlStore, log_position
 
 if TYPE_CHECKING:
     from projections.check import ReadModelReport
@@ -104,18 +111,26 @@ def stored_links(store: SqlStore) -> Iterator[tuple[int, str, str]]:
         position = int(rows[-1][0])
 
 
-def check(app: Any, store: SqlStore,
-          expect_head: tuple[int, str] | None = None) -> Verification:
+def check(app: Any, store: SqlStore, expect_head: tuple[int, str] | None = None, *,
+          since: tuple[int, str] | None = None) -> Verification:
     """The chain over every event, then every snapshot against the events it stands for.
 
     What `registry verify`, `GET /audit/integrity` and `registry bench` call.
+    With `since`, a (position, hash) verified before, only the events after it
+    are read, chained on from its hash (the stored link at the position must
+    still hold it), and only the snapshots of their streams; `checked` counts
+    those events. If anything disagrees, the whole log is read to name where.
     """
     with store.snapshot() as cur:  # the events, their links and the snapshots
-        links = int(cur.execute(f"SELECT COUNT(*) FROM {CHAIN_TABLE}").one()[0])  # noqa: S608
-        with _events_with_links(app, store, cur) as pages:
-            result = verify_rows(pages, links, expect_head)
+        after = 0 if since is None else since[0]
+        links = int(cur.execute(f"SELECT COUNT(*) FROM {CHAIN_TABLE} "  # noqa: S608
+                                "WHERE position > ?", (after,)).one()[0])
+        result = None
+        if since is None or _link_holds(cur, since):
+            with _events_with_links(app, store, cur, after) as pages:
+                result = verify_rows(pages, links, expect_head, start=since or (0, GENESIS))
         # The snapshots against the very events just verified: same transaction.
-        bad = _first_bad_snapshot(app, store, cur) if result is not None else None
+        bad = _first_bad_snapshot(app, store, cur, after) if result is not None else None
     if result is None:
         # Something disagrees: read the two sequences apart to name where.
         result = verify(stored_events(app), stored_links(store), expect_head)
@@ -194,36 +209,56 @@ def _prefetched(fetch: Callable[[], list[Any]]) -> Iterator[Iterator[list[Any]]]
                 fetcher.join(0.01)
 
 
-def _events_with_links(app: Any, store: SqlStore, cur: Any) -> Any:
+def _link_holds(cur: Any, since: tuple[int, str]) -> bool:
+    """Whether the chain's link at a position verified before still holds its hash."""
+    position, hash_ = since
+    if position == 0:
+        return hash_ == GENESIS
+    row = cur.execute(f"SELECT hash FROM {CHAIN_TABLE} WHERE position = ?",  # noqa: S608
+                      (position,)).fetchone()
+    return row is not None and row[0] == hash_
+
+
+def _events_with_links(app: Any, store: SqlStore, cur: Any, after: int = 0) -> Any:
     """Pages of (position, stream, version, type, state, digest, hash), in position order:
-    each event with the link at its position (NULLs if there is none), in one query."""
+    each event after `after` with the link at its position (NULLs if there is none),
+    in one query."""
     events = app.recorder.events_table_name
     # PostgreSQL's uuid as text is the canonical spelling already.
     position, stream = (("e.rowid", "e.originator_id") if store.engine == "sqlite"
                         else ("e.notification_id", "e.originator_id::text"))
     query = (f"SELECT {position}, {stream}, e.originator_version, e.topic, e.state, "  # noqa: S608
              f"c.digest, c.hash FROM {events} e "
-             f"LEFT JOIN {CHAIN_TABLE} c ON c.position = {position} ORDER BY {position}")
+             f"LEFT JOIN {CHAIN_TABLE} c ON c.position = {position} "
+             f"WHERE {position} > {int(after)} ORDER BY {position}")
     return _rows(store, cur, query, "registry_verify_events", prefetch=True)
 
 
-def _first_bad_snapshot(app: Any, store: SqlStore, cur: Any) -> str | None:
+def _first_bad_snapshot(app: Any, store: SqlStore, cur: Any, after: int = 0) -> str | None:
     """`first_bad_snapshot`, in two queries read in `cur`'s transaction.
 
     One reads every snapshot, the other the events of the snapshotted streams
     up to their newest snapshot, both in stream order; each stream is replayed
     once and snapshotted again at every version it has a snapshot of. Also
-    reports a snapshot at a version its stream never reached.
+    reports a snapshot at a version its stream never reached. With `after`,
+    only the streams with an event past that position: a snapshot is taken
+    as its stream's event is written, so the others have none newer.
     """
     if app.snapshots is None:
         return None
     snapshots = app.snapshots.recorder.events_table_name
     events = app.recorder.events_table_name
+    touched = ""
+    if after:
+        position = log_position(store.engine)
+        touched = (f"WHERE originator_id IN (SELECT originator_id FROM {events} "  # noqa: S608
+                   f"WHERE {position} > {int(after)}) ")
     snapshot_query = (f"SELECT originator_id, originator_version, topic, state "  # noqa: S608
-                      f"FROM {snapshots} ORDER BY originator_id, originator_version")
+                      f"FROM {snapshots} {touched}ORDER BY originator_id, originator_version")
     event_query = (f"SELECT e.originator_id, e.originator_version, e.topic, e.state "  # noqa: S608
                    f"FROM {events} e JOIN (SELECT originator_id, "
-                   f"MAX(originator_version) AS newest FROM {snapshots} GROUP BY originator_id) s "
+                   f"MAX(originator_version) AS newest FROM {snapshots} {touched}"
+                   "GROUP BY originator_id) s "
                    "ON e.originator_id = s.originator_id AND e.originator_version <= s.newest "
                    "ORDER BY e.originator_id, e.originator_version")
     with _rows(store, cur, snapshot_query, "registry_verify_snapshots") as snapshot_pages, \

@@ -21,6 +21,7 @@ from registry.store import merkle, tiles
 from registry.store.chain import CHAIN_TABLE
 from registry.store.checkpoints import CheckpointStore
 from registry.store.db import SqlStore, log_position
+from registry.store.verified import VerifiedStore
 
 
 def b64(raw: bytes) -> str:
@@ -65,6 +66,7 @@ class VerifiableLog:
 
     def create_tables(self) -> None:
         self.kept.create_tables()
+        VerifiedStore(self.store).create_table()  # registry/audit/incremental.py
         self.catch_up()
 
     def catch_up(self) -> int:

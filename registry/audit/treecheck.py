@@ -38,21 +38,29 @@ class TreeCheck:
         return body
 
 
-def _leaves(tree: tiles.TreeCursor) -> Iterator[tuple[int, bytes]]:
+def _leaves(tree: tiles.TreeCursor, after: int = 0) -> Iterator[tuple[int, bytes]]:
     sha256, fromhex = hashlib.sha256, bytes.fromhex
-    for page in tree.digests_after(0):
+    for page in tree.digests_after(after):
         for position, digest in page:
             yield position, sha256(b"\x00" + fromhex(digest)).digest()
 
 
-def check_tree(store: SqlStore) -> TreeCheck:
-    """The stored tiles against the tree of the chain's digests."""
+def check_tree(store: SqlStore, verified: int = 0) -> TreeCheck:
+    """The stored tiles against the tree of the chain's digests.
+
+    With `verified`, a number of leaves checked before, the full leaf tiles
+    below it are taken as checked: only the tiles from the one that holds
+    leaf `verified` on are read, and on each level above only the tiles
+    holding the nodes over them (about 2 tiles a level, whatever the size).
+    """
     with store.snapshot() as cur:
         tree = tiles.TreeCursor(cur)
-        leaves, roots, problem = _check_leaves(tree)
+        first = verified // tiles.WIDTH  # the first tile at this level to check
+        leaves, roots, problem = _check_leaves(tree, first)
         level = 1
-        while problem is None and (roots or tree.tiles(level, limit=1)):
-            roots, problem = _check_level(tree, level, roots)
+        while problem is None and (roots or tree.tiles(level, first // tiles.WIDTH - 1, 1)):
+            roots, problem = _check_level(tree, level, roots, first)
+            first //= tiles.WIDTH
             level += 1
         reader = tiles.TreeReader(tree)
         root = reader.root(reader.size) if problem is None else b""
@@ -60,10 +68,17 @@ def check_tree(store: SqlStore) -> TreeCheck:
                      problem=problem)
 
 
-def _check_leaves(tree: tiles.TreeCursor) -> tuple[int, list[bytes], str | None]:
-    """Level 0: each tile's hashes and positions; the roots of the full tiles."""
-    leaves = _leaves(tree)
-    count, after = 0, -1
+def _check_leaves(tree: tiles.TreeCursor, first: int = 0) -> tuple[int, list[bytes], str | None]:
+    """Level 0 from tile `first`: each tile's hashes and positions; the roots of the
+    full tiles."""
+    after, last_position = first - 1, 0
+    if first:
+        before = tree.tile(0, first - 1)
+        if before is None or before.width != tiles.WIDTH:
+            return 0, [], f"leaf tile {first - 1} of the Merkle tree is missing"
+        last_position = before.position_list()[-1]
+    leaves = _leaves(tree, last_position)
+    count = first * tiles.WIDTH
     roots: list[bytes] = []
     while True:
         page = tree.tiles(0, after)
@@ -101,10 +116,16 @@ def _first_difference(tile: tiles.Tile, expected: list[tuple[int, bytes]]) -> st
     return f"leaf tile {tile.idx} of the Merkle tree does not match the events"
 
 
-def _check_level(tree: tiles.TreeCursor, level: int,
-                 expected: list[bytes]) -> tuple[list[bytes], str | None]:
-    """Level `level` must hold exactly the roots of the full tiles below it."""
-    stored, after = [], -1
+def _check_level(tree: tiles.TreeCursor, level: int, expected: list[bytes],
+                 below: int = 0) -> tuple[list[bytes], str | None]:
+    """Level `level` must hold exactly the roots of the full tiles below it.
+
+    `expected` are the roots of the tiles below from tile `below` on, the
+    nodes from index `below` at this level; the nodes before it were checked
+    before, and are taken from the stored tile that holds node `below`.
+    """
+    first = below // tiles.WIDTH
+    stored, after = [], first - 1
     while True:
         page = tree.tiles(level, after)
         if not page:
@@ -114,9 +135,12 @@ def _check_level(tree: tiles.TreeCursor, level: int,
                 return [], f"tile {level}/{after + 1} of the Merkle tree is missing"
             stored.append(tile)
             after = tile.idx
-    joined = b"".join(expected)
+    checked_before = (below - first * tiles.WIDTH) * merkle.HASH_SIZE
+    if checked_before and (not stored or stored[0].idx != first):
+        return [], f"tile {level}/{first} of the Merkle tree is missing"
+    joined = (stored[0].hashes[:checked_before] if checked_before else b"") + b"".join(expected)
     for tile in stored:
-        start = tile.idx * tiles.TILE_BYTES
+        start = (tile.idx - first) * tiles.TILE_BYTES
         if tile.hashes != joined[start:start + len(tile.hashes)]:
             return [], f"tile {level}/{tile.idx} of the Merkle tree does not match the tiles below"
     if sum(len(t.hashes) for t in stored) != len(joined):

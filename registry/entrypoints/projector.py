@@ -1,7 +1,8 @@
 """The background process that keeps read models current (`registry serve`).
 
 Request handlers catch up before they read, so this only spares them the
-wait. Run alone: `python -m projections.worker`. It exits when its parent does.
+wait. Once a minute it also deletes expired idempotency keys. Run alone:
+`python -m projections.worker`. It exits when its parent does.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from registry.bootstrap import Registry
 log = logging.getLogger("registry.projections")
 
 POLL_SECONDS = 0.2
+PURGE_SECONDS = 60.0  # expired idempotency keys
 
 
 def run(poll_seconds: float = POLL_SECONDS) -> None:
@@ -30,8 +32,12 @@ def run(poll_seconds: float = POLL_SECONDS) -> None:
     signal.signal(signal.SIGINT, stop)
     registry = Registry.open()
     failures = 0
+    purged_at = time.monotonic() - PURGE_SECONDS  # at start, then once a minute
     try:
         while not stopping and os.getppid() == parent:
+            if time.monotonic() - purged_at >= PURGE_SECONDS:
+                purged_at = time.monotonic()
+                purge_expired_keys(registry)
             try:
                 applied = registry.projections.catch_up()
                 failures = 0
@@ -43,6 +49,19 @@ def run(poll_seconds: float = POLL_SECONDS) -> None:
                 time.sleep(min(poll_seconds * (2 ** failures), 10))
     finally:
         registry.close()
+
+
+def purge_expired_keys(registry: Registry) -> None:
+    """Idempotency records past their TTL: claims delete a few as they go, this the rest."""
+    if registry.read_only:
+        return
+    try:
+        deleted = registry.idempotency.purge_expired(registry.settings.idempotency_ttl)
+    except Exception:  # noqa: BLE001 - expired keys are already treated as new: retry later
+        log.exception("deleting expired idempotency keys failed")
+        return
+    if deleted:
+        log.info("deleted %d expired idempotency keys", deleted)
 
 
 if __name__ == "__main__":

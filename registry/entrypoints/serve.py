@@ -12,6 +12,7 @@ from gunicorn.app.base import BaseApplication
 
 from registry.bootstrap import TABLES_READY, Registry
 from registry.config import ConfigurationError, Settings
+from registry.entrypoints import metrics_dir
 
 log = logging.getLogger("registry.serve")
 READ_ONLY = "REGISTRY_READ_ONLY"
@@ -53,6 +54,7 @@ def serve(host: str, port: int, workers: int, threads: int = 4, read_only: bool 
     finally:
         registry.close()
     os.environ[TABLES_READY] = "1"  # inherited by the workers and the projection process
+    own_metrics_dir = metrics_dir.prepare()  # before any worker imports prometheus-client
     # A copy refuses every write: there is never anything newer for read models to apply.
     projector = None if copy is not None else subprocess.Popen(
         [sys.executable, "-m", "registry.entrypoints.projector"])
@@ -70,8 +72,10 @@ def serve(host: str, port: int, workers: int, threads: int = 4, read_only: bool 
             # Our own JSON access log (api/requests.py) masks NIKs; gunicorn's would not.
             "accesslog": None,
             "control_socket_disable": True,
+            "child_exit": metrics_dir.worker_exited,
         }).run()
     finally:
+        metrics_dir.remove(own_metrics_dir)
         if projector is not None:
             projector.terminate()
             projector.wait(timeout=10)

@@ -144,18 +144,22 @@ Row = tuple[int, Any, int, str, Any, "str | None", "str | None"]
 
 
 def verify_rows(pages: Iterable[Sequence[Row]], link_count: int,
-                expect_head: tuple[int, str] | None = None) -> Verification | None:
+                expect_head: tuple[int, str] | None = None,
+                start: tuple[int, str] = (0, GENESIS)) -> Verification | None:
     """`verify` for a store that reads each event together with its own link, fast.
 
     `pages` hold (position, stream, version, type, stored bytes, digest, hash)
     in position order, `digest` and `hash` being the stored link at the same
     position (None if there is none); `link_count` is how many links the chain
-    holds in all, read in the same transaction. Returns what `verify` returns
+    holds in all (past `start`), read in the same transaction. `start` is a
+    (position, hash) verified before: the pages then hold only the events
+    after it, chained on from its hash. Returns what `verify` returns
     for an intact log, and None as soon as anything disagrees: then `verify`
     over the two sequences names the first bad position and the problem.
     """
     sha256, canonical, hex32 = _sha256, canonical_id, _HEX32
-    previous, hash_, position, checked = bytes(32), GENESIS, 0, 0  # bytes(32): GENESIS
+    position, hash_ = start
+    previous, checked = bytes.fromhex(hash_), 0
     expect_position, expect_hash = expect_head if expect_head is not None else (None, None)
     expected_seen = expect_head is None
     last_stream: Any = None

@@ -57,6 +57,13 @@ class CheckpointStore:
                               "ORDER BY tree_size DESC LIMIT 1").fetchone()
         return (int(row[0]), str(row[1]), str(row[2])) if row else None
 
+    def newest_signed(self) -> tuple[int, datetime] | None:
+        """(tree size, when signed) of the largest checkpoint kept: its age is watched."""
+        with self.store.transaction() as cur:
+            row = cur.execute("SELECT tree_size, signed_at FROM log_checkpoints "
+                              "ORDER BY tree_size DESC LIMIT 1").fetchone()
+        return (int(row[0]), datetime.fromisoformat(str(row[1]))) if row else None
+
     def newest_cosigned(self, at_least: int) -> int | None:
         """The largest tree size of at least `at_least` that holds a cosignature."""
         with self.store.transaction() as cur:

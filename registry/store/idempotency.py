@@ -19,7 +19,8 @@ token's name and the key; the request's fingerprint is kept as an HMAC and the
 answer sealed with AES-256-GCM, under keys derived (HKDF-SHA256) from the
 token's name and the key, which only a retry presents. Records expire after a
 TTL (`REGISTRY_IDEMPOTENCY_TTL_HOURS`): an expired key is a new key, and
-expired records are deleted, a bounded number at a time, as keys are claimed.
+expired records are deleted, a bounded number at a time, as keys are claimed,
+and all of them once a minute by the projection process.
 """
 
 from __future__ import annotations
@@ -182,6 +183,19 @@ class IdempotencyStore:
         with self.store.transaction(write=True) as cur:
             cur.execute(f"DELETE FROM {TABLE} WHERE key_digest = ? AND attempt = ? "  # noqa: S608
                         "AND state = 'running'", (held.digest, held.attempt))
+
+    def purge_expired(self, ttl: timedelta = DEFAULT_TTL) -> int:
+        """Delete every expired record, PURGE_BATCH at a time: the background's share
+        of the clean-up (registry/entrypoints/projector.py), for when few keys are
+        claimed. Returns how many were deleted."""
+        expired_before, total = now() - ttl, 0
+        while True:
+            with self.store.transaction(write=True) as cur:
+                self._purge(cur, expired_before)
+                deleted = max(cur.rowcount, 0)
+            total += deleted
+            if deleted < PURGE_BATCH:
+                return total
 
     def _locked_row(self, cur: Cursor, digest: str) -> tuple[Any, ...] | None:
         lock = " FOR UPDATE" if self.store.engine == "postgresql" else ""

@@ -52,6 +52,8 @@ ENDPOINTS = [
     Endpoint("GET", V1 + "/openapi.json", "public"),
     Endpoint("GET", V1 + "/docs", "public"),
     Endpoint("GET", "/docs-static/swagger-ui.css", "public"),
+    *(Endpoint("GET", prefix + probe, "public") for prefix in ("", V1)
+      for probe in ("/livez", "/readyz", "/metrics")),
     Endpoint("GET", V1 + "/agreements", "list"),
     Endpoint("POST", V1 + "/agreements", "sign",
              labusel_pks(agreement_number="PKS-LABUSEL-2023", signed_on="2023-01-02",

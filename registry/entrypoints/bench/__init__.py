@@ -17,7 +17,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from registry.entrypoints.bench import correction_measures, measures, national, ui_measures
+from registry.entrypoints.bench import (
+    correction_measures,
+    measures,
+    national,
+    ops_measures,
+    ui_measures,
+)
 from registry.entrypoints.bench.harness import BenchError, fresh_store
 
 __all__ = ["BenchError", "TARGETS", "national_scale", "run", "table"]
@@ -73,6 +79,8 @@ SHOWN: tuple[tuple[str, str], ...] = (
 # Corrections with a preview (registry/entrypoints/bench/correction_measures.py).
 TARGETS.update(correction_measures.TARGETS)
 SHOWN += correction_measures.SHOWN
+# /audit/integrity from the last check (registry/entrypoints/bench/ops_measures.py).
+SHOWN += ops_measures.SHOWN
 
 
 def _header(engine: str, quick: bool) -> dict[str, Any]:

@@ -10,7 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 from projections.rebuild import Rebuild
-from registry.entrypoints.bench import correction_measures, log_measures, ui_measures, workload
+from registry.entrypoints.bench import (
+    correction_measures,
+    log_measures,
+    ops_measures,
+    ui_measures,
+    workload,
+)
 from registry.entrypoints.bench.baseline import library_bulk_save, library_decode
 from registry.entrypoints.bench.harness import (
     BenchError,
@@ -110,6 +116,9 @@ def scale(store: Store, quick: bool, say: Say) -> dict[str, Any]:
         for target in (10_000, large):
             say(f"scale: filling the log to {target:,} events")
             next_worker = workload.grow(registry.app, target, first_worker=next_worker)
+            checked, next_worker = ops_measures.integrity_since(
+                registry, "small" if target == 10_000 else "large", next_worker, say)
+            figures.update(checked)
             registry.projections.catch_up()
             niks = [workload.worker(i, workload.region_of(i))["nik"]
                     for i in random.Random(target).sample(range(next_worker), 2000)]
@@ -132,6 +141,7 @@ def scale(store: Store, quick: bool, say: Say) -> dict[str, Any]:
         figures.update(scale_events_small=10_000, scale_events_large=large,
                        scale_p50_small_ms=latencies[10_000], scale_p50_large_ms=latencies[large],
                        scale_latency_ratio=latencies[large] / latencies[10_000])
+        figures.update(ops_measures.ratio(figures))
         figures.update(_replay_and_verify(registry, say))
         say(f"log: signed checkpoints and the tree's check over {large:,} events")
         figures.update(log_measures.checkpoints_and_check(registry))
