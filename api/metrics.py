@@ -124,6 +124,16 @@ class RegistryCollector:
             yield GaugeMetricFamily("registry_checkpoint_age_seconds",
                                     "Seconds since the newest checkpoint was signed.",
                                     value=max(0.0, age))
+        if self.reg.replica is not None:
+            behind = self.reg.replica.replica_lag()
+            yield GaugeMetricFamily("registry_replica_up",
+                                    "1 if the read replica answered this scrape.",
+                                    value=int(behind is not None))
+            if behind is not None:
+                yield GaugeMetricFamily(
+                    "registry_replica_lag_events",
+                    "Events of the log the replica's read models have yet to apply.",
+                    value=behind)
 
 
 class _Local:

@@ -76,6 +76,8 @@ def test_a_read_naming_its_writes_position_sees_the_write_while_the_replica_lags
     assert caught_up.get_json()["covered"] is True
     assert coverage(admin, 1).headers["X-Replica-Lag"] == "0"
     assert admin.get("/health").get_json()["replica"] == {"lag": 0}
+    metrics = admin.get("/metrics").get_data(as_text=True)
+    assert "registry_replica_up 1.0" in metrics and "registry_replica_lag_events 0.0" in metrics
 
 
 def test_reads_keep_working_from_the_primary_while_the_replica_is_stopped(
@@ -91,6 +93,7 @@ def test_reads_keep_working_from_the_primary_while_the_replica_is_stopped(
             assert answer.get_json()["covered"] is True
         assert admin.get(f"/api/v1/agreements/{agreement}/enrollments").status_code == 200
         assert admin.get("/health").get_json()["replica"] == {"lag": None}
+        assert "registry_replica_up 0.0" in admin.get("/metrics").get_data(as_text=True)
     finally:
         replica.start()
 
