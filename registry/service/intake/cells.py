@@ -105,7 +105,7 @@ def day(value: Any) -> str | None:
 
 
 def _serial(number: float) -> str:
-    if not number.is_integer() or not 1 <= number <= _LAST_SERIAL:
+    if not float(number).is_integer() or not 1 <= number <= _LAST_SERIAL:
         raise BadCell(f"must be a date: {DATE_FORMS}")
     days = int(number)
     epoch = _EXCEL_EPOCH if days >= 61 else _EXCEL_EPOCH + timedelta(days=1)

@@ -125,19 +125,19 @@ def _first_sheet(book: Any, max_rows: int) -> Table:
     sheet = book.worksheets[0]
     # A sheet's stated size is often wrong (some tools never update it): read what is there.
     sheet.reset_dimensions()
-    table: Table | None = None
-    for line, row in enumerate(sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True), 1):
-        if not _blank(row):
-            header = [cells.text(c) or "" for c in row]
-            while header and not header[-1]:
-                header.pop()
-            table = Table(header)
-            break
-    if table is None:
-        return _with_rows(table, "workbook's first sheet")
+    head = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
+    header_line, first = next(((n, row) for n, row in enumerate(head, 1) if not _blank(row)),
+                              (0, None))
+    head.close()
+    if first is None:
+        return _with_rows(None, "workbook's first sheet")
+    header = [cells.text(c) or "" for c in first]
+    while header and not header[-1]:
+        header.pop()
+    table = Table(header)
     width = len(table.header) + 1  # one column more: a cell past the header is an error
-    for line, row in enumerate(sheet.iter_rows(min_row=line + 1, max_col=width,
-                                               values_only=True), line + 1):
+    data = sheet.iter_rows(min_row=header_line + 1, max_col=width, values_only=True)
+    for line, row in enumerate(data, header_line + 1):
         if _blank(row):
             continue
         if len(table.rows) == max_rows:
