@@ -55,8 +55,11 @@ def nik(value: Any) -> str | None:
     if isinstance(value, bool):
         raise BadCell("must be exactly 16 digits")
     if isinstance(value, int):
-        if len(str(abs(value))) == 16:
-            return str(value)
+        # Excel keeps 15 significant digits: a NIK it took for a number ends in 0, the
+        # digit it lost. Sixteen digits ending otherwise were written by a program.
+        digits = str(value)
+        if len(digits) == 16 and not digits.endswith("0"):
+            return digits
         raise MangledNik(MANGLED_HINT)
     if isinstance(value, float):
         raise MangledNik(MANGLED_HINT)
