@@ -159,3 +159,13 @@ def test_one_row_past_the_limit_is_413_for_csv_and_workbooks():
         with pytest.raises(TooManyRows) as raised:
             rows_of(data, workbook, max_rows=2)
         assert raised.value.code == "payload_too_large"
+
+
+def test_the_benchs_workbook_written_as_excel_writes_one_holds_the_csvs_rows():
+    from registry.entrypoints.bench import intake_measures
+
+    rows = intake_measures.agency_rows(2_000_000, 20)
+    from_csv = rows_of(intake_measures.csv_file(rows))
+    from_xlsx = rows_of(intake_measures.xlsx_file(rows), workbook=True)
+    assert from_csv.rows == from_xlsx.rows and len(from_csv.rows) == 20
+    assert not from_csv.bad_cells and not from_xlsx.bad_cells

@@ -17,7 +17,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from registry.entrypoints.bench import correction_measures, measures, ui_measures
+from registry.entrypoints.bench import (
+    correction_measures,
+    intake_measures,
+    measures,
+    ui_measures,
+)
 from registry.entrypoints.bench.harness import BenchError, fresh_store
 
 __all__ = ["BenchError", "TARGETS", "run", "table"]
@@ -73,6 +78,9 @@ SHOWN: tuple[tuple[str, str], ...] = (
 # Corrections with a preview (registry/entrypoints/bench/correction_measures.py).
 TARGETS.update(correction_measures.TARGETS)
 SHOWN += correction_measures.SHOWN
+# Files as agencies send them (registry/entrypoints/bench/intake_measures.py).
+TARGETS.update(intake_measures.TARGETS)
+SHOWN += intake_measures.SHOWN
 
 
 def run(*, quick: bool, engine: str, postgres_url: str,
@@ -91,6 +99,7 @@ def run(*, quick: bool, engine: str, postgres_url: str,
         figures.update(ui_measures.demo_pages(store, quick, say))
     with fresh_store(engine, postgres_url) as store:
         figures.update(measures.scale(store, quick, say))
+    figures.update(intake_measures.files(lambda: fresh_store(engine, postgres_url), quick, say))
     figures["seconds"] = time.perf_counter() - began
     figures["targets_met"] = all(met(k, figures[k]) for k in TARGETS if k in figures)
     return figures
