@@ -26,7 +26,7 @@ _VERSION = re.compile(r"[0-9]{1,18}")
 BODY_METHODS = ("POST", "PUT", "PATCH")
 CSV_ENDPOINT_SUFFIXES = ("/enrollments/batch", "/corrections/preview")
 # Excel workbooks (registry/service/intake): where CSV is taken, the same rows.
-WORKBOOK_ENDPOINT_SUFFIXES = ("/enrollments/batch",)
+WORKBOOK_ENDPOINT_SUFFIXES = ("/enrollments/batch", "/corrections/preview")
 
 
 def too_large(limit: int) -> RequestEntityTooLarge:

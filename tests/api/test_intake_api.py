@@ -130,3 +130,15 @@ def test_one_row_past_the_limit_is_413(admin, agreement_id, kind, monkeypatch):
     # 50,001 rows behave as 3 here when the limit is 2: the same code path, in milliseconds.
     monkeypatch.setattr(api.batch_rows, "MAX_BATCH_ROWS", 2)
     assert_problem(send(admin, agreement_id, kind, agency_rows(3)), 413, "payload_too_large")
+
+
+def test_a_corrections_workbook_is_read_as_batch_files_are(admin, agreement_id):
+    assert send(admin, agreement_id, "csv", agency_rows(2)).status_code == 201
+    header = ["Action", "Agreement Number", "NIK", "Ends On", "Reason Code"]
+    rows = [["disenroll", "PKS-LABUSEL-2022", nik(0), "10/11/2022", "DECEASED"],
+            ["disenroll", "PKS-LABUSEL-2022", 1.22203e15, "10/11/2022", "DECEASED"]]
+    response = admin.post("/api/v1/corrections/preview?reason=Dukcapil", data=xlsx_bytes(
+        rows, header=header), headers={"Content-Type": WORKBOOK})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert [(r["line"], r["status"], r.get("code")) for r in response.json["rows"]] == [
+        (2, "ok", None), (3, "rejected", "nik_mangled_by_spreadsheet")]
