@@ -3,7 +3,6 @@ enrolls, and running it again is safe (exit 0, every row already enrolled)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
