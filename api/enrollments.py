@@ -120,6 +120,8 @@ class Batch(MethodView):
                      "example": ",".join(CSV_HEADER) + "\n"},
         WORKBOOK: {"schema": {"type": "string", "format": "binary"}}}})
     @blp.response(201, BatchOut)
+    @blp.alt_response(200, schema=BatchOut,
+                      description="every row was already enrolled: nothing to write")
     @with_problems
     def post(self, agreement_id: UUID) -> Any:
         """Enroll up to 50,000 workers from JSON, CSV or an Excel workbook (its first
