@@ -59,7 +59,7 @@ def encoded_birth_date(nik: str, on: date) -> date:
     latest that does not put the birth after `on` is taken (2005, not 1905; 1990, not
     2090)."""
     dd, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
-    candidates = _encoded_dates(dd - 40 if dd > 40 else dd, month, yy)  # pragma: no mutate
+    candidates = _encoded_dates(dd - 40 if encoded_sex(nik) == "F" else dd, month, yy)
     born = [d for d in candidates if d <= on]
     return born[-1] if born else candidates[0]
 
