@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -88,20 +89,25 @@ def read_workbook(data: bytes, max_rows: int) -> Table:
     import openpyxl  # here: 0.1 s to import, for the uploads that need it
 
     _check_parts(data)
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - whatever openpyxl makes of a bad file, it is one
-        raise UnreadableFile("the file is not a workbook openpyxl can read (.xlsx): "
-                             "save it again as an Excel workbook") from None
-    try:
-        return _first_sheet(book, max_rows)
-    except RegistryError:
-        raise
-    except Exception:  # noqa: BLE001 - a part damaged past the workbook's index
-        raise UnreadableFile("the workbook's first sheet is damaged and cannot be read: "
-                             "save it again as an Excel workbook") from None
-    finally:
-        book.close()
+    # openpyxl warns of what it passes over (data validation, conditional formatting
+    # extensions, a missing default style): nothing a row needs, and not the log's business.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True,
+                                          keep_links=False)
+        except Exception:  # noqa: BLE001 - whatever openpyxl makes of a bad file, it is one
+            raise UnreadableFile("the file is not a workbook openpyxl can read (.xlsx): "
+                                 "save it again as an Excel workbook") from None
+        try:
+            return _first_sheet(book, max_rows)
+        except RegistryError:
+            raise
+        except Exception:  # noqa: BLE001 - a part damaged past the workbook's index
+            raise UnreadableFile("the workbook's first sheet is damaged and cannot be read: "
+                                 "save it again as an Excel workbook") from None
+        finally:
+            book.close()
 
 
 def _check_parts(data: bytes) -> None:
