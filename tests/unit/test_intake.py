@@ -185,3 +185,26 @@ def test_a_workbook_openpyxl_warns_about_is_read_without_a_warning():
             if item.filename != "xl/styles.xml":
                 parts.writestr(item, body)
     assert rows_of(out.getvalue(), workbook=True).rows == EXPECTED
+
+
+def test_title_lines_above_the_header_and_a_row_number_column_are_passed_over_and_said():
+    header = ["No.", *INDONESIAN]
+    rows = [[n + 1, *row] for n, row in enumerate(agency_rows())]
+    text = ("DAFTAR PEKERJA RENTAN\nKabupaten Labuhanbatu Selatan;;;\n\n".encode()
+            + csv_bytes(rows, header=header, bom=False))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet["A1"] = "DAFTAR PEKERJA RENTAN"
+    sheet.merge_cells("A1:H1")
+    for row in (header, *rows):
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    for data, workbook, titles in (
+            (text, False, "lines 1-2 above the header were read as titles and passed over"),
+            (out.getvalue(), True, "line 1 above the header was read as a title and passed "
+                                   "over")):
+        read = rows_of(data, workbook)
+        assert read.rows == EXPECTED and not read.bad_cells
+        assert read.lines == ([5, 6, 7] if not workbook else [3, 4, 5])
+        assert read.notes == [titles]

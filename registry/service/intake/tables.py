@@ -22,6 +22,7 @@ from registry.service.intake import cells
 
 WORKBOOK = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_COLUMNS = 64  # of a header; anything wider is no registry's file
+TITLE_ROWS = 5  # lines above the header a file may give to titles
 # What the parts of a workbook may unpack to: a 50,000-row sheet of seven columns
 # is some 30 MB of XML. More is a file made to exhaust memory.
 MAX_UNPACKED = 256 * 1024 * 1024
@@ -39,6 +40,7 @@ class TooManyRows(RegistryError):
 @dataclass
 class Table:
     header: list[str]
+    header_line: int = 1
     rows: list[list[Any]] = field(default_factory=list)
     lines: list[int] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -62,9 +64,7 @@ def read_csv(data: bytes, max_rows: int) -> Table:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise _no_table("the CSV must be UTF-8") from None
-    start = text.lstrip("\r\n")
-    first = start[:start.find("\n")] if "\n" in start else start
-    delimiter = max((",", ";", "\t"), key=first.count)
+    delimiter = _delimiter(text)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     table: Table | None = None
     line = 0
@@ -74,7 +74,7 @@ def read_csv(data: bytes, max_rows: int) -> Table:
             if _blank(row):
                 continue
             if table is None:
-                table = Table([h.strip() for h in row])
+                table = Table([h.strip() for h in row], line)
                 continue
             if len(table.rows) == max_rows:
                 raise _too_many(max_rows)
@@ -83,6 +83,16 @@ def read_csv(data: bytes, max_rows: int) -> Table:
     except csv.Error as e:
         raise _no_table(f"not valid CSV near line {line + 1}: {e}") from None
     return _with_rows(table, "CSV")
+
+
+def _delimiter(text: str) -> str:
+    """The one the header line uses most: the first of the first lines (a title above
+    the header may have none) to use any."""
+    for line in text[:65536].splitlines()[:TITLE_ROWS + 2]:
+        counts = {d: line.count(d) for d in (",", ";", "\t")}
+        if any(counts.values()):
+            return max(counts, key=lambda d: counts[d])
+    return ","
 
 
 def read_workbook(data: bytes, max_rows: int) -> Table:
@@ -131,17 +141,21 @@ def _first_sheet(book: Any, max_rows: int) -> Table:
     sheet = book.worksheets[0]
     # A sheet's stated size is often wrong (some tools never update it): read what is there.
     sheet.reset_dimensions()
+    # The first rows, to know how wide the table is: a title above the header (as
+    # agencies put one) is often one cell wide.
     head = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-    header_line, first = next(((n, row) for n, row in enumerate(head, 1) if not _blank(row)),
-                              (0, None))
+    first: list[tuple[int, list[str]]] = []
+    for n, row in enumerate(head, 1):
+        if not _blank(row):
+            first.append((n, _trimmed(row)))
+            if len(first) > TITLE_ROWS:
+                break
     head.close()
-    if first is None:
+    if not first:
         return _with_rows(None, "workbook's first sheet")
-    header = [cells.text(c) or "" for c in first]
-    while header and not header[-1]:
-        header.pop()
-    table = Table(header)
-    width = len(table.header) + 1  # one column more: a cell past the header is an error
+    header_line, header = first[0]
+    table = Table(header, header_line)
+    width = max(len(r) for _, r in first) + 1  # one column more: a cell past it is an error
     data = sheet.iter_rows(min_row=header_line + 1, max_col=width, values_only=True)
     for line, row in enumerate(data, header_line + 1):
         if _blank(row):
@@ -154,6 +168,13 @@ def _first_sheet(book: Any, max_rows: int) -> Table:
         table.notes.append(f"the workbook has {len(book.sheetnames)} sheets; only the first, "
                            f"{sheet.title!r}, was read")
     return _with_rows(table, "workbook's first sheet")
+
+
+def _trimmed(row: tuple[Any, ...]) -> list[str]:
+    found = [cells.text(c) or "" for c in row]
+    while found and not found[-1]:
+        found.pop()
+    return found
 
 
 def _with_rows(table: Table | None, what: str) -> Table:

@@ -10,7 +10,7 @@ from typing import Any
 
 from registry.domain.errors import ValidationFailed
 from registry.service.intake import cells
-from registry.service.intake.tables import Table
+from registry.service.intake.tables import TITLE_ROWS, Table
 
 COLUMNS = ("nik", "name", "birth_date", "sex", "occupation", "address", "starts_on")
 REQUIRED = ("nik", "name", "occupation")
@@ -25,6 +25,10 @@ def _key(header: str) -> str:
 
 HEADERS = {**{_key(c): c for c in COLUMNS}, **{_key(i): c for i, c in zip(INDONESIAN, COLUMNS,
                                                                         strict=True)}}
+# A column agencies number their rows in ("No."): it says nothing of a worker, and is read
+# past. Any other column the header does not know refuses the file, so nothing is lost.
+ROW_NUMBER = "row_number"
+HEADERS.update({"no": ROW_NUMBER, "no.": ROW_NUMBER})
 READERS: dict[str, Callable[[Any], str | None]] = {
     "nik": cells.nik, "sex": cells.sex, "birth_date": cells.day, "starts_on": cells.day}
 
@@ -60,7 +64,7 @@ def columns(header: list[str]) -> list[str | None]:
     missing columns, naming them and the accepted ones."""
     found = [HEADERS.get(_key(h)) if h.strip() else None for h in header]
     unknown = [h for h, f in zip(header, found, strict=True) if h.strip() and f is None]
-    named = [f for f in found if f is not None]
+    named = [f for f in found if f not in (None, ROW_NUMBER)]
     missing = [c for c in REQUIRED if c not in named]
     twice = sorted({f for f in named if named.count(f) > 1})
     if unknown or missing or twice:
@@ -74,14 +78,33 @@ def columns(header: list[str]) -> list[str | None]:
     return found
 
 
+def _below_titles(table: Table) -> tuple[list[Any], list[list[Any]], list[int], list[str]]:
+    """The header, data rows and lines, past any title lines above the header: the
+    header is the first of the first lines to name a NIK column."""
+    firsts = [table.header, *table.rows[:TITLE_ROWS]]
+    # None found: the first line is refused as the header, naming its columns.
+    at = next((n for n, row in enumerate(firsts)
+               if any(HEADERS.get(_key(cells.text(c) or "")) == "nik" for c in row)), 0)
+    if at == 0:
+        return table.header, table.rows, table.lines, []
+    note = (f"line {table.header_line} above the header was read as a title and passed over"
+            if at == 1 else f"lines {table.header_line}-{table.lines[at - 2]} above the header "
+            "were read as titles and passed over")
+    return ([cells.text(c) or "" for c in table.rows[at - 1]], table.rows[at:],
+            table.lines[at:], [note])
+
+
 def enrollment_rows(table: Table) -> Rows:
-    fields = columns(table.header)
-    out = Rows([], table.lines, list(table.notes))
-    for index, row in enumerate(table.rows):
+    header, body, lines, titles = _below_titles(table)
+    fields = columns(header)
+    out = Rows([], lines, [*titles, *table.notes])
+    for index, row in enumerate(body):
         data: dict[str, str] = {}
         bad: dict[str, str] = {}
         for position, value in enumerate(row):
             name = fields[position] if position < len(fields) else None
+            if name == ROW_NUMBER:
+                continue
             if name is None:
                 if cells.text(value) is not None:
                     bad["_schema"] = "a cell outside the header's columns"
