@@ -71,8 +71,8 @@ def enroll(agreement: str, file: Path, actor: str, chunk: int) -> None:
         try:
             registry.app.get_agreement(target)
         except NotFound:
-            raise click.ClickException(f"no agreement with the id or number {agreement!r}: "
-                                       "`registry agreements list` names them") from None
+            raise click.ClickException(f"no agreement with the id or number {agreement!r} "
+                                       "(a number as signed, e.g. PKS/SRG/2024/02)") from None
         with click.progressbar(length=len(rows), label=f"enrolling {len(rows)} rows",
                                file=sys.stderr) as bar:
             for start in range(0, len(rows), chunk):
