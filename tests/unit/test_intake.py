@@ -190,7 +190,7 @@ def test_a_workbook_openpyxl_warns_about_is_read_without_a_warning():
 def test_title_lines_above_the_header_and_a_row_number_column_are_passed_over_and_said():
     header = ["No.", *INDONESIAN]
     rows = [[n + 1, *row] for n, row in enumerate(agency_rows())]
-    text = ("DAFTAR PEKERJA RENTAN\nKabupaten Labuhanbatu Selatan;;;\n\n".encode()
+    text = (b"DAFTAR PEKERJA RENTAN\nKabupaten Labuhanbatu Selatan;;;\n\n"
             + csv_bytes(rows, header=header, bom=False))
     book = openpyxl.Workbook()
     sheet = book.active
