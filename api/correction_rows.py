@@ -3,15 +3,15 @@
 Shared by `POST /corrections/preview` and `registry corrections`. A row of the
 wrong shape (or an unknown action) is rejected with why; the rest are checked
 against the registry by the preview itself (registry/service/corrections.py).
-CSV as spreadsheets save it: `,` `;` or tab separated, UTF-8 with or without
-BOM, headers in any case; an empty cell is an absent field.
+CSV as spreadsheets save it (`,` `;` or tab separated, UTF-8 with or without
+BOM), or an Excel workbook's first sheet, read as the batch endpoint reads them
+(registry/service/intake); headers in any case; an empty cell is an absent field.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,7 @@ from api.blueprint import parse_json_body
 from api.errors import flatten
 from api.schemas.common import Strict, Text
 from api.schemas.corrections import CSV_COLUMNS, NEEDS, CorrectionRowIn
-from registry.domain.errors import ValidationFailed
+from registry.domain.errors import RegistryError, ValidationFailed
 from registry.service.corrections_file import (
     MAX_ROWS,
     Correction,
@@ -29,8 +29,12 @@ from registry.service.corrections_file import (
     RowOutcome,
     UnknownAction,
 )
+from registry.service.intake import NikMangled, cells, read_table
 
 _row_schema = CorrectionRowIn()
+_COLUMN_SPACES = re.compile(r"[\s_]+")
+_CELLS = {"nik": cells.nik, "ends_on": cells.day, "birth_date": cells.day,
+          "starts_on": cells.day, "sex": cells.sex}
 
 
 class BadFile(ValueError):
@@ -61,11 +65,12 @@ def too_many(count: int | str) -> BadFile:
                    f"a corrections file holds at most {MAX_ROWS:,} rows; this one has {count}")
 
 
-def read(data: bytes, csv_body: bool, reason: str | None = None) -> ReadFile:
+def read(data: bytes, csv_body: bool, reason: str | None = None,
+         workbook: bool = False) -> ReadFile:
     """The file's corrections; `reason` is the file's (a JSON file's own comes first)."""
-    if csv_body:
-        rows, lines = csv_rows(data)
-        return ReadFile(checked(rows, reason), lines)
+    if csv_body or workbook:
+        rows, lines, unreadable = file_rows(data, workbook)
+        return ReadFile(checked(rows, reason, unreadable), lines)
     try:
         body = _Body().load(parse_json_body(data))
     except json.JSONDecodeError:
@@ -82,46 +87,54 @@ def read(data: bytes, csv_body: bool, reason: str | None = None) -> ReadFile:
     return ReadFile(checked(body["corrections"], body["reason"] or reason))
 
 
-def csv_rows(data: bytes) -> tuple[list[dict[str, str]], dict[int, int]]:
-    """Data rows as dicts (an empty cell is an absent field), and each row's line."""
+def file_rows(data: bytes, workbook: bool
+              ) -> tuple[list[dict[str, str]], dict[int, int], dict[int, RegistryError]]:
+    """A CSV's or workbook's rows as dicts (an empty cell is an absent field), each row's
+    line, and the rows whose NIK a spreadsheet mangled. Read as the batch endpoint reads
+    files (registry/service/intake): dates may also be DD/MM/YYYY or Excel dates."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise BadFile("validation_failed", "the CSV must be UTF-8") from None
-    first = text.split("\n", 1)[0]
-    delimiter = max((",", ";", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [h.strip().lower() for h in next(reader, [])]
-        unknown = [h for h in header if h not in CSV_COLUMNS]
-        if unknown or not {"action", "nik"} <= set(header):
-            raise BadFile("validation_failed", f"the header must name columns of "
-                          f"{','.join(CSV_COLUMNS)} (action and nik at least); unknown: "
-                          f"{', '.join(unknown) or 'none'}",
-                          {"header": "unknown or missing columns"})
-        rows: list[dict[str, str]] = []
-        lines: dict[int, int] = {}
-        for cells in reader:
-            if not any(c.strip() for c in cells):
-                continue  # a blank line, as spreadsheets leave at the end
-            if len(cells) > len(header):
-                raise BadFile("validation_failed", f"line {reader.line_num}: more cells than "
-                              "the header has columns", {f"rows.{len(rows)}": "too many cells"})
-            if len(rows) == MAX_ROWS:
-                raise too_many(f"more than {MAX_ROWS:,}")
-            lines[len(rows)] = reader.line_num
-            rows.append({k: v.strip() for k, v in zip(header, cells, strict=False) if v.strip()})
-    except csv.Error as e:
-        raise BadFile("validation_failed", f"not valid CSV: {e}") from None
-    if not rows:
-        raise BadFile("validation_failed", "the CSV has no data rows")
-    return rows, lines
+        table = read_table(data, workbook, MAX_ROWS)
+    except RegistryError as e:
+        raise BadFile(e.code, e.detail, e.errors) from None
+    header = [_COLUMN_SPACES.sub("_", h.strip().lower()) for h in table.header]
+    unknown = [h for h in header if h not in CSV_COLUMNS]
+    if unknown or not {"action", "nik"} <= set(header):
+        raise BadFile("validation_failed", f"the header must name columns of "
+                      f"{','.join(CSV_COLUMNS)} (action and nik at least); unknown: "
+                      f"{', '.join(unknown) or 'none'}",
+                      {"header": "unknown or missing columns"})
+    rows: list[dict[str, str]] = []
+    lines: dict[int, int] = {}
+    unreadable: dict[int, RegistryError] = {}
+    for index, (row, line) in enumerate(zip(table.rows, table.lines, strict=True)):
+        if any(cells.text(c) is not None for c in row[len(header):]):
+            raise BadFile("validation_failed", f"line {line}: more cells than the header "
+                          "has columns", {f"rows.{index}": "too many cells"})
+        found: dict[str, str] = {}
+        for name, value in zip(header, row, strict=False):
+            try:
+                cell = _CELLS.get(name, cells.text)(value)
+            except cells.MangledNik as e:
+                unreadable[index] = NikMangled(f"nik: {e}", {"nik": str(e)})
+                cell = cells.text(value)
+            except cells.BadCell:
+                cell = cells.text(value)  # the row's schema says why, as for JSON
+            if cell is not None:
+                found[name] = cell
+        lines[index] = line
+        rows.append(found)
+    return rows, lines, unreadable
 
 
-def checked(rows: list[Any], file_reason: str | None) -> CorrectionsFileIn:
+def checked(rows: list[Any], file_reason: str | None,
+            unreadable: dict[int, RegistryError] | None = None) -> CorrectionsFileIn:
     """Rows of the right shape become corrections; the others are rejected with why."""
     corrections, rejected = [], []
     for index, data in enumerate(rows):
+        if unreadable and index in unreadable:
+            rejected.append(RowOutcome(index, data.get("action"), data.get("nik"),
+                                       unreadable[index]))
+            continue
         if not isinstance(data, dict):
             rejected.append(RowOutcome(index, None, None, ValidationFailed(
                 "a correction is an object", {"_schema": "must be an object"})))

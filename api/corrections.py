@@ -24,6 +24,7 @@ from api.schemas.corrections import (
 )
 from projections import views
 from registry.service.corrections import CorrectionDesk
+from registry.service.intake import WORKBOOK
 from registry.store.previews import PreviewStore
 
 blp = Blueprint("corrections", __name__, url_prefix="/api/v1/corrections",
@@ -51,7 +52,8 @@ class Preview(MethodView):
     @blp.doc(requestBody={"required": True, "content": {
         "application/json": {"schema": CorrectionsIn},
         "text/csv": {"schema": {"type": "string"},
-                     "example": ",".join(CSV_COLUMNS) + "\n"}}})
+                     "example": ",".join(CSV_COLUMNS) + "\n"},
+        WORKBOOK: {"schema": {"type": "string", "format": "binary"}}}})
     @blp.response(200, PreviewOut)
     @with_problems
     def post(self, args: dict[str, Any]) -> Any:
@@ -66,7 +68,7 @@ class Preview(MethodView):
         access.guard()
         try:
             found: ReadFile = read(request.get_data(), request.mimetype == "text/csv",
-                                   args["reason"])
+                                   args["reason"], workbook=request.mimetype == WORKBOOK)
         except BadFile as e:
             raise ApiProblem(e.code, e.detail, errors=e.errors) from None
         answer = desk().preview(requests.context(), g.principal, found.file)

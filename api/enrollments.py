@@ -14,7 +14,7 @@ from api import access, requests
 from api.batch_rows import (
     CSV_HEADER,
     BadBatch,
-    csv_rows,
+    file_rows,
     row_json,
     to_request,
     validated,
@@ -47,6 +47,7 @@ from registry.domain.dates import today, utc_iso
 from registry.domain.errors import RegistryError
 from registry.domain.worker import Worker
 from registry.service.enrollments import BatchOutcome, EnrollmentRequest, RowResult
+from registry.service.intake import WORKBOOK, Rows
 
 blp = Blueprint("enrollments", __name__, url_prefix="/api/v1/agreements",
                 description="Workers enrolled under an agreement")
@@ -116,53 +117,65 @@ class Batch(MethodView):
     @blp.doc(requestBody={"required": True, "content": {
         "application/json": {"schema": BatchIn},
         "text/csv": {"schema": {"type": "string"},
-                     "example": ",".join(CSV_HEADER) + "\n"}}})
+                     "example": ",".join(CSV_HEADER) + "\n"},
+        WORKBOOK: {"schema": {"type": "string", "format": "binary"}}}})
     @blp.response(201, BatchOut)
+    @blp.alt_response(200, schema=BatchOut,
+                      description="every row was already enrolled: nothing to write")
     @with_problems
     def post(self, agreement_id: UUID) -> Any:
-        """Enroll up to 50,000 workers from JSON or CSV; atomic unless `"atomic": false`.
+        """Enroll up to 50,000 workers from JSON, CSV or an Excel workbook (its first
+        sheet); atomic unless `"atomic": false`.
 
-        CSV takes `?atomic=false` instead.
+        CSV and workbooks take `?atomic=false` instead; their forms are in docs/intake.md.
+        A row whose worker is already enrolled here with the same details is
+        `already_enrolled`, not an error: a file may be sent again.
         """
         writable(agreement_id)
         access.guard()
-        rows, atomic = _batch_rows()
-        valid, shape_rejects = validated(rows)
+        rows, atomic, sheet = _batch_rows()
+        valid, shape_rejects = validated(rows, sheet=sheet)
         outcome = registry().app.enroll_workers(
             requests.context(), agreement_id, valid, atomic=atomic,
             expected_version=requests.expected_version(),
             dry_run=atomic and bool(shape_rejects))
         access.record_refusals(r.error for r in outcome.results)
-        return _batch_answer(outcome, shape_rejects)
+        return _batch_answer(outcome, shape_rejects, sheet)
 
 
-def _batch_rows() -> tuple[list[Any], bool]:
+def _batch_rows() -> tuple[list[Any], bool, Rows | None]:
+    if request.mimetype in ("text/csv", WORKBOOK):
+        sheet = file_rows(request.get_data(), request.mimetype == WORKBOOK)
+        return sheet.rows, request.args.get("atomic") != "false", sheet
     try:
-        if request.mimetype == "text/csv":
-            return csv_rows(request.get_data()), request.args.get("atomic") != "false"
         try:
             body = BatchIn().load(parse_json_body(request.get_data()))
         except json.JSONDecodeError:
             raise ApiProblem("malformed_request", "the body is not valid JSON") from None
         except ValidationError as e:
             raise BadBatch(flatten(e.messages)) from None
-        return body["workers"], body["atomic"]
+        return body["workers"], body["atomic"], None
     except BadBatch as e:
         raise ApiProblem("validation_failed", str(e), errors=e.errors) from None
 
 
-def _batch_answer(outcome: BatchOutcome, shape_rejects: list[RowResult]) -> Any:
+def _batch_answer(outcome: BatchOutcome, shape_rejects: list[RowResult],
+                  sheet: Rows | None) -> Any:
     results = sorted([*outcome.results, *shape_rejects], key=lambda r: r.row)
     counts = {s: sum(1 for r in results if r.status == s)
-              for s in ("enrolled", "rejected", "not_written")}
-    rows = [row_json(r) for r in results]
-    if not outcome.written:
+              for s in ("enrolled", "already_enrolled", "rejected", "not_written")}
+    rows = [row_json(r, sheet.lines if sheet else None) for r in results]
+    notes = {"notes": sheet.notes} if sheet and sheet.notes else {}
+    if not outcome.written and counts["rejected"]:
         errors = {f"rows.{r.row}": f"{r.error.code}: {r.error.detail}"
                   for r in results if r.error is not None}
         detail = (f"{counts['rejected']} of {len(results)} rows were rejected; "
                   "nothing was written")
-        return problem("validation_failed", detail, errors, extra={**counts, "rows": rows})
-    return {**counts, "rows": rows, "position": outcome.position}, 201
+        return problem("validation_failed", detail, errors,
+                       extra={**counts, **notes, "rows": rows})
+    # Nothing to write (every row already enrolled) is no error: 200, and no position.
+    return ({**counts, **notes, "rows": rows, "position": outcome.position},
+            201 if outcome.written else 200)
 
 
 @blp.route("/<uuid:agreement_id>/enrollments/<string:nik>")

@@ -42,6 +42,9 @@ STATUS_OF_CODE = {
     "stale_preview": 409,
     "preview_already_applied": 409,
     "preview_has_rejected_rows": 422,
+    # Spreadsheet intake (registry/service/intake).
+    "unreadable_file": 422,
+    "nik_mangled_by_spreadsheet": 422,
 }
 CODE_OF_STATUS = {
     400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",

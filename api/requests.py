@@ -15,6 +15,7 @@ from werkzeug.utils import cached_property
 
 from api.errors import ApiProblem
 from registry.domain.context import Context, new_request_id
+from registry.service.intake import WORKBOOK
 
 access_log = logging.getLogger("registry.store.access")
 # Letters, digits, dot, underscore and hyphen: safe in a log line, a header and a file name.
@@ -24,6 +25,8 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _VERSION = re.compile(r"[0-9]{1,18}")
 BODY_METHODS = ("POST", "PUT", "PATCH")
 CSV_ENDPOINT_SUFFIXES = ("/enrollments/batch", "/corrections/preview")
+# Excel workbooks (registry/service/intake): where CSV is taken, the same rows.
+WORKBOOK_ENDPOINT_SUFFIXES = ("/enrollments/batch", "/corrections/preview")
 
 
 def too_large(limit: int) -> RequestEntityTooLarge:
@@ -95,6 +98,8 @@ def check_body() -> None:
     allowed = {"application/json"}
     if request.path.endswith(CSV_ENDPOINT_SUFFIXES):
         allowed.add("text/csv")
+    if request.path.endswith(WORKBOOK_ENDPOINT_SUFFIXES):
+        allowed.add(WORKBOOK)
     if request.mimetype not in allowed:
         raise ApiProblem("unsupported_media_type",
                          f"send the body as {' or '.join(sorted(allowed))}, "

@@ -132,6 +132,8 @@ class EnrollmentPage(Strict):
 
 class RowOut(Strict):
     row = fields.Integer()
+    line = fields.Integer(metadata={"description": "the file's line (header = 1); CSV and "
+                                                   "workbooks only"})
     nik = fields.String(allow_none=True)
     status = fields.String()
     code = fields.String()
@@ -140,9 +142,12 @@ class RowOut(Strict):
 
 class BatchOut(Strict):
     enrolled = fields.Integer()
+    already_enrolled = fields.Integer()
     rejected = fields.Integer()
     not_written = fields.Integer()
     rows = fields.List(fields.Nested(RowOut))
+    notes = fields.List(fields.String(), metadata={
+        "description": "what the reading of a file passed over, e.g. a workbook's other sheets"})
     position = fields.Integer(allow_none=True)
 
 

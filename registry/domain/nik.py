@@ -48,6 +48,22 @@ def check(nik: str, birth_date: date | None = None, sex: str | None = None) -> s
     return nik
 
 
+def encoded_sex(nik: str) -> str:
+    """The sex a well-formed NIK encodes: `F` when 40 was added to the day."""
+    # No mutation: `>= 40` differs only for day 40, which `check` refuses first.
+    return "F" if int(nik[6:8]) > 40 else "M"  # pragma: no mutate
+
+
+def encoded_birth_date(nik: str, on: date) -> date:
+    """The birth date a well-formed NIK encodes. `YY` does not say the century: the
+    latest that does not put the birth after `on` is taken (2005, not 1905; 1990, not
+    2090)."""
+    dd, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
+    candidates = _encoded_dates(dd - 40 if encoded_sex(nik) == "F" else dd, month, yy)
+    born = [d for d in candidates if d <= on]
+    return born[-1] if born else candidates[0]
+
+
 def mask(nik: str) -> str:
     """For logs and messages: the first six digits and the last two, never the whole NIK."""
     return nik[:6] + "*" * 8 + nik[-2:] if len(nik) == 16 else "****"

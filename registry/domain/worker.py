@@ -226,6 +226,28 @@ class Worker(Aggregate):
         """The enrollments not voided, oldest first."""
         return [e for e in self.enrollments.values() if e.live]
 
+    def enrolled_alike(self, coverage: Coverage, details: Details,
+                       starts_on: date | None = None) -> str | None:
+        """The enrollment that already holds what a row sent again asks for, if any.
+
+        Active under the same agreement, overlapping the coverage asked for, with
+        the same programs (and the same start, when the row names one), of a worker
+        whose record has the same details (each one the row gives): re-running an
+        interrupted file then writes nothing twice. Anything else is a new request.
+        """
+        sent = (("name", details.name), ("occupation", details.occupation),
+                ("birth_date", details.birth_date), ("sex", details.sex),
+                ("address", details.address))
+        if any(value is not None and getattr(self, name) != value for name, value in sent):
+            return None
+        for e in self.live_enrollments():
+            if (e.agreement_id == coverage.agreement_id and e.status == "active"
+                    and set(e.programs) == set(coverage.programs)
+                    and e.overlaps(coverage.starts_on, coverage.ends_on, {})
+                    and starts_on in (None, e.starts_on)):
+                return e.enrollment_id
+        return None
+
     def visible_in(self, regions: tuple[str, ...] | None) -> bool:
         """Whether a token scoped to `regions` (None: every region) may read the worker:
         only while an enrollment, not voided, lies under an agreement in them."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import getpass
 import logging
 import secrets
@@ -10,7 +9,6 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import click
 
@@ -18,9 +16,8 @@ from registry.config import ConfigurationError
 from registry.domain.context import Context
 from registry.domain.dates import utc_iso
 from registry.domain.token import ROLES
-from registry.entrypoints import corrections_cli, log_commands
+from registry.entrypoints import corrections_cli, enroll_cli, log_commands
 from registry.entrypoints.opening import opened
-from registry.service.enrollments import RowResult
 from registry.store import files
 from registry.store.tokens import LIFETIME
 
@@ -151,60 +148,6 @@ Kota Serang PKS (election and mosque officers). Start the API (registry serve), 
   curl -s -H "Authorization: Bearer $TOKEN" "localhost:{port}/api/v1/agreements/$ID/contributions?from=2022-10&to=2022-12"
 
 Admin token (shown once):"""
-
-
-@main.command()
-@click.argument("agreement_id", type=click.UUID)
-@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--actor", default=lambda: f"cli:{getpass.getuser()}", show_default="cli:$USER",
-              help="Recorded as the actor on every event.")
-@click.option("--chunk", default=1000, show_default=True, type=click.IntRange(1, 50_000),
-              help="Rows written per transaction.")
-def enroll(agreement_id: UUID, csv_file: Path, actor: str, chunk: int) -> None:
-    """Enroll the workers of CSV_FILE (nik,name,birth_date,sex,occupation,address,starts_on).
-
-    Rows that break a rule are skipped and written, with the reason, to
-    FILE.rejected.csv next to the input; the exit code is 1 if any row was.
-    """
-    from api.batch_rows import BadBatch, csv_rows, validated
-
-    try:
-        rows = csv_rows(csv_file.read_bytes())
-    except BadBatch as e:
-        raise click.ClickException(f"{csv_file}: {e}") from None
-    ctx = Context(actor=actor)
-    rejected: list[RowResult] = []
-    enrolled = 0
-    with opened() as registry:
-        registry.app.get_agreement(agreement_id)
-        with click.progressbar(length=len(rows), label=f"enrolling {len(rows)} rows",
-                               file=sys.stderr) as bar:
-            for start in range(0, len(rows), chunk):
-                valid, shape_rejects = validated(rows[start:start + chunk], first_row=start)
-                outcome = registry.app.enroll_workers(ctx, agreement_id, valid, atomic=False)
-                enrolled += outcome.count("enrolled")
-                rejected += shape_rejects + [r for r in outcome.results if r.status == "rejected"]
-                bar.update(min(chunk, len(rows) - start))
-    click.echo(f"enrolled {enrolled}, rejected {len(rejected)} of {len(rows)} rows")
-    if rejected:
-        report = csv_file.with_name(csv_file.stem + ".rejected.csv")
-        _write_rejected(report, rows, rejected)
-        click.echo(f"rejected rows, with the reason, are in {report}", err=True)
-        sys.exit(1)
-
-
-def _write_rejected(report: Path, rows: list[dict[str, str]], rejected: list[RowResult]) -> None:
-    from api.batch_rows import CSV_HEADER
-    from registry.csvcells import escaped
-
-    with files.open_private(report, "w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(escaped(["row", *CSV_HEADER, "code", "error"]))
-        for result in sorted(rejected, key=lambda r: r.row):
-            row = rows[result.row]
-            error = result.error
-            writer.writerow(escaped([result.row, *(row.get(c, "") for c in CSV_HEADER),
-                                     error.code if error else "", error.detail if error else ""]))
 
 
 @main.command()
@@ -405,3 +348,4 @@ def bench(quick: bool, engine: str, postgres_url: str, json_path: Path | None,
 main.add_command(log_commands.log)
 main.add_command(log_commands.witness)
 main.add_command(corrections_cli.corrections)
+main.add_command(enroll_cli.enroll)

@@ -35,11 +35,13 @@ def _desk(registry: Any) -> Any:
 
 def _read(path: Path, reason: str | None) -> Any:
     from api.correction_rows import BadFile, read
+    from registry.service.intake import looks_like_workbook
 
     data = path.read_bytes()
+    workbook = path.suffix.lower() in (".xlsx", ".xlsm") or looks_like_workbook(data)
     as_csv = path.suffix.lower() != ".json" and not data.lstrip().startswith(b"{")
     try:
-        found = read(data, as_csv, reason)
+        found = read(data, as_csv and not workbook, reason, workbook=workbook)
     except BadFile as e:
         raise click.ClickException(f"{path}: {e.detail}") from None
     return found

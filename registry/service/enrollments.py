@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -51,7 +51,7 @@ class EnrollmentRequest:
 class RowResult:
     row: int
     nik: str | None
-    status: str  # enrolled, rejected, not_written
+    status: str  # enrolled, already_enrolled, rejected, not_written
     error: RegistryError | None = None
     enrollment_id: str | None = None
 
@@ -77,6 +77,19 @@ class _Plan:
     released: Counter[int] = field(default_factory=Counter)
     coverages: dict[tuple[Any, ...], Coverage] = field(default_factory=dict)
     results: list[RowResult] = field(default_factory=list)
+    # A batch: a row its worker is already enrolled for, alike, is `already_enrolled`.
+    recognise_enrolled: bool = False
+
+
+def _with_encoded_details(request: EnrollmentRequest, on: date) -> EnrollmentRequest:
+    """The birth date and sex the NIK encodes, where the request gives none."""
+    details = request.details
+    if details.birth_date is not None and details.sex is not None:
+        return request
+    filled = replace(details,
+                     birth_date=details.birth_date or niks.encoded_birth_date(request.nik, on),
+                     sex=details.sex or niks.encoded_sex(request.nik))
+    return replace(request, details=filled)
 
 
 class EnrollmentUseCases:
@@ -107,17 +120,22 @@ class EnrollmentUseCases:
 
         Atomic: every row is enrolled, or none is written. Otherwise the rows
         that pass every rule are written and the rest are rejected. A dry run
-        checks every row and writes nothing.
+        checks every row and writes nothing. A row whose worker is already
+        enrolled under the agreement as it asks (`Worker.enrolled_alike`) is
+        `already_enrolled`: not written again, and no error, so that a file
+        can be sent again after an interruption.
         """
         outcome, _ = self._enroll(ctx, agreement_id, requests, atomic=atomic,
-                                  expected_version=expected_version, dry_run=dry_run)
+                                  expected_version=expected_version, dry_run=dry_run,
+                                  recognise_enrolled=True)
         return outcome
 
     def _enroll(self, ctx: Context, agreement_id: UUID, requests: list[EnrollmentRequest],
-                *, atomic: bool, expected_version: int | None, dry_run: bool = False
-                ) -> tuple[BatchOutcome, dict[str, Worker]]:
+                *, atomic: bool, expected_version: int | None, dry_run: bool = False,
+                recognise_enrolled: bool = False) -> tuple[BatchOutcome, dict[str, Worker]]:
         def attempt() -> tuple[list[Aggregate], tuple[BatchOutcome, dict[str, Worker]]]:
-            plan = _Plan(self.agreement_for_write(agreement_id, expected_version))
+            plan = _Plan(self.agreement_for_write(agreement_id, expected_version),
+                         recognise_enrolled=recognise_enrolled)
             plan.workers = self._existing_workers({r.nik for r in requests})
             terminations = self._terminations(plan.workers.values())
             on = today()
@@ -146,7 +164,13 @@ class EnrollmentUseCases:
                   terminations: Terminations, on: date) -> RowResult:
         try:
             niks.check(request.nik, request.details.birth_date, request.details.sex)
+            request = _with_encoded_details(request, on)
             coverage = self._coverage(plan, request, on)
+            if plan.recognise_enrolled and request.nik not in plan.touched:
+                alike = self._enrolled_alike(plan, request, coverage)
+                if alike is not None:
+                    return RowResult(request.row, request.nik, "already_enrolled",
+                                     enrollment_id=alike)
             term = coverage.term_number
             if not plan.agreement.has_room(term, plan.slots[term] - plan.released[term] + 1):
                 quota = plan.agreement.terms[term - 1].quota
@@ -160,6 +184,16 @@ class EnrollmentUseCases:
         plan.workers[request.nik] = plan.touched[request.nik] = worker
         plan.slots[term] += 1
         return RowResult(request.row, request.nik, "enrolled", enrollment_id=enrollment_id)
+
+    @staticmethod
+    def _enrolled_alike(plan: _Plan, request: EnrollmentRequest,
+                        coverage: Coverage) -> str | None:
+        # Only a worker enrolled before this batch: a second row of the same worker
+        # in one batch is refused as covered, as it always was.
+        worker = plan.workers.get(request.nik)
+        if worker is None:
+            return None
+        return worker.enrolled_alike(coverage, request.details, request.starts_on)
 
     def enrollment_plan(self, ws: Workspace, agreement_id: UUID) -> _Plan:
         """Enrollments into the agreement, planned on the workspace's aggregates."""

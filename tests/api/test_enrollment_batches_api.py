@@ -81,7 +81,8 @@ def test_a_non_atomic_batch_answers_201_with_what_it_enrolled_and_rejected(admin
     assert listed(admin, agreement_id) == [nik(0), nik(2), nik(3)]
 
 
-def test_a_csv_batch_reads_empty_cells_as_absent_fields(admin, agreement_id):
+def test_a_csv_batch_reads_empty_cells_as_absent_fields_birth_and_sex_from_the_nik(
+        admin, agreement_id):
     text = (f"{HEADER}\n"
             f"{nik(0)},Siti Aminah,1981-02-03,M,petani,\"Desa Sisumut, Kotapinang\",2022-10-01\n"
             f"{nik(1)},Budi,,,penarik becak,,2022-11-01\n")
@@ -93,7 +94,7 @@ def test_a_csv_batch_reads_empty_cells_as_absent_fields(admin, agreement_id):
     second = admin.get(f"/api/v1/workers/{nik(1)}").json
     assert (first["address"], first["birth_date"], first["sex"]) == (
         "Desa Sisumut, Kotapinang", "1981-02-03", "M")
-    assert (second["address"], second["birth_date"], second["sex"]) == (None, None, None)
+    assert (second["address"], second["birth_date"], second["sex"]) == (None, "1981-02-03", "M")
     assert second["coverages"][0]["starts_on"] == "2022-11-01"
 
 
@@ -158,7 +159,7 @@ def test_a_csv_with_crlf_line_ends_a_bom_and_a_blank_line_is_read(admin, agreeme
     data = f"\ufeff{HEADER}\r\n{nik(0)},A,,,petani,,2022-10-01\r\n\r\n".encode()
     response = post_csv(admin, agreement_id, data)
     assert response.status_code == 201, response.get_data(as_text=True)
-    assert response.json["rows"] == [{"row": 0, "nik": nik(0), "status": "enrolled"}]
+    assert response.json["rows"] == [{"row": 0, "line": 2, "nik": nik(0), "status": "enrolled"}]
 
 
 @pytest.mark.parametrize("workers", [

@@ -51,22 +51,20 @@ def test_demo_then_enroll_a_csv_reports_rejected_rows_next_to_it(tmp_path):
     loaded = run(tmp_path, "demo")
     assert loaded.returncode == 0, loaded.stderr
     assert loaded.stdout.strip().splitlines()[-1].startswith("rgt_")
-    # Serang's PKS has room: enroll two good rows and one with a broken NIK.
-    from registry.domain.agreement import Agreement
-
-    serang = Agreement.create_id("PKS/SRG/2024/02")
+    # Serang's PKS, named by its number, has room: two good rows and one with a broken NIK.
     csv_file = tmp_path / "petugas.csv"
     csv_file.write_text(
         "nik,name,birth_date,sex,occupation,address,starts_on\n"
         "3673010101800001,Ahmad,,M,petugas pemilu,,2024-02-10\n"
         "3673014101800002,Aisyah,,F,petugas masjid,,2024-02-10\n"
         "3673013201800003,Salah,,,petugas pemilu,,2024-02-10\n", encoding="utf-8")
-    enrolled = run(tmp_path, "enroll", str(serang), str(csv_file))
+    enrolled = run(tmp_path, "enroll", "PKS/SRG/2024/02", str(csv_file))
     assert enrolled.returncode == 1
-    assert "enrolled 2, rejected 1 of 3 rows" in enrolled.stdout
+    assert "enrolled 2, already enrolled 0, rejected 1 of 3 rows" in enrolled.stdout
     report = (tmp_path / "petugas.rejected.csv").read_text(encoding="utf-8").splitlines()
-    assert report[0] == "row,nik,name,birth_date,sex,occupation,address,starts_on,code,error"
-    assert report[1].startswith("2,3673013201800003,Salah") and "validation_failed" in report[1]
+    assert report[0] == ("row,line,nik,name,birth_date,sex,occupation,address,starts_on,code,"
+                         "error")
+    assert report[1].startswith("2,4,3673013201800003,Salah") and "validation_failed" in report[1]
     assert len(report) == 2
 
 

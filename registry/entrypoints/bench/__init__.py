@@ -19,6 +19,7 @@ from typing import Any
 
 from registry.entrypoints.bench import (
     correction_measures,
+    intake_measures,
     measures,
     national,
     ops_measures,
@@ -81,6 +82,9 @@ TARGETS.update(correction_measures.TARGETS)
 SHOWN += correction_measures.SHOWN
 # /audit/integrity from the last check (registry/entrypoints/bench/ops_measures.py).
 SHOWN += ops_measures.SHOWN
+# Files as agencies send them (registry/entrypoints/bench/intake_measures.py).
+TARGETS.update(intake_measures.TARGETS)
+SHOWN += intake_measures.SHOWN
 
 
 def _header(engine: str, quick: bool) -> dict[str, Any]:
@@ -101,6 +105,7 @@ def run(*, quick: bool, engine: str, postgres_url: str,
         figures.update(ui_measures.demo_pages(store, quick, say))
     with fresh_store(engine, postgres_url) as store:
         figures.update(measures.scale(store, quick, say))
+    figures.update(intake_measures.files(lambda: fresh_store(engine, postgres_url), quick, say))
     figures["seconds"] = time.perf_counter() - began
     figures["targets_met"] = all(met(k, figures[k]) for k in TARGETS if k in figures)
     return figures

@@ -198,6 +198,12 @@ class Client:
             **self.headers, "Content-Type": "application/json"})
         return status, json.loads(answer or b"null")
 
+    def post_bytes(self, path: str, body: bytes, media: str) -> tuple[int, Any]:
+        """A body that is no JSON (a CSV, a workbook); the answer is."""
+        status, answer = self._request("POST", path, body,
+                                       {**self.headers, "Content-Type": media})
+        return status, json.loads(answer or b"null")
+
     def _request(self, method: str, path: str, body: bytes | None,
                  headers: dict[str, str]) -> tuple[int, bytes]:
         if time.monotonic() - self.used > self.IDLE_SECONDS:
