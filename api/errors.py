@@ -42,6 +42,13 @@ STATUS_OF_CODE = {
     "stale_preview": 409,
     "preview_already_applied": 409,
     "preview_has_rejected_rows": 422,
+    # Contributions (api/ledger.py).
+    "nothing_to_invoice": 409,
+    "duplicate_payment_reference": 409,
+    "amount_not_positive": 422,
+    "paid_on_in_future": 422,
+    "month_outside_terms": 422,
+    "month_not_invoiced": 422,
 }
 CODE_OF_STATUS = {
     400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",

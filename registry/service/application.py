@@ -26,6 +26,7 @@ from registry.config import Database
 from registry.domain.agreement import Agreement
 from registry.domain.context import Context
 from registry.domain.enrollment import EnrollmentAsDict
+from registry.domain.ledger import Policy
 from registry.domain.errors import (
     ConcurrentUpdate,
     DuplicateAgreementNumber,
@@ -74,6 +75,8 @@ class RegistryApplication(EnrollmentUseCases, Application):
 
     name = "registry"
     snapshotting_intervals = {Agreement: 200, Worker: 50}
+    # The contributions ledger's policy; the composition root sets it from the settings.
+    ledger_policy = Policy()
 
     def __init__(self, database: Database, roster: Roster | None = None,
                  create_tables: bool = True) -> None:
