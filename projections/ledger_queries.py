@@ -128,3 +128,12 @@ def billed_after_death(cur: Cursor, scopes: list[str] | None) -> list[tuple[Any,
         "AND e.status != 'voided' AND e.starts_on <= e.covered_until "
         "AND e.starts_on <= l.month || '-31' AND l.month || '-01' <= e.covered_until "
         f"AND {where} ORDER BY l.position, e.nik", params).fetchall()
+
+
+def agreements_in_month(cur: Cursor, first: date, last: date) -> list[tuple[str, str]]:
+    """(id, agreement_number) of every agreement with a term that has a day in the month."""
+    return [(r[0], r[1]) for r in cur.execute(
+        "SELECT DISTINCT a.id, a.agreement_number, a.seq FROM rm_agreements a "
+        "JOIN rm_agreement_terms t ON t.agreement_id = a.id "
+        "WHERE t.starts_on <= ? AND ? <= t.ends_on ORDER BY a.seq",
+        (last.isoformat(), first.isoformat())).fetchall()]

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from projections import ledger_queries
+from projections.coverage_queries import agreement_enrollments
 from projections.runner import ProjectionRunner
 from registry.domain import ledger
 from registry.domain.contributions import rate_in
@@ -161,3 +162,27 @@ def paid_after_death(runner: ProjectionRunner, scopes: list[str] | None) -> list
                       "month": month, "died_on": died_on, "invoice_number": invoice,
                       "amount_idr": int(amount) // int(workers) if workers else 0})
     return items
+
+
+def agreements_in_month(runner: ProjectionRunner, month: str) -> list[tuple[str, str]]:
+    """(id, agreement_number) of the agreements a term of which has a day in the month."""
+    return _read(runner, lambda cur: ledger_queries.agreements_in_month(cur, *_bounds(month)))
+
+
+def overdue_months(runner: ProjectionRunner, agreement_ids: Sequence[str],
+                   on: date) -> list[tuple[str, str, int]]:
+    """(agreement_id, month, balance) of each billed month not settled on `on`, past due
+    or not: what a reconciliation shows as underpaid."""
+    lines = _read(runner, lambda cur: ledger_queries.entries(cur, list(agreement_ids)))
+    return [(agreement_id, month, f.invoiced - f.paid)
+            for agreement_id, found in lines.items()
+            for month, f in sorted(ledger.month_facts(found).items())
+            if f.invoices and f.paid < f.invoiced]
+
+
+def enrollments_of(runner: ProjectionRunner, agreement_id: UUID, limit: int = 50
+                   ) -> tuple[list[str], int | None]:
+    """The NIKs of the agreement's first enrollments, in enrollment order."""
+    items, after = _read(runner, lambda cur: agreement_enrollments(
+        cur, str(agreement_id), on=date.today(), status=None, after=0, limit=limit))
+    return [e["nik"] for e in items], after

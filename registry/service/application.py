@@ -26,13 +26,13 @@ from registry.config import Database
 from registry.domain.agreement import Agreement
 from registry.domain.context import Context
 from registry.domain.enrollment import EnrollmentAsDict
-from registry.domain.ledger import Policy
 from registry.domain.errors import (
     ConcurrentUpdate,
     DuplicateAgreementNumber,
     NotFound,
     require_version,
 )
+from registry.domain.ledger import Policy
 from registry.domain.parents import visible_parent
 from registry.domain.region import Region
 from registry.domain.term import DateAsISO, TermAsDict

@@ -20,11 +20,11 @@ from eventsourcing.domain import Aggregate
 
 from registry.config import Settings
 from registry.domain.agreement import Agreement
+from registry.domain.context import Context
 from registry.domain.contribution_ledger import ContributionLedger
 from registry.domain.contributions import rate_in
-from registry.domain.context import Context
 from registry.domain.dates import today
-from registry.domain.errors import ValidationFailed
+from registry.domain.errors import NotFound, RegistryError, ValidationFailed
 from registry.domain.ledger import MonthOutsideTerms, Policy, due_on, first_day, parse_month
 
 # Workers an enrollment under the agreement covers on some day of the period.
@@ -92,6 +92,29 @@ class Paid:
     position: int
 
 
+@dataclass(frozen=True)
+class StatementRow:
+    """One line of a bank statement: a payment to record against an agreement."""
+
+    line: int  # the file's line (header = 1)
+    agreement_number: str
+    reference: str
+    amount_idr: int
+    paid_on: date
+
+
+@dataclass(frozen=True)
+class Imported:
+    row: StatementRow
+    status: str  # "recorded", "already_recorded" or "unmatched" (no such agreement)
+    allocations: list[dict[str, Any]]
+    credit_idr: int
+
+
+class RowRefused(ValidationFailed):
+    """A statement row the rules refuse: the whole file is refused with it."""
+
+
 class Ledgers:
     """The ledger use cases over the registry's application (`app.write`)."""
 
@@ -151,6 +174,43 @@ class Ledgers:
         found, position = self.app.write(attempt, ctx)
         return Paid(**{**found.__dict__, "position": position})
 
+    def import_statement(self, ctx: Context, rows: Sequence[StatementRow]
+                     ) -> tuple[list[Imported], int]:
+        """Record a bank statement's payments in one save: all of them or, if a row is
+        refused, none. A row whose reference is already recorded for its agreement with
+        the same amount and day is `already_recorded` (the file imported again); one
+        naming no agreement is `unmatched` and recorded nowhere."""
+
+        def attempt() -> tuple[list[Aggregate], list[Imported]]:
+            ledgers: dict[UUID, ContributionLedger] = {}
+            out = []
+            for row in rows:
+                agreement_id = Agreement.create_id(row.agreement_number)
+                try:
+                    agreement = self.app._get(agreement_id)
+                except NotFound:
+                    out.append(Imported(row, "unmatched", [], 0))
+                    continue
+                ledger = ledgers.get(agreement_id) or self._ledger(ctx, agreement)
+                ledgers[agreement_id] = ledger
+                earlier = ledger.payments.get(row.reference.strip().casefold())
+                if earlier is not None and (earlier["amount_idr"], earlier["paid_on"]) == (
+                        row.amount_idr, row.paid_on):
+                    out.append(Imported(row, "already_recorded", list(earlier["allocations"]),
+                                        earlier["credit_idr"]))
+                    continue
+                try:
+                    event = ledger.pay(ctx, amount_idr=row.amount_idr, paid_on=row.paid_on,
+                                       reference=row.reference, today=today())
+                except RegistryError as e:
+                    raise RowRefused(f"line {row.line}: {e.detail}; nothing was recorded",
+                                     {f"line {row.line}": e.code}) from None
+                out.append(Imported(row, "recorded", list(event.allocations), event.credit_idr))
+            return [ledger for ledger in ledgers.values() if ledger.pending_events], out
+
+        found, position = self.app.write(attempt, ctx)
+        return found, position
+
     def existing(self, agreement_id: UUID) -> ContributionLedger | None:
         try:
             ledger = self.app.aggregates.get(ContributionLedger.create_id(agreement_id))
@@ -169,9 +229,3 @@ class Ledgers:
 def _paid(event: Any) -> Paid:
     return Paid(event.reference, event.amount_idr, event.paid_on, list(event.allocations),
                 event.credit_idr, 0)
-
-
-def require_reason(reason: str | None) -> str:
-    if reason is None or not reason.strip():
-        raise ValidationFailed("reason: must not be blank", {"reason": "required"})
-    return reason
