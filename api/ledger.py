@@ -70,7 +70,7 @@ class Payments(MethodView):
         return {**asdict(found), "reversed": False}, 201
 
 
-@blp.route("/agreements/<uuid:agreement_id>/payments/<string:reference>/reversal")
+@blp.route("/agreements/<uuid:agreement_id>/payments/<path:reference>/reversal")
 class Reversal(MethodView):
     @blp.arguments(ReversalIn)
     @blp.response(201, PaymentOut)
