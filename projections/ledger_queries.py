@@ -9,12 +9,12 @@ from typing import Any
 
 from projections.agreements import region_clause
 from projections.coverage_queries import as_of
+from registry.domain.coverage_rules import covers
 from registry.domain.dates import utc_iso
 from registry.domain.ledger import Entry
 from registry.store.db import Cursor
 
 Period = tuple[date, date]
-CHUNK = 24  # months one scan counts at most
 
 
 def entries(cur: Cursor, agreement_ids: Sequence[str], known_at: datetime | None = None
@@ -59,24 +59,30 @@ def _lines_where(agreement_ids: Sequence[str], known_at: datetime | None
 def owed_workers(cur: Cursor, agreement_id: str, periods: Sequence[Period],
                  known_at: datetime | None = None) -> list[int]:
     """Workers an enrollment under the agreement covers on some day of each period, as
-    recorded by `known_at` (`coverage_queries.billable_workers` of each, in few scans:
-    rows grouped by worker once, a flag per period)."""
+    recorded by `known_at` (`coverage_queries.billable_workers` of each).
+
+    The enrollments are read grouped by their dates (a batch shares them), and each
+    period counts the groups `coverage_rules.covers` says overlap it; a worker with
+    more than one enrollment under the agreement is then counted once."""
     version, version_params = as_of(known_at)
-    counts: list[int] = []
-    for start in range(0, len(periods), CHUNK):
-        chunk = periods[start:start + CHUNK]
-        # `rules_sql.covers` of each period, its dates inlined as parameters.
-        inner = ", ".join(
-            f"MAX(CASE WHEN status != 'voided' AND starts_on <= covered_until AND "
-            f"starts_on <= ? AND ? <= covered_until THEN 1 ELSE 0 END) AS f{i}"
-            for i in range(len(chunk)))
-        outer = ", ".join(f"COALESCE(SUM(f{i}), 0)" for i in range(len(chunk)))
-        params = [d.isoformat() for first, last in chunk for d in (last, first)]
-        row = cur.execute(
-            f"SELECT {outer} FROM (SELECT nik, {inner} FROM rm_enrollments "  # noqa: S608
-            f"WHERE agreement_id = ? AND {version} GROUP BY nik) w",
-            [*params, agreement_id, *version_params]).one()
-        counts += [int(n) for n in row]
+    where = f"agreement_id = ? AND {version} AND status != 'voided'"
+    params = [agreement_id, *version_params]
+    groups = [(date.fromisoformat(a), date.fromisoformat(b), int(n)) for a, b, n in cur.execute(
+        f"SELECT starts_on, covered_until, COUNT(*) FROM rm_enrollments WHERE {where} "  # noqa: S608
+        "GROUP BY starts_on, covered_until", params).fetchall()]
+    repeated: dict[str, list[tuple[date, date]]] = {}
+    for nik, a, b in cur.execute(
+            f"SELECT nik, starts_on, covered_until FROM rm_enrollments WHERE {where} "  # noqa: S608
+            f"AND nik IN (SELECT nik FROM rm_enrollments WHERE {where} "
+            "GROUP BY nik HAVING COUNT(*) > 1)", [*params, *params]).fetchall():
+        repeated.setdefault(nik, []).append((date.fromisoformat(a), date.fromisoformat(b)))
+    counts = []
+    for first, last in periods:
+        count = sum(n for a, b, n in groups if covers("active", a, b, first, last))
+        for spans in repeated.values():
+            overlapping = sum(covers("active", a, b, first, last) for a, b in spans)
+            count -= max(overlapping - 1, 0)
+        counts.append(count)
     return counts
 
 

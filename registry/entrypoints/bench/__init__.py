@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from registry.entrypoints.bench import correction_measures, measures, ui_measures
+from registry.entrypoints.bench import correction_measures, ledger_measures, measures, ui_measures
 from registry.entrypoints.bench.harness import BenchError, fresh_store
 
 __all__ = ["BenchError", "TARGETS", "run", "table"]
@@ -73,6 +73,9 @@ SHOWN: tuple[tuple[str, str], ...] = (
 # Corrections with a preview (registry/entrypoints/bench/correction_measures.py).
 TARGETS.update(correction_measures.TARGETS)
 SHOWN += correction_measures.SHOWN
+# The contributions ledger (registry/entrypoints/bench/ledger_measures.py).
+TARGETS.update(ledger_measures.TARGETS)
+SHOWN += ledger_measures.SHOWN
 
 
 def run(*, quick: bool, engine: str, postgres_url: str,

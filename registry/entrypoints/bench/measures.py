@@ -10,7 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 from projections.rebuild import Rebuild
-from registry.entrypoints.bench import correction_measures, log_measures, ui_measures, workload
+from registry.entrypoints.bench import (
+    correction_measures,
+    ledger_measures,
+    log_measures,
+    ui_measures,
+    workload,
+)
 from registry.entrypoints.bench.baseline import library_bulk_save, library_decode
 from registry.entrypoints.bench.harness import (
     BenchError,
@@ -136,6 +142,7 @@ def scale(store: Store, quick: bool, say: Say) -> dict[str, Any]:
         say(f"log: signed checkpoints and the tree's check over {large:,} events")
         figures.update(log_measures.checkpoints_and_check(registry))
         figures.update(correction_measures.corrections(registry, say))
+        figures.update(ledger_measures.ledger(registry, say))
     finally:
         registry.close()
     return figures
