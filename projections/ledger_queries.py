@@ -116,7 +116,7 @@ def billed_after_death(cur: Cursor, scopes: list[str] | None) -> list[tuple[Any,
     workers) of each worker an invoice billed for a month that began after the
     DECEASED disenrollment's day: the worker counted as the invoice was issued (the
     coverage versions current when it was recorded), the death as known now."""
-    where, params = "1 = 1", []
+    where, params = "1 = 1", list[str]()
     if scopes is not None:
         where, params = region_clause("a.region_code", scopes)
     return cur.execute(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from functools import singledispatchmethod
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
@@ -27,6 +27,8 @@ from registry.domain.context import Context
 from registry.domain.errors import InvalidTransition, NotFound, RegistryError, ValidationFailed
 from registry.domain.ids import derived_id
 from registry.domain.ledger import allocate
+
+E = TypeVar("E", bound=RegistryEvent)
 
 
 class NothingToInvoice(RegistryError):
@@ -148,7 +150,7 @@ class ContributionLedger(Aggregate):
         return {m: self.invoiced[m] - self.paid.get(m, 0) for m in sorted(self.invoiced)
                 if self.invoiced[m] > self.paid.get(m, 0)}
 
-    def _last(self, kind: type) -> Any:
+    def _last(self, kind: type[E]) -> E:
         event = self.pending_events[-1]
         assert isinstance(event, kind)
         return event

@@ -218,14 +218,14 @@ def statement(months: Sequence[str], owed: Mapping[str, tuple[int, int]],
     for month in months:
         workers, owed_idr = owed.get(month, (0, 0))
         fact = facts.get(month) or MonthFacts()
+        paid_on = fact.settled_on or fact.last_paid_on
         rows.append({
             "month": month, "workers": workers, "owed_idr": owed_idr,
             "invoiced_idr": fact.invoiced, "paid_idr": fact.paid,
             "balance_idr": fact.invoiced - fact.paid,
             "uninvoiced_idr": owed_idr - fact.invoiced,
             "due_on": (fact.due_on or due_on(month, holidays)).isoformat(),
-            "paid_on": (fact.settled_on or fact.last_paid_on).isoformat()
-            if (fact.settled_on or fact.last_paid_on) else None,
+            "paid_on": paid_on.isoformat() if paid_on else None,
             "status": month_status(facts.get(month), on),
         })
     return rows

@@ -63,7 +63,7 @@ def issue(registry: Any, month: str, agreement: str | None = None) -> list[tuple
     else:
         targets = [(UUID(i), n) for i, n in ledger_views.agreements_in_month(
             registry.projections, month)]
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for agreement_id, number in targets:
         try:
             found = ledgers.invoice(ctx, agreement_id, month, billable)

@@ -17,8 +17,8 @@ from projections import runner as running
 from projections.agreements import AgreementsProjection
 from projections.coverage import CoverageProjection
 from projections.history import HistoryProjection
-from projections.ledger import LedgerProjection
 from projections.jobs import RebuildFailed, shares
+from projections.ledger import LedgerProjection
 from projections.rebuild import Rebuild
 from projections.runner import ProjectionRunner, all_projections
 from registry.bootstrap import Registry
