@@ -17,7 +17,7 @@ from registry.domain.errors import ValidationFailed
 
 DUE_DAY = 15
 LAPSE_AFTER_MONTHS = 3
-MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])\Z")
+MONTH = re.compile(r"(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])\Z")  # 1900..2199, as `Day`
 # Statuses of a month, and of coverage on a day under an agreement.
 NOT_INVOICED, NOT_DUE, PAID, PAID_LATE, PARTIAL, UNPAID = (
     "not_invoiced", "not_due", "paid", "paid_late", "partial", "unpaid")
