@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 from datetime import date
 
 import pytest
@@ -70,3 +71,44 @@ def test_a_statement_is_recorded_whole_once_and_a_bad_row_refuses_it(registry, b
                                            last="2022-11", on=date(2022, 12, 1))["months"]
     assert [(m["paid_idr"], m["status"]) for m in months] == [
         (2 * RATE, "paid"), (RATE, "partial")]
+
+
+def test_registry_invoice_then_payments_import_reconciles_and_records_nothing_twice(
+        registry, database_url, tmp_path):
+    from click.testing import CliRunner
+
+    from registry.entrypoints.cli import main
+
+    agreement_id = sign_labusel_pks(registry)
+    enroll_worker(registry, agreement_id, 1)
+    env = {"REGISTRY_DATABASE_URL": database_url}
+
+    def invoke(*args: str) -> Any:
+        return CliRunner().invoke(main, list(args), env=env)
+
+    issued = invoke("invoice", "--month", "2022-10")
+    assert issued.exit_code == 0, issued.output
+    assert "PKS-LABUSEL-2022/INV/2022-10/1" in issued.output and "Rp 16,800" in issued.output
+    assert "already billed" in invoke("invoice", "--month", "2022-10",
+                                      "--agreement", "PKS-LABUSEL-2022").output
+    statement = tmp_path / "rekening.csv"
+    statement.write_text("agreement_number,reference,amount_idr,paid_on\n"
+                         "PKS-LABUSEL-2022,SP2D/931/2022,20000,2022-10-12\n"
+                         "PKS-ELSEWHERE,SP2D/932/2022,5000,2022-10-12\n")
+    first = invoke("payments", "import", str(statement))
+    assert first.exit_code == 0, first.output
+    for expected in ("MATCHED: 1 (1 recorded now, 0 recorded before)",
+                     "UNMATCHED REFERENCES (no such agreement; not recorded): 1",
+                     "OVERPAID (left as credit): 1", "Rp 3,200"):
+        assert expected in first.output, first.output
+    head = registry.app.head_position()
+    again = invoke("payments", "import", str(statement))
+    assert "MATCHED: 1 (0 recorded now, 1 recorded before)" in again.output, again.output
+    assert registry.app.head_position() == head
+    bad = tmp_path / "bad.csv"
+    bad.write_text("agreement_number,reference,amount_idr,paid_on\n"
+                   "PKS-LABUSEL-2022,SP2D/933/2022,100,2022-10-12\n"
+                   "PKS-LABUSEL-2022,SP2D/934/2022,seratus,2022-10-12\n")
+    refused = invoke("payments", "import", str(bad))
+    assert refused.exit_code == 1 and "line 3" in refused.output, refused.output
+    assert registry.app.head_position() == head
