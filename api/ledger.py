@@ -28,7 +28,7 @@ from api.schemas.ledger import (
 )
 from projections import ledger_views
 from registry.domain import region_codes as regions
-from registry.domain.dates import today, utc_iso
+from registry.domain.dates import recorded_on, today, utc_iso
 from registry.service.ledger import Ledgers
 
 blp = Blueprint("ledger", __name__, url_prefix="/api/v1",
@@ -92,14 +92,17 @@ class Ledger(MethodView):
     def get(self, args: dict[str, Any], agreement_id: UUID) -> dict[str, Any]:
         """The agreement's months (`from`..`to`, default its terms'): owed by the
         roster, invoiced, paid, balance, due date and status; as recorded by
-        `known_at`. An MOU's months sum its own and its children's."""
+        `known_at` (statuses then as on that day). An MOU's months sum its own and its
+        children's."""
         visible_agreement(agreement_id)
         first, last, known_at = args["from_"], args["to"], args["known_at"]
         if first and last and first > last:
             raise ApiProblem("validation_failed", "from: must not be after to",
                              errors={"from": "after to"})
+        # Statuses as the registry would have given them then: on that day, from what it knew.
+        on = recorded_on(known_at) if known_at else today()
         found = ledger_views.agreement_ledger(read_models(), agreement_id, first=first,
-                                              last=last, on=today(), known_at=known_at)
+                                              last=last, on=on, known_at=known_at)
         return {**found, "known_at": utc_iso(known_at) if known_at else None}
 
 
