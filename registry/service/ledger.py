@@ -18,7 +18,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
-from registry.config import Settings
+from registry.config import ConfigurationError, Settings
 from registry.domain.agreement import Agreement
 from registry.domain.context import Context
 from registry.domain.contribution_ledger import ContributionLedger
@@ -47,8 +47,9 @@ def _policy(lapse_after_months: int, holidays_file: str) -> Policy:
             try:
                 days.add(date.fromisoformat(text))
             except ValueError:
-                raise ValueError(f"{holidays_file}, line {number}: {text!r} is not an "
-                                 "ISO date (YYYY-MM-DD)") from None
+                raise ConfigurationError(
+                    f"REGISTRY_HOLIDAYS_FILE {holidays_file}, line {number}: {text!r} is not "
+                    "an ISO date (YYYY-MM-DD)") from None
     return Policy(lapse_after_months, frozenset(days))
 
 

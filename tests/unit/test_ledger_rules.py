@@ -102,3 +102,22 @@ def test_an_mou_month_sums_its_agreements_and_shows_the_worst_status():
     assert (row["owed_idr"], row["invoiced_idr"], row["uninvoiced_idr"], row["status"]) == (
         300, 200, 100, "unpaid")
     assert ledger.totals([row])["balance_idr"] == 200
+
+
+def test_the_policy_comes_from_the_settings_and_a_bad_one_is_refused(tmp_path):
+    from registry.config import ConfigurationError, Settings
+    from registry.service.ledger import policy_of
+
+    holidays = tmp_path / "libur.txt"
+    holidays.write_text("# Hari Kemerdekaan\n2026-08-17\n\n2026-12-25  # Natal\n")
+    settings = Settings.from_env({"REGISTRY_HOLIDAYS_FILE": str(holidays),
+                                  "REGISTRY_LAPSE_AFTER_MONTHS": "4"})
+    assert policy_of(settings) == Policy(4, frozenset({date(2026, 8, 17), date(2026, 12, 25)}))
+    assert policy_of(Settings.from_env({})) == Policy(3, frozenset())
+    for env in ({"REGISTRY_LAPSE_AFTER_MONTHS": "0"}, {"REGISTRY_LAPSE_AFTER_MONTHS": "tiga"},
+                {"REGISTRY_HOLIDAYS_FILE": str(tmp_path / "none.txt")}):
+        with pytest.raises(ConfigurationError):
+            Settings.from_env(env)
+    holidays.write_text("17-08-2026\n")
+    with pytest.raises(ConfigurationError, match="line 1"):
+        policy_of(Settings.from_env({"REGISTRY_HOLIDAYS_FILE": str(holidays)}))
