@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from projections import rules_sql
 from projections.agreements import region_clause
 from projections.coverage_queries import as_of
 from registry.domain.coverage_rules import covers
@@ -65,22 +66,25 @@ def owed_workers(cur: Cursor, agreement_id: str, periods: Sequence[Period],
     period counts the groups `coverage_rules.covers` says overlap it; a worker with
     more than one enrollment under the agreement is then counted once."""
     version, version_params = as_of(known_at)
-    where = f"agreement_id = ? AND {version} AND status != 'voided'"
+    where = f"agreement_id = ? AND {version}"
     params = [agreement_id, *version_params]
-    groups = [(date.fromisoformat(a), date.fromisoformat(b), int(n)) for a, b, n in cur.execute(
-        f"SELECT starts_on, covered_until, COUNT(*) FROM rm_enrollments WHERE {where} "  # noqa: S608
-        "GROUP BY starts_on, covered_until", params).fetchall()]
-    repeated: dict[str, list[tuple[date, date]]] = {}
-    for nik, a, b in cur.execute(
-            f"SELECT nik, starts_on, covered_until FROM rm_enrollments WHERE {where} "  # noqa: S608
-            f"AND nik IN (SELECT nik FROM rm_enrollments WHERE {where} "
+    groups = [(status, date.fromisoformat(a), date.fromisoformat(b), int(n))
+              for status, a, b, n in cur.execute(
+                  "SELECT status, starts_on, covered_until, COUNT(*) "  # noqa: S608
+                  f"FROM rm_enrollments WHERE {where} "
+                  "GROUP BY status, starts_on, covered_until", params).fetchall()]
+    repeated: dict[str, list[tuple[str, date, date]]] = {}
+    for nik, status, a, b in cur.execute(
+            f"SELECT nik, status, starts_on, covered_until FROM rm_enrollments "  # noqa: S608
+            f"WHERE {where} AND nik IN (SELECT nik FROM rm_enrollments WHERE {where} "
             "GROUP BY nik HAVING COUNT(*) > 1)", [*params, *params]).fetchall():
-        repeated.setdefault(nik, []).append((date.fromisoformat(a), date.fromisoformat(b)))
+        repeated.setdefault(nik, []).append((status, date.fromisoformat(a),
+                                             date.fromisoformat(b)))
     counts = []
     for first, last in periods:
-        count = sum(n for a, b, n in groups if covers("active", a, b, first, last))
+        count = sum(n for status, a, b, n in groups if covers(status, a, b, first, last))
         for spans in repeated.values():
-            overlapping = sum(covers("active", a, b, first, last) for a, b in spans)
+            overlapping = sum(covers(status, a, b, first, last) for status, a, b in spans)
             count -= max(overlapping - 1, 0)
         counts.append(count)
     return counts
@@ -129,10 +133,7 @@ def billed_after_death(cur: Cursor, scopes: list[str] | None) -> list[tuple[Any,
         "AND w.deceased_on < l.month || '-01' "
         "AND e.valid_from <= l.recorded_at "
         "AND (e.valid_to IS NULL OR e.valid_to > l.recorded_at) "
-        # `rules_sql.covers` of the month: ISO dates compare as text, and no day of
-        # the month sorts after its "-31".
-        "AND e.status != 'voided' AND e.starts_on <= e.covered_until "
-        "AND e.starts_on <= l.month || '-31' AND l.month || '-01' <= e.covered_until "
+        f"AND {rules_sql.covers_month('e', 'l.month')} "
         f"AND {where} ORDER BY l.position, e.nik", params).fetchall()
 
 

@@ -112,3 +112,19 @@ def test_registry_invoice_then_payments_import_reconciles_and_records_nothing_tw
     refused = invoke("payments", "import", str(bad))
     assert refused.exit_code == 1 and "line 3" in refused.output, refused.output
     assert registry.app.head_position() == head
+
+
+def test_a_worker_enrolled_twice_in_a_month_is_owed_for_once(registry):
+    from projections import ledger_queries
+    from tests.builders import nik
+
+    agreement_id = sign_labusel_pks(registry)
+    enroll_worker(registry, agreement_id, 1)
+    registry.app.disenroll_worker(CTX, agreement_id, nik(1), ends_on=date(2022, 10, 10),
+                                  reason_code="MOVED_AWAY")
+    enroll_worker(registry, agreement_id, 1, starts_on=date(2022, 10, 20))
+    enroll_worker(registry, agreement_id, 2, starts_on=date(2022, 11, 5))
+    registry.projections.catch_up()
+    months = [(date(2022, 10, 1), date(2022, 10, 31)), (date(2022, 11, 1), date(2022, 11, 30))]
+    with registry.store.transaction() as cur:
+        assert ledger_queries.owed_workers(cur, str(agreement_id), months) == [1, 2]
