@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from events import ContributionInvoiced, ContributionPaid, PaymentReversed
 from registry.domain.errors import ValidationFailed
 
 DUE_DAY = 15
@@ -252,3 +253,18 @@ def totals(rows: Iterable[Mapping[str, object]]) -> dict[str, int]:
     names = ("owed_idr", "invoiced_idr", "paid_idr", "balance_idr")
     rows = list(rows)
     return {name: sum(int(str(r[name])) for r in rows) for name in names}
+
+
+def entries_of(events: Iterable[object]) -> list[Entry]:
+    """A ledger stream's events (in order) as its lines: what the ledger read model
+    stores, for an answer computed from the events themselves (a certificate)."""
+    out: list[Entry] = []
+    for event in events:
+        if isinstance(event, ContributionInvoiced):
+            out.append(Entry("invoice", event.month, event.amount_idr, event.workers,
+                             event.due_on))
+        elif isinstance(event, ContributionPaid | PaymentReversed):
+            sign = 1 if isinstance(event, ContributionPaid) else -1
+            out += [Entry("payment", str(a["month"]), sign * int(str(a["amount_idr"])),
+                          paid_on=event.paid_on) for a in event.allocations]
+    return out

@@ -27,7 +27,16 @@ def _coverage(caller, i, on, known_at=None, sex="M"):
     return caller.get(f"/api/v1/workers/{nik(i, sex)}/coverage?{query}").json
 
 
-def test_three_unpaid_months_lapse_coverage_until_paid_and_known_at_shows_the_lapse(admin):
+def _certified(caller, registry, on):
+    from registry.audit import offline
+
+    found = caller.get(f"/api/v1/workers/{nik(1)}/coverage/certificate?on={on}").json
+    assert offline.verify_certificate(found, registry.log.vkey()).answer == found["answer"]
+    return found["answer"]
+
+
+def test_three_unpaid_months_lapse_coverage_until_paid_and_known_at_shows_the_lapse(
+        admin, registry):
     agreement_id = post_labusel_pks(admin)
     enrolled(admin, agreement_id, 1)
     enrolled(admin, agreement_id, 2)
@@ -41,6 +50,8 @@ def test_three_unpaid_months_lapse_coverage_until_paid_and_known_at_shows_the_la
     assert lapsed["covered"] is False
     assert [(c["standing"], c["paid_through"]) for c in lapsed["coverages"]] == [
         ("lapsed", None)]
+    # The coverage certificate says so too, from the ledger's events, checked offline.
+    assert _certified(admin, registry, "2022-12-20")["covered"] is False
     # Before the third month's due date: covered, that month not yet due.
     early = _coverage(admin, 1, "2022-12-10")
     assert (early["covered"], early["coverages"][0]["standing"]) == (True, "good")
@@ -54,6 +65,7 @@ def test_three_unpaid_months_lapse_coverage_until_paid_and_known_at_shows_the_la
     assert paid.json["allocations"] == [{"month": m, "amount_idr": 2 * RATE}
                                         for m in ("2022-10", "2022-11", "2022-12")]
     assert paid.json["credit_idr"] == 0
+    assert _certified(admin, registry, "2022-12-20")["coverages"][0]["standing"] == "good"
     again = _coverage(admin, 1, "2022-12-20")
     assert (again["covered"], again["coverages"][0]["standing"],
             again["coverages"][0]["paid_through"]) == (True, "good", "2022-12")
