@@ -95,7 +95,7 @@ def answer(worker: Worker, agreements: dict[str, Agreement], on: date,
     (`ledger.standing`, by the published rule: `Policy()`) stays listed and
     covers nothing. `ledgers`: each agreement's ledger events, in order.
     """
-    coverages = []
+    coverages: list[dict[str, Any]] = []
     for enrollment in worker.live_enrollments():
         agreement_id = str(enrollment.agreement_id)
         until = coverage_rules.covered_until(enrollment.ends_on,
