@@ -123,14 +123,16 @@ def billed_after_death(cur: Cursor, scopes: list[str] | None) -> list[tuple[Any,
     where, params = "1 = 1", list[str]()
     if scopes is not None:
         where, params = region_clause("a.region_code", scopes)
+    # From the dead, who are few, to their enrollments and the invoices of those
+    # agreements: CROSS JOIN keeps that order on SQLite (PostgreSQL plans it alike).
     return cur.execute(
         "SELECT e.nik, l.agreement_id, a.agreement_number, l.month, w.deceased_on, "  # noqa: S608
         "l.invoice_number, l.amount_idr, l.workers "
-        "FROM rm_ledger_lines l JOIN rm_agreements a ON a.id = l.agreement_id "
-        "JOIN rm_enrollments e ON e.agreement_id = l.agreement_id "
-        "JOIN rm_workers w ON w.nik = e.nik "
-        "WHERE l.kind = 'invoice' AND w.deceased_on IS NOT NULL "
-        "AND w.deceased_on < l.month || '-01' "
+        "FROM rm_workers w CROSS JOIN rm_enrollments e CROSS JOIN rm_ledger_lines l "
+        "CROSS JOIN rm_agreements a "
+        "WHERE w.deceased_on IS NOT NULL AND e.nik = w.nik "
+        "AND l.agreement_id = e.agreement_id AND a.id = l.agreement_id "
+        "AND l.kind = 'invoice' AND w.deceased_on < l.month || '-01' "
         "AND e.valid_from <= l.recorded_at "
         "AND (e.valid_to IS NULL OR e.valid_to > l.recorded_at) "
         f"AND {rules_sql.covers_month('e', 'l.month')} "
