@@ -45,10 +45,12 @@ class Invoices(MethodView):
     @blp.response(201, InvoiceOut)
     @with_problems
     def post(self, body: dict[str, Any], agreement_id: UUID) -> Any:
-        """Bill a month (ContributionInvoiced): the workers the roster owes for now, or
-        only the difference from what was billed before (an adjustment).
-        `409 nothing_to_invoice` when that difference is nothing; `422
-        month_outside_terms` for a month no term has a day in."""
+        """Bill a month (ContributionInvoiced).
+
+        What the roster owes for the month now, or only the difference from what was
+        billed before (an adjustment). `409 nothing_to_invoice` when that difference
+        is nothing; `422 month_outside_terms` for a month no term has a day in.
+        """
         writable(agreement_id)
         found = _ledgers().invoice(requests.context(), agreement_id, body["month"],
                                    ledger_views.billable(read_models()), body["reason"])
@@ -61,10 +63,12 @@ class Payments(MethodView):
     @blp.response(201, PaymentOut)
     @with_problems
     def post(self, body: dict[str, Any], agreement_id: UUID) -> Any:
-        """Record a payment (ContributionPaid), allocated to the oldest billed months
-        first, or to `months`; the rest is credit. `409 duplicate_payment_reference`;
-        `422 amount_not_positive`, `paid_on_in_future`, `month_outside_terms`,
-        `month_not_invoiced`."""
+        """Record a payment (ContributionPaid).
+
+        Allocated to the oldest billed months first, or to `months`; the rest is
+        credit. `409 duplicate_payment_reference`; `422 amount_not_positive`,
+        `paid_on_in_future`, `month_outside_terms`, `month_not_invoiced`.
+        """
         writable(agreement_id)
         found = _ledgers().pay(requests.context(), agreement_id, **body)
         return {**asdict(found), "reversed": False}, 201
@@ -76,8 +80,11 @@ class Reversal(MethodView):
     @blp.response(201, PaymentOut)
     @with_problems
     def post(self, body: dict[str, Any], agreement_id: UUID, reference: str) -> Any:
-        """Reverse a payment recorded in error (PaymentReversed), with a reason: its
-        allocations and credit are taken back. `404` for an unknown reference."""
+        """Reverse a payment recorded in error (PaymentReversed).
+
+        Its allocations and credit are taken back; it stays in the history.
+        `404` for an unknown reference.
+        """
         writable(agreement_id)
         found = _ledgers().reverse(requests.context(), agreement_id, reference,
                                    body["reason"])
@@ -90,10 +97,12 @@ class Ledger(MethodView):
     @blp.response(200, LedgerOut)
     @with_problems
     def get(self, args: dict[str, Any], agreement_id: UUID) -> dict[str, Any]:
-        """The agreement's months (`from`..`to`, default its terms'): owed by the
-        roster, invoiced, paid, balance, due date and status; as recorded by
-        `known_at` (statuses then as on that day). An MOU's months sum its own and its
-        children's."""
+        """The agreement's contribution ledger, month by month.
+
+        `from`..`to` (default: its terms' months): owed by the roster, invoiced,
+        paid, balance, due date and status; as recorded by `known_at` (statuses as
+        on that day). An MOU's months sum its own and its children's.
+        """
         visible_agreement(agreement_id)
         first, last, known_at = args["from_"], args["to"], args["known_at"]
         if first and last and first > last:
@@ -112,8 +121,11 @@ class Arrears(MethodView):
     @blp.response(200, ArrearsOut)
     @with_problems
     def get(self, args: dict[str, Any], code: str) -> dict[str, Any]:
-        """The region's agreements with months overdue on `on` (a province holds its
-        regencies), what is left to pay on them, and the region's totals billed and paid."""
+        """Contributions overdue in the region, and its totals billed and paid.
+
+        The agreements with months overdue on `on` (a province holds its regencies)
+        and what is left to pay on them.
+        """
         if not regions.is_region_code(code):
             raise ApiProblem("not_found", f"{code!r} is not a region code such as 12 or 12.75")
         auth.require_visible(code, f"region {code}")
@@ -126,8 +138,11 @@ class PaidAfterDeath(MethodView):
     @blp.response(200, DeathFindingsOut)
     @with_problems
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Workers billed for a month that began after their DECEASED disenrollment's
-        day, as the invoice counted them when it was issued (auditors and admins)."""
+        """Contributions billed for the dead (auditors and admins).
+
+        Each worker an invoice billed for a month that began after the day of their
+        DECEASED disenrollment, as the invoice counted them when it was issued.
+        """
         who = auth.principal()
         if who.role == "registrar":
             raise ApiProblem("forbidden", "audit findings are for auditors and admins")
