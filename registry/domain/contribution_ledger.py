@@ -86,6 +86,8 @@ class ContributionLedger(Aggregate):
         """Bill the month: all of what is owed, or the difference from what was billed."""
         billed = self.invoiced.get(month)
         amount = owed_idr - (billed or 0)
+        if amount == 0 and billed is None:
+            raise NothingToInvoice(f"nothing is owed for {month} of {self.agreement_number}")
         if amount == 0:
             raise NothingToInvoice(
                 f"{month} of {self.agreement_number} is already billed at Rp {owed_idr:,}, "

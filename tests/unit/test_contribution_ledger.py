@@ -52,6 +52,8 @@ def test_an_invoice_freezes_the_month_and_the_next_bills_only_the_difference():
                            due_on=date(2022, 10, 17))
     assert fewer.amount_idr == -100
     assert ledger.invoiced == {"2022-10": 200}
+    with pytest.raises(NothingToInvoice, match="nothing is owed"):
+        ledger.invoice(CTX, month="2022-11", workers=0, owed_idr=0, due_on=date(2022, 11, 15))
 
 
 def test_a_payment_settles_the_oldest_months_and_keeps_the_rest_as_credit():
