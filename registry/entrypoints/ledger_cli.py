@@ -68,7 +68,7 @@ def issue(registry: Any, month: str, agreement: str | None = None) -> list[tuple
         try:
             found = ledgers.invoice(ctx, agreement_id, month, billable)
         except NothingToInvoice:
-            rows.append((number, "", "", "", "already billed"))
+            rows.append((number, "", "", "", "nothing to invoice"))
             continue
         except MonthOutsideTerms:
             if agreement is not None:
@@ -90,7 +90,7 @@ def invoice(month: str, agreement: str | None) -> None:
     with opened() as registry:
         rows = issue(registry, month, agreement)
     click.echo("\n".join(_grid(("agreement", "invoice", "workers", "amount", ""), rows)))
-    issued = [r for r in rows if r[4] != "already billed"]
+    issued = [r for r in rows if r[4] != "nothing to invoice"]
     click.echo(f"{len(issued)} invoices issued for {month}")
 
 

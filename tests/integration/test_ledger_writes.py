@@ -89,7 +89,7 @@ def test_registry_invoice_then_payments_import_reconciles_and_records_nothing_tw
     issued = invoke("invoice", "--month", "2022-10")
     assert issued.exit_code == 0, issued.output
     assert "PKS-LABUSEL-2022/INV/2022-10/1" in issued.output and "Rp 16,800" in issued.output
-    assert "already billed" in invoke("invoice", "--month", "2022-10",
+    assert "nothing to invoice" in invoke("invoice", "--month", "2022-10",
                                       "--agreement", "PKS-LABUSEL-2022").output
     statement = tmp_path / "rekening.csv"
     statement.write_text("agreement_number,reference,amount_idr,paid_on\n"
