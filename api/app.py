@@ -17,6 +17,7 @@ from api import (
     errors,
     history,
     idempotency,
+    ledger,
     log,
     metrics,
     operations,
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     for blueprint in (agreements.blp, enrollments.blp, workers.blp, regions.blp, history.blp,
                       log.blp, certificates.blp, corrections.blp):
         api.register_blueprint(blueprint)
+    api.register_blueprint(ledger.blp)  # contributions (docs/contributions.md)
     app.register_blueprint(system.bp)
     app.register_blueprint(operations.bp)
     ui.init_app(app)

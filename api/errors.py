@@ -45,6 +45,13 @@ STATUS_OF_CODE = {
     # Spreadsheet intake (registry/service/intake).
     "unreadable_file": 422,
     "nik_mangled_by_spreadsheet": 422,
+    # Contributions (api/ledger.py).
+    "nothing_to_invoice": 409,
+    "duplicate_payment_reference": 409,
+    "amount_not_positive": 422,
+    "paid_on_in_future": 422,
+    "month_outside_terms": 422,
+    "month_not_invoiced": 422,
 }
 CODE_OF_STATUS = {
     400: "malformed_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",

@@ -16,6 +16,12 @@ from events.agreement import (
 )
 from events.base import RegistryCreated, RegistryEvent
 from events.corrections import CorrectionsApplied
+from events.ledger import (
+    ContributionInvoiced,
+    ContributionLedgerOpened,
+    ContributionPaid,
+    PaymentReversed,
+)
 from events.region import CoverageTargetSet, RegionRegistered
 from events.token import TokenIssued, TokenRevoked
 from events.worker import (
@@ -33,10 +39,14 @@ __all__ = [
     "AgreementSigned",
     "AgreementTerminated",
     "ChildQuotaAllocated",
+    "ContributionInvoiced",
+    "ContributionLedgerOpened",
+    "ContributionPaid",
     "CorrectionsApplied",
     "CoverageTargetSet",
     "EnrollmentCarriedOver",
     "EnrollmentVoided",
+    "PaymentReversed",
     "QuotaSlotsReleased",
     "QuotaSlotsTaken",
     "RegionRegistered",

@@ -22,6 +22,7 @@ from typing import Any
 from events import (
     AgreementSigned,
     ChildQuotaAllocated,
+    ContributionLedgerOpened,
     RegionRegistered,
     RegistryEvent,
     TokenIssued,
@@ -81,6 +82,8 @@ _REGISTERS: dict[type[RegistryEvent], tuple[str, str | None, str | None]] = {
     RegionRegistered: ("region", "region_code", None),
     # A token's stream belongs to no region: only unscoped tokens see it.
     TokenIssued: ("token", None, None),
+    # An agreement's contribution ledger: each of its events names the agreement.
+    ContributionLedgerOpened: ("ledger", "region_code", None),
 }
 
 
@@ -219,7 +222,7 @@ class HistoryProjection(Projection):
                     [child] if child[0] != stream_id else [])
             return [(stream_id, region_code or "")]
         agreement_id = event.get("agreement_id")
-        if kind == "worker" and agreement_id is not None:
+        if kind in ("worker", "ledger") and agreement_id is not None:
             return [self._link(cur, agreement_id)]
         if issubclass(cls, WorkerCorrected):
             # A correction of the worker concerns every agreement of theirs.

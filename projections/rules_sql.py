@@ -42,3 +42,11 @@ def covers(first: date, last: date) -> tuple[str, list[str]]:
     any day from `first` to `last` (`covered_on` a day: first = last)."""
     return ("(status != 'voided' AND starts_on <= covered_until "
             "AND starts_on <= ? AND ? <= covered_until)", [last.isoformat(), first.isoformat()])
+
+
+def covers_month(row: str, month: str) -> str:
+    """`registry.domain.coverage_rules.covers` of the rm_enrollments row `row` and the
+    whole month named by the "YYYY-MM" column `month`: ISO dates compare as text, and
+    no day of a month sorts after its "-31"."""
+    return (f"({row}.status != 'voided' AND {row}.starts_on <= {row}.covered_until "
+            f"AND {row}.starts_on <= {month} || '-31' AND {month} || '-01' <= {row}.covered_until)")

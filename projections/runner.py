@@ -21,6 +21,7 @@ from projections.base import Projection, rebuild_key, shadow_name
 from projections.coverage import CoverageProjection
 from projections.coverage_queries import active_in_term
 from projections.history import HistoryProjection
+from projections.ledger import LedgerProjection
 from projections.reader import Batch, LogReader
 from registry.store.db import Cursor, SqlStore, log_position
 
@@ -42,7 +43,8 @@ VERSIONS_DDL = """CREATE TABLE IF NOT EXISTS projection_versions (
 
 
 def all_projections() -> list[Projection]:
-    return [AgreementsProjection(), CoverageProjection(), HistoryProjection()]
+    return [AgreementsProjection(), CoverageProjection(), HistoryProjection(),
+            LedgerProjection()]
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from projections import agreement_page_queries, coverage_queries, history_queries
+from projections import agreement_page_queries, coverage_queries, history_queries, ledger_views
 from projections.agreements import list_agreements
 from projections.runner import ProjectionRunner
 from registry.domain import nik as niks
@@ -25,6 +25,7 @@ from registry.domain.contributions import contributions as owed
 from registry.domain.contributions import months
 from registry.domain.dates import today
 from registry.domain.errors import NotFound
+from registry.domain.ledger import LAPSED
 from registry.domain.region import Region
 from registry.domain.term import Term
 from registry.domain.worker import Worker
@@ -116,8 +117,11 @@ def coverage(runner: ProjectionRunner, nik: str, *, on: date, scopes: list[str] 
     except NotFound:
         found = {"coverages": []}
     active = [c for c in found["coverages"] if c["status"] == "active"]
-    return {"covered": bool(active),
-            "programs": programs.normalised([p for c in active for p in c["programs"]]),
+    # Contributions: a coverage whose agreement's ledger has lapsed stays listed, covering nothing.
+    active = ledger_views.with_standing(runner, active, on, known_at)
+    covering = [c for c in active if c["standing"] != LAPSED]
+    return {"covered": bool(covering),
+            "programs": programs.normalised([p for c in covering for p in c["programs"]]),
             "coverages": active}
 
 

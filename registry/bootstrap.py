@@ -17,6 +17,7 @@ from projections.runner import ProjectedRoster, ProjectionRunner
 from registry.audit.log import VerifiableLog
 from registry.config import Settings
 from registry.service.application import RegistryApplication
+from registry.service.ledger import policy_of
 from registry.service.readonly import ReadOnlyApplication
 from registry.store import copies
 from registry.store.access import AccessLog
@@ -71,6 +72,7 @@ class Registry:
         store = SqlStore(settings.database)
         copy = copies.mark_of(store)
         app = _application(settings, copy, create_tables)
+        app.ledger_policy = policy_of(settings)
         runner = ProjectionRunner(app, store)
         app.roster = ProjectedRoster(runner)
         # A copy's tokens are recorded beside its log, never in it (registry/store/copies.py).

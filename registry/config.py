@@ -16,6 +16,9 @@ checkpoints carry) and `REGISTRY_SIGNING_KEY_FILE` (default `registry.key` besid
 the SQLite file, else in the working folder: the Ed25519 key that signs them).
 `REGISTRY_READ_ONLY` (default 0; 1 is what `registry serve --read-only` sets): nothing
 is written to the log; the API refuses every write with `405 read_only`.
+`REGISTRY_LAPSE_AFTER_MONTHS` (default 3: consecutive unpaid months after which coverage
+lapses) and `REGISTRY_HOLIDAYS_FILE` (public holidays, one ISO date a line, that move a
+contribution's due date to the next working day): docs/contributions.md.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ DEFAULT_UI_SESSION_MINUTES = 8 * 60  # a working day
 MAX_UI_SESSION_MINUTES = 7 * 24 * 60
 DEFAULT_PREVIEW_TTL_MINUTES = 60
 MAX_PREVIEW_TTL_MINUTES = 7 * 24 * 60
+DEFAULT_LAPSE_AFTER_MONTHS = 3
 
 
 class ConfigurationError(ValueError):
@@ -129,6 +133,9 @@ class Settings:
     preview_ttl_minutes: int = DEFAULT_PREVIEW_TTL_MINUTES
     # A PostgreSQL streaming replica the read endpoints read from (None: the primary).
     read_database: Database | None = None
+    # The contributions ledger (docs/contributions.md).
+    lapse_after_months: int = DEFAULT_LAPSE_AFTER_MONTHS
+    holidays_file: str = ""
 
     @property
     def idempotency_ttl(self) -> timedelta:
@@ -174,6 +181,8 @@ class Settings:
             read_only=_read_only(env),
             preview_ttl_minutes=_preview_ttl_minutes(env),
             read_database=_read_database(env, url),
+            lapse_after_months=_lapse_after_months(env),
+            holidays_file=_holidays_file(env),
         )
 
 
@@ -240,3 +249,19 @@ def _read_database(env: Mapping[str, str], primary_url: str) -> Database | None:
             f"REGISTRY_READ_DATABASE_URL reads schema {replica.schema!r} but the registry "
             f"writes schema {primary.schema!r}: a replica holds the same schema")
     return replica
+# The contributions ledger.
+
+def _lapse_after_months(env: Mapping[str, str]) -> int:
+    raw = env.get("REGISTRY_LAPSE_AFTER_MONTHS") or str(DEFAULT_LAPSE_AFTER_MONTHS)
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 120:
+        raise ConfigurationError(
+            f"REGISTRY_LAPSE_AFTER_MONTHS must be a whole number of months from 1 to 120, "
+            f"got {raw!r}")
+    return int(raw)
+
+
+def _holidays_file(env: Mapping[str, str]) -> str:
+    holidays = env.get("REGISTRY_HOLIDAYS_FILE") or ""
+    if holidays and not os.path.isfile(holidays):
+        raise ConfigurationError(f"REGISTRY_HOLIDAYS_FILE names no file: {holidays!r}")
+    return holidays

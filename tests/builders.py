@@ -211,6 +211,14 @@ def write_every_kind_of_event(admin: Any) -> None:
          {"effective_on": "2023-02-01", "reason": "APBD-P", "quota": 2500})
     post(f"/agreements/{opd}/termination", {"ends_on": "2025-06-30", "reason": "OPD merged"})
     post(f"/agreements/{jht}/renewals", {"ends_on": "2023-12-31"})
+    # Contributions: invoices (one an adjustment), a payment with credit, a reversal.
+    for month in ("2022-10", "2022-11"):
+        post(f"/agreements/{pks}/invoices", {"month": month})
+    post(f"/agreements/{pks}/payments", {"amount_idr": 500_000, "paid_on": "2022-11-10",
+                                         "reference": "SP2D/1/2022"})
+    post(f"/agreements/{pks}/payments", {"amount_idr": 1000, "paid_on": "2022-11-11",
+                                         "reference": "SP2D/2/2022", "months": ["2022-11"]})
+    post(f"/agreements/{pks}/payments/SP2D%2F2%2F2022/reversal", {"reason": "salah rekening"})
     assert admin.put("/api/v1/regions/12.22/targets/2023", json={
         "workforce": 9000, "target_percent": 25.0}).status_code in (200, 201)
 

@@ -89,6 +89,9 @@ class CertificateCoverage(Strict):
     programs = fields.List(fields.String())
     starts_on = fields.String()
     ends_on = fields.String(metadata={"description": "the last covered day, after a termination"})
+    # The agreement's contribution ledger that day (docs/contributions.md).
+    standing = fields.String()
+    paid_through = fields.String(allow_none=True)
 
 
 class CertificateAnswer(Strict):

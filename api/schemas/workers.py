@@ -123,6 +123,9 @@ class EnrollmentOut(Strict):
     recorded_at = fields.String()
     actor = fields.String()
     position = fields.Integer()
+    # In coverage answers: the agreement's contribution ledger (docs/contributions.md).
+    standing = fields.String(allow_none=True)
+    paid_through = fields.String(allow_none=True)
 
 
 class EnrollmentPage(Strict):

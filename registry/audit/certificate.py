@@ -1,8 +1,9 @@
 """Coverage certificates (bukti kepesertaan): "was NIK covered on D", with the events
 the answer rests on, each with its inclusion proof, under one signed checkpoint.
 
-The events are the worker's whole stream and the lifecycle events (signed,
-amended, renewed, terminated) of every agreement it was ever enrolled under.
+The events are the worker's whole stream, the lifecycle events (signed,
+amended, renewed, terminated) of every agreement it was ever enrolled under,
+and each such agreement's contribution ledger, whole (a lapse uncovers).
 The answer is computed from them by replaying the registry's own aggregates,
 here and again by the offline verifier (`registry/audit/offline.py`), so
 that both give it the same way. The quota-slot events of an agreement never
@@ -22,9 +23,10 @@ from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
 
 from registry.audit.log import VerifiableLog, b64
 from registry.audit.transfer import exported
-from registry.domain import coverage_rules
+from registry.domain import coverage_rules, ledger
 from registry.domain import nik as niks
 from registry.domain.agreement import Agreement
+from registry.domain.contribution_ledger import ContributionLedger
 from registry.domain.errors import NotFound
 from registry.domain.programs import PROGRAMS
 from registry.domain.worker import Worker
@@ -33,6 +35,9 @@ from registry.store.chain import CHAIN_TABLE
 from registry.store.db import log_position
 
 LIFECYCLE = ("AgreementSigned", "AgreementAmended", "AgreementRenewed", "AgreementTerminated")
+# An agreement's contribution ledger, whole: whether its coverage had lapsed that day.
+LEDGER = ("ContributionLedgerOpened", "ContributionInvoiced", "ContributionPaid",
+          "PaymentReversed")
 
 
 def event_mapper() -> Mapper[UUID]:
@@ -80,27 +85,34 @@ def replay_agreement(events: Sequence[Any]) -> Agreement:
     return agreement
 
 
-def answer(worker: Worker, agreements: dict[str, Agreement], on: date) -> dict[str, Any]:
+def answer(worker: Worker, agreements: dict[str, Agreement], on: date,
+           ledgers: dict[str, list[Any]] | None = None) -> dict[str, Any]:
     """Whether the worker was covered on `on`, for which programs, under which coverages.
 
     The rule is the domain's (`coverage_rules`), which the coverage read model
     mirrors in SQL (tests/integration/test_certificates.py runs both on the
-    same cases).
+    same cases); a coverage whose agreement's contributions had lapsed that day
+    (`ledger.standing`, by the published rule: `Policy()`) stays listed and
+    covers nothing. `ledgers`: each agreement's ledger events, in order.
     """
-    coverages = []
+    coverages: list[dict[str, Any]] = []
     for enrollment in worker.live_enrollments():
         agreement_id = str(enrollment.agreement_id)
         until = coverage_rules.covered_until(enrollment.ends_on,
                                              agreements[agreement_id].terminated_on)
         if coverage_rules.covered_on(enrollment.status, enrollment.starts_on, until, on):
+            facts = ledger.month_facts(ledger.entries_of((ledgers or {}).get(agreement_id, [])))
             coverages.append({
                 "agreement_id": agreement_id,
                 "agreement_number": enrollment.agreement_number,
                 "enrollment_id": enrollment.enrollment_id,
                 "programs": list(enrollment.programs),
-                "starts_on": enrollment.starts_on.isoformat(), "ends_on": until.isoformat()})
-    programs = {p for c in coverages for p in c["programs"]}
-    return {"covered": bool(coverages), "programs": [p for p in PROGRAMS if p in programs],
+                "starts_on": enrollment.starts_on.isoformat(), "ends_on": until.isoformat(),
+                "standing": ledger.standing(facts, on),
+                "paid_through": ledger.paid_through(facts, on)})
+    covering = [c for c in coverages if c["standing"] != ledger.LAPSED]
+    programs = {p for c in covering for p in c["programs"]}
+    return {"covered": bool(covering), "programs": [p for p in PROGRAMS if p in programs],
             "coverages": coverages}
 
 
@@ -113,11 +125,14 @@ def answer_from(events: Sequence[dict[str, Any]], nik: str, on: date) -> dict[st
     for event in objects:
         if event.originator_id != worker_id:
             by_stream.setdefault(str(event.originator_id), []).append(event)
-    agreements = {stream: replay_agreement(found) for stream, found in by_stream.items()}
+    ledgers = {str(found[0].agreement_id): sorted(found, key=lambda e: e.originator_version)
+               for found in by_stream.values() if found[0].type in LEDGER}
+    agreements = {stream: replay_agreement(found) for stream, found in by_stream.items()
+                  if found[0].type not in LEDGER}
     missing = {str(e.agreement_id) for e in worker.live_enrollments()} - set(agreements)
     if missing:
         raise ValueError(f"the lifecycle events of agreement {min(missing)} are missing")
-    return answer(worker, agreements, on)
+    return answer(worker, agreements, on, ledgers)
 
 
 def _rows(log: VerifiableLog, cur: Any, where: str, params: Sequence[Any]) -> list[dict[str, Any]]:
@@ -148,6 +163,9 @@ def build(log: VerifiableLog, nik: str, on: date) -> dict[str, Any]:
         theirs = [row for agreement in enrolled_under for row in _rows(
             log, cur, f"e.originator_id = ? AND e.topic IN ({lifecycle})",
             (_stream_param(log, UUID(agreement)), *LIFECYCLE))]
+        theirs += [row for agreement in enrolled_under for row in _rows(
+            log, cur, "e.originator_id = ?",
+            (_stream_param(log, ContributionLedger.create_id(UUID(agreement))),))]
         reader = log.reader(cur)
         events = sorted(own + theirs, key=lambda e: e["position"])
         found = [reader.leaf_index(e["position"]) for e in events]

@@ -215,6 +215,11 @@ def _check_streams(events: list[dict[str, Any]], nik: str) -> None:
                                           "without a gap")
     for stream, found in versions.items():
         types = {e["type"] for e in events if e["stream"] == stream}
+        if types <= set(certificate.LEDGER):  # a ledger is whole: versions 1..n
+            if found != list(range(1, len(found) + 1)):
+                raise Invalid("ledger versions", f"ledger {stream}'s events are versions "
+                                                 f"{found}, not 1..n without a gap")
+            continue
         if not types <= set(certificate.LIFECYCLE):
             raise Invalid("events", f"stream {stream} has events ({', '.join(sorted(types))}) "
                                     "the answer does not rest on")

@@ -16,7 +16,7 @@ from registry.config import ConfigurationError
 from registry.domain.context import Context
 from registry.domain.dates import utc_iso
 from registry.domain.token import ROLES
-from registry.entrypoints import corrections_cli, enroll_cli, log_commands
+from registry.entrypoints import corrections_cli, enroll_cli, ledger_cli, log_commands
 from registry.entrypoints.opening import opened
 from registry.store import files
 from registry.store.tokens import LIFETIME
@@ -349,3 +349,5 @@ main.add_command(log_commands.log)
 main.add_command(log_commands.witness)
 main.add_command(corrections_cli.corrections)
 main.add_command(enroll_cli.enroll)
+main.add_command(ledger_cli.invoice)
+main.add_command(ledger_cli.payments)

@@ -18,6 +18,7 @@ from registry.domain.agreement import Agreement
 from registry.domain.context import Context
 from registry.domain.enrollment import Details
 from registry.domain.errors import NotFound
+from registry.entrypoints.demo_ledger import record_ledger
 from registry.service.application import RegistryApplication
 from registry.service.enrollments import EnrollmentRequest
 
@@ -115,4 +116,5 @@ def load(app: RegistryApplication, progress: Progress = lambda _s, _n: None) -> 
     enroll("serang", _workers(rng, "36.73", 300, 1, ("petugas pemilu", "petugas masjid",
                                                      "tenaga honorer"),
                               starts_on=date(2024, 2, 1)))
+    record_ledger(app, ids, ctx)
     return ids

@@ -32,6 +32,7 @@ from registry.domain.errors import (
     NotFound,
     require_version,
 )
+from registry.domain.ledger import Policy
 from registry.domain.parents import visible_parent
 from registry.domain.region import Region
 from registry.domain.term import DateAsISO, TermAsDict
@@ -74,6 +75,8 @@ class RegistryApplication(EnrollmentUseCases, Application):
 
     name = "registry"
     snapshotting_intervals = {Agreement: 200, Worker: 50}
+    # The contributions ledger's policy; the composition root sets it from the settings.
+    ledger_policy = Policy()
 
     def __init__(self, database: Database, roster: Roster | None = None,
                  create_tables: bool = True) -> None:

@@ -111,6 +111,16 @@ ENDPOINTS = [
              {"reason": "salah input", "corrections": [
                  {"action": "void", "agreement_number": "PKS-LABUSEL-2022", "nik": nik(2)}]}),
     Endpoint("POST", V1 + f"/corrections/{NO_PREVIEW}/apply", "corrections", {}),
+    # Contributions: the world has October billed and paid by PAID_REFERENCE.
+    Endpoint("POST", V1 + "/agreements/{a}/invoices", "write", {"month": "2022-11"}),
+    Endpoint("POST", V1 + "/agreements/{a}/payments", "write",
+             {"amount_idr": 1000, "paid_on": "2022-11-10", "reference": "VA-2"}),
+    Endpoint("POST", V1 + "/agreements/{a}/payments/SP2D-W-1/reversal", "write",
+             {"reason": "salah rekening"}),
+    Endpoint("GET", V1 + "/agreements/{a}/ledger", "read"),
+    Endpoint("GET", V1 + "/regions/12.22/arrears", "read"),
+    # Findings for auditors and admins, as the integrity check is.
+    Endpoint("GET", V1 + "/audit/paid-after-death", "integrity"),
 ]
 
 # Callers: (role, regions) for real tokens, or how the header goes wrong.
@@ -203,6 +213,11 @@ def build_world(registry: Registry, client: Any) -> dict[str, str]:
     target = admin.put(V1 + "/regions/12.22/targets/2022",
                        json={"workforce": 50000, "target_percent": 30})
     assert target.status_code == 200, target.get_data(as_text=True)
+    invoiced = admin.post(f"{V1}/agreements/{agreement_id}/invoices", json={"month": "2022-10"})
+    assert invoiced.status_code == 201, invoiced.get_data(as_text=True)
+    paid = admin.post(f"{V1}/agreements/{agreement_id}/payments", json={
+        "amount_idr": 33_600, "paid_on": "2022-10-10", "reference": "SP2D-W-1"})
+    assert paid.status_code == 201, paid.get_data(as_text=True)
     medan = admin.post(V1 + "/agreements", json=medan_pks())
     assert medan.status_code == 201, medan.get_data(as_text=True)
     enrolled = admin.post(f"{V1}/agreements/{medan.json['id']}/enrollments", json={
@@ -320,7 +335,8 @@ def test_the_matrix_covers_every_route_the_app_serves(app: Any) -> None:
     normalise = {"{a}": "<uuid:agreement_id>", "{w}": "<string:nik>", "{w2}": "<string:nik>",
                  "{m}": "<string:nik>",
                  "12.22": "<string:code>", "2022": "<int:year>",
-                 "swagger-ui.css": "<path:filename>", NO_PREVIEW: "<string:preview_id>"}
+                 "swagger-ui.css": "<path:filename>", NO_PREVIEW: "<string:preview_id>",
+                 "SP2D-W-1": "<path:reference>"}
     listed = set()
     for endpoint in ENDPOINTS:
         path = endpoint.path.split("?")[0]

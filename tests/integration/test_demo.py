@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -88,7 +88,9 @@ def test_a_replay_of_the_demo_gives_identical_answers_on_every_read_endpoint(loa
         paths += [f"/api/v1/agreements/{agreement}?on=2023-03-01",
                   f"/api/v1/agreements/{agreement}/enrollments?limit=500&on=2023-03-01",
                   f"/api/v1/agreements/{agreement}/history?limit=500",
-                  f"/api/v1/agreements/{agreement}/contributions?from=2022-10&to=2026-12"]
+                  f"/api/v1/agreements/{agreement}/contributions?from=2022-10&to=2026-12",
+                  f"/api/v1/agreements/{agreement}/ledger"]
+    paths += ["/api/v1/audit/paid-after-death", "/api/v1/regions/12/arrears?on=2026-08-20"]
     for nik in niks:
         paths += [f"/api/v1/workers/{nik}", f"/api/v1/workers/{nik}/coverage?on=2026-01-15",
                   f"/api/v1/workers/{nik}/history"]
@@ -102,3 +104,31 @@ def test_a_replay_of_the_demo_gives_identical_answers_on_every_read_endpoint(loa
     before = answers()
     assert Rebuild(registry.projections).run()
     assert answers() == before
+
+
+def test_the_demo_ledger_shows_labuhanbatu_selatan_paid_and_findings_to_audit(loaded):
+    from projections import ledger_views
+
+    registry, ids = loaded
+    runner, today = registry.projections, date(2026, 12, 2)
+    labusel = ledger_views.agreement_ledger(runner, ids["labusel"], first="2022-10",
+                                            last="2022-12", on=today)
+    # Invoiced at exactly Rp 100,800,000 and paid in full, each month by its SP2D.
+    assert labusel["totals"] == {"owed_idr": 100_800_000, "invoiced_idr": 100_800_000,
+                                 "paid_idr": 100_800_000, "balance_idr": 0}
+    assert [m["status"] for m in labusel["months"]] == ["paid"] * 3
+    binjai = ledger_views.agreement_ledger(runner, ids["binjai"], first=None, last=None,
+                                           on=today)
+    assert [m["month"] for m in binjai["months"] if m["status"] == "paid_late"] == ["2026-03"]
+    # One Medan agency's workers: lapsed after three unpaid months.
+    opd = ledger_views.agreement_ledger(runner, ids["medan-opd-1"], first=None, last=None,
+                                        on=today)
+    unpaid = [m for m in opd["months"] if m["status"] == "unpaid"]
+    assert len(unpaid) == 3
+    lapsed_on = date.fromisoformat(unpaid[-1]["due_on"]) + timedelta(days=1)
+    arrears = ledger_views.arrears(runner, "12.71", on=lapsed_on)
+    assert [(i["agreement_number"], len(i["unpaid_months"]), i["standing"])
+            for i in arrears["items"]] == [("PKS/MDN/2025/01", 3, "lapsed")]
+    found = ledger_views.paid_after_death(runner, None)
+    assert [(f["agreement_number"], f["month"], f["died_on"]) for f in found] == [
+        ("PKS/SRG/2024/02", "2024-06", "2024-05-10")]

@@ -18,6 +18,7 @@ from projections.agreements import AgreementsProjection
 from projections.coverage import CoverageProjection
 from projections.history import HistoryProjection
 from projections.jobs import RebuildFailed, shares
+from projections.ledger import LedgerProjection
 from projections.rebuild import Rebuild
 from projections.runner import ProjectionRunner, all_projections
 from registry.bootstrap import Registry
@@ -80,7 +81,8 @@ def test_read_models_at_different_positions_read_each_event_once(
     # or a read model added later leaves them so).
     emptied(registry)
     third = built_from_nothing_until // 3
-    ProjectionRunner(registry.app, registry.store, [HistoryProjection()]).catch_up(third)
+    ProjectionRunner(registry.app, registry.store,
+                     [HistoryProjection(), LedgerProjection()]).catch_up(third)
     ProjectionRunner(registry.app, registry.store,
                      [AgreementsProjection(), CoverageProjection()]).catch_up(2 * third)
     decoded = []
@@ -93,7 +95,8 @@ def test_read_models_at_different_positions_read_each_event_once(
     monkeypatch.setattr(registry.projections.reader, "event", counting)
     registry.projections.catch_up()
     assert sorted(decoded) == list(range(third + 1, built_from_nothing_until + 1))
-    assert registry.projections.lag() == {"agreements": 0, "coverage": 0, "history": 0}
+    assert registry.projections.lag() == {"agreements": 0, "coverage": 0, "history": 0,
+                                          "ledger": 0}
     assert rows(registry) == expected
 
 
@@ -123,7 +126,8 @@ def test_concurrent_catch_ups_never_apply_an_event_twice(registry, admin, settin
     for other in others:
         other.close()
     assert errors == []
-    assert registry.projections.lag() == {"agreements": 0, "coverage": 0, "history": 0}
+    assert registry.projections.lag() == {"agreements": 0, "coverage": 0, "history": 0,
+                                          "ledger": 0}
     after = rows(registry)
     assert len(after["rm_history"]) == expected_head
     assert Rebuild(registry.projections).run()
@@ -154,7 +158,8 @@ def test_a_rebuild_shared_by_two_processes_gives_the_same_rows(registry, admin,
     as_they_came = rows(registry)
     assert Rebuild(registry.projections).run(share=shared_by(2))
     assert rows(registry) == as_they_came
-    assert registry.projections.lag() == {"agreements": 0, "coverage": 0, "history": 0}
+    assert registry.projections.lag() == {"agreements": 0, "coverage": 0, "history": 0,
+                                          "ledger": 0}
 
 
 class Unknown(AgreementsProjection):
@@ -176,8 +181,9 @@ def test_a_process_of_a_shared_rebuild_that_fails_says_why_and_the_rebuild_resum
     as_they_came = rows(registry)
     runner = ProjectionRunner(registry.app, registry.store, [*all_projections(), Unknown()])
     runner.create_tables()
-    assert shares(runner.projections, 2)[1] == ["history", "unknown"]
-    with pytest.raises(RebuildFailed, match="rebuilding history, unknown failed: .*unknown"):
+    assert shares(runner.projections, 2)[1] == ["history", "ledger", "unknown"]
+    with pytest.raises(RebuildFailed,
+                       match="rebuilding history, ledger, unknown failed: .*unknown"):
         Rebuild(runner).run(share=shared_by(2))
     # The live read models were never touched; run again, it resumes and switches.
     assert rows(registry) == as_they_came
@@ -187,6 +193,6 @@ def test_a_process_of_a_shared_rebuild_that_fails_says_why_and_the_rebuild_resum
 
 def test_shares_of_a_rebuild_cost_about_the_same():
     projections = all_projections()
-    assert shares(projections, 2) == [["coverage", "agreements"], ["history"]]
-    assert shares(projections, 1) == [["coverage", "history", "agreements"]]
-    assert sorted(map(len, shares(projections, 8))) == [1, 1, 1]
+    assert shares(projections, 2) == [["coverage", "agreements"], ["history", "ledger"]]
+    assert shares(projections, 1) == [["coverage", "history", "agreements", "ledger"]]
+    assert sorted(map(len, shares(projections, 8))) == [1, 1, 1, 1]

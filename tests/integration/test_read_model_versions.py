@@ -47,10 +47,11 @@ def test_a_read_model_built_by_an_earlier_version_is_built_again_when_the_regist
     reopened = Registry.open(settings)
     try:
         assert rows(reopened) == expected
-        assert reopened.projections.lag() == {"agreements": 0, "coverage": 0, "history": 0}
+        assert reopened.projections.lag() == {"agreements": 0, "coverage": 0, "history": 0,
+                                              "ledger": 0}
         with reopened.store.transaction() as cur:
             assert dict(cur.execute("SELECT name, version FROM projection_versions")
-                        .fetchall()) == {"agreements": 1, "coverage": 1, "history": 2}
+                        .fetchall()) == {"agreements": 1, "coverage": 1, "history": 2, "ledger": 1}
     finally:
         reopened.close()
     assert admin.get("/api/v1/events?limit=500").json == answer

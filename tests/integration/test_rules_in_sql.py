@@ -172,3 +172,26 @@ def test_covering_a_period_in_sql_is_covers(registry: Any) -> None:
                                     if covered_on(*python_enrollment(name), first)}
                 covered = coverage_queries.region_coverage(cur, "12", first)
                 assert covered["covered_workers"] == len(expected), first
+
+
+def test_covering_a_month_in_sql_and_counting_workers_by_dates_are_covers(
+        registry: Any) -> None:
+    from projections import ledger_queries
+
+    store_enrollments(registry)
+    with registry.store.transaction() as cur:
+        for first, last in periods():
+            expected = {name for name in ENROLLMENTS
+                        if covers(*python_enrollment(name), first, last)}
+            # The ledger's count of owed workers (grouped by dates, then the rule).
+            assert ledger_queries.owed_workers(cur, "agreement", [(first, last)]) == [
+                len(expected)], (first, last)
+            if first.day != 1 or (last + timedelta(days=1)).day != 1 or first.month != last.month:
+                continue
+            # A whole month named by a column, as the paid-after-death audit asks it.
+            sql = rules_sql.covers_month("e", "m.month")
+            in_sql = {row[0] for row in cur.execute(
+                "SELECT e.enrollment_id FROM rm_enrollments e, "  # noqa: S608
+                f"(SELECT CAST(? AS TEXT) AS month) m WHERE {sql}",
+                (f"{first:%Y-%m}",)).fetchall()}
+            assert in_sql == expected, first

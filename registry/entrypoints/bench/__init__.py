@@ -20,6 +20,7 @@ from typing import Any
 from registry.entrypoints.bench import (
     correction_measures,
     intake_measures,
+    ledger_measures,
     measures,
     national,
     ops_measures,
@@ -85,6 +86,9 @@ SHOWN += ops_measures.SHOWN
 # Files as agencies send them (registry/entrypoints/bench/intake_measures.py).
 TARGETS.update(intake_measures.TARGETS)
 SHOWN += intake_measures.SHOWN
+# The contributions ledger (registry/entrypoints/bench/ledger_measures.py).
+TARGETS.update(ledger_measures.TARGETS)
+SHOWN += ledger_measures.SHOWN
 
 
 def _header(engine: str, quick: bool) -> dict[str, Any]:

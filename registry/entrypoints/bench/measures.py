@@ -12,6 +12,7 @@ from typing import Any
 from projections.rebuild import Rebuild
 from registry.entrypoints.bench import (
     correction_measures,
+    ledger_measures,
     log_measures,
     ops_measures,
     ui_measures,
@@ -146,6 +147,7 @@ def scale(store: Store, quick: bool, say: Say) -> dict[str, Any]:
         say(f"log: signed checkpoints and the tree's check over {large:,} events")
         figures.update(log_measures.checkpoints_and_check(registry))
         figures.update(correction_measures.corrections(registry, say))
+        figures.update(ledger_measures.ledger(registry, say))
     finally:
         registry.close()
     return figures
