@@ -80,7 +80,7 @@ def test_a_replay_of_the_demo_gives_identical_answers_on_every_read_endpoint(loa
             "SELECT nik FROM rm_workers ORDER BY nik LIMIT 25").fetchall()]
     paths = ["/api/v1/agreements?limit=500", "/api/v1/events?limit=500",
              "/api/v1/events?after=9000&limit=500", "/api/v1/audit/backdated?min_days=0",
-             "/api/v1/audit/integrity"]
+             "/api/v1/audit/integrity?full=true"]
     paths += [f"/api/v1/regions/{code}/coverage?on={on}"
               for code in ("12", "12.75", "12.71", "12.22", "36.73")
               for on in ("2022-11-01", "2023-03-01", "2024-06-01", "2026-01-15")]
