@@ -42,7 +42,7 @@ from api.schemas.workers import (
     VoidIn,
     WorkerIn,
 )
-from projections import views
+from projections import tree_views, views
 from registry.domain.dates import today, utc_iso
 from registry.domain.errors import RegistryError
 from registry.domain.worker import Worker
@@ -211,10 +211,15 @@ class Contributions(MethodView):
     @blp.response(200, ContributionsOut)
     @with_problems
     def get(self, args: dict[str, Any], agreement_id: UUID) -> dict[str, Any]:
-        """Billable workers and amounts per month, `from`..`to` (YYYY-MM)."""
+        """Billable workers and amounts per month, `from`..`to` (YYYY-MM); an MOU's
+        with its children's, and each child's total."""
         known_at = args["known_at"]
         agreement = visible_agreement(agreement_id, known_at=known_at)
-        owed = views.contributions(read_models(), agreement_id, agreement.terms, args["from_"],
-                                   args["to"], known_at)
+        if agreement.kind == "MOU":
+            owed = tree_views.mou_contributions(read_models(), agreement, args["from_"],
+                                                args["to"], known_at)
+        else:
+            owed = views.contributions(read_models(), agreement_id, agreement.terms,
+                                       args["from_"], args["to"], known_at)
         return {"agreement_id": str(agreement_id),
                 "known_at": utc_iso(known_at) if known_at else None, **owed}

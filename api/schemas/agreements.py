@@ -123,6 +123,14 @@ class TermOut(Strict):
     enrolled = fields.Integer()
 
 
+class ChildOut(Strict):
+    id = fields.String()
+    agreement_number = fields.String()
+    quota = fields.Integer(allow_none=True, metadata={
+        "description": "the quota of the child's current term on `on`"})
+    enrolled = fields.Integer(metadata={"description": "slots held in that term"})
+
+
 class AgreementOut(Strict):
     id = fields.String()
     agreement_number = fields.String()
@@ -148,6 +156,13 @@ class AgreementOut(Strict):
     current_term = fields.Integer()
     enrolled = fields.Integer()
     position = fields.Integer()
+    # An MOU read alone: the PKS signed under it.
+    children = fields.List(fields.Nested(ChildOut), metadata={
+        "description": "an MOU read alone: the agreements signed under it"})
+    allocated_quota = fields.Integer(metadata={
+        "description": "an MOU: the quota its children's current terms take"})
+    enrolled_in_children = fields.Integer(metadata={
+        "description": "an MOU: the slots its children hold in their current terms on `on`"})
 
 
 class AgreementPage(Strict):

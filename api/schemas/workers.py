@@ -174,11 +174,23 @@ class MonthOut(Strict):
     amount_idr = Rupiah()
 
 
+class ChildTotalOut(Strict):
+    agreement_id = fields.String()
+    agreement_number = fields.String()
+    total_idr = fields.Integer()
+
+
 class ContributionsOut(Strict):
     agreement_id = fields.String()
     known_at = fields.String(allow_none=True)
-    months = fields.List(fields.Nested(MonthOut))
+    months = fields.List(fields.Nested(MonthOut), metadata={
+        "description": "an MOU's rows add its children's: they carry no single rate"})
     total_idr = fields.Integer()
+    # An MOU: its own workers' total, and each child's.
+    own_total_idr = fields.Integer()
+    children = fields.List(fields.Nested(ChildTotalOut), metadata={
+        "description": "an MOU: each agreement signed under it; `total_idr` is the MOU's "
+                       "own and theirs"})
 
 
 class TargetOut(Strict):
