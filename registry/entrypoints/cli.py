@@ -35,9 +35,12 @@ def main() -> None:
     files.keep_private()
 
 
+SERVE_HOST, SERVE_PORT = "127.0.0.1", 8000  # where `registry serve` listens, unless told
+
+
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", default=SERVE_HOST, show_default=True)
+@click.option("--port", default=SERVE_PORT, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--read-only", is_flag=True,
               help="Refuse every write (405 read_only); reads and the pages work. Also "
@@ -119,36 +122,62 @@ def _cli_context() -> Context:
 
 
 @main.command()
-def demo() -> None:
-    """Load the seed scenarios with generated workers; print an admin token."""
+@click.option("--host", default=SERVE_HOST, show_default=True,
+              help="Where you will run `registry serve`: the hints name this address.")
+@click.option("--port", default=SERVE_PORT, show_default=True, type=click.IntRange(1, 65535))
+def demo(host: str, port: int) -> None:
+    """Load the seed scenarios with generated workers; print an admin token.
+
+    All or nothing: on a store that holds any of the demo's agreements it writes
+    nothing and names them.
+    """
+    from registry.domain.errors import DuplicateAgreementNumber
     from registry.entrypoints import demo as scenarios
 
     with opened() as registry:
-        if scenarios.already_loaded(registry.app):
-            click.echo("the demo is already loaded here; creating a fresh admin token", err=True)
-        else:
-            with click.progressbar(length=9900, label="loading the seed scenarios",
+        try:
+            with click.progressbar(length=scenarios.WORKERS, label="loading the seed scenarios",
                                    file=sys.stderr) as bar:
                 scenarios.load(registry.app, lambda _step, n: bar.update(n))
-            registry.projections.catch_up()
+        except DuplicateAgreementNumber as taken:
+            raise click.ClickException(
+                f"{taken.detail} (REGISTRY_DATABASE_URL=sqlite:///demo.db registry demo, "
+                "for one)") from None
+        registry.projections.catch_up()
         name = f"demo-admin-{secrets.token_hex(3)}"
         token = registry.tokens.create(name, "admin", [], ctx=_cli_context())
-    click.echo(DEMO_HINTS.format(port=8000), err=True)
+    click.echo(demo_hints(host, port), err=True)
     click.echo(token)
 
 
+def demo_hints(host: str, port: int) -> str:
+    """What to run next, at the address `registry serve --host H --port P` serves."""
+    # A server on every interface answers on this host's loopback too.
+    shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104
+    base = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}"
+    serve = "registry serve" + ("" if host == SERVE_HOST else f" --host {host}") + (
+        "" if port == SERVE_PORT else f" --port {port}")
+    return DEMO_HINTS.format(base=base, serve=serve)
+
+
 DEMO_HINTS = """
-Loaded: Kota Binjai MOU (5,000 workers), Kota Medan MOU with 4 OPD PKS,
-Kabupaten Labuhanbatu Selatan PKS (2,000 workers, Oct-Dec 2022, renewed for 2023),
-Kota Serang PKS (election and mosque officers). Start the API (registry serve), then:
+Loaded: Kota Binjai MOU (5,000 workers), Kota Medan MOU with the PKS of its 16 agencies
+(OPD), Kabupaten Labuhanbatu Selatan PKS (2,000 workers, Oct-Dec 2022, renewed for 2023),
+Kota Serang PKS (honorary staff, election and mosque officers).
+Start the API ({serve}); the auditors' pages are at {base}/ui/. Then:
 
   TOKEN=<the last line below>
-  curl -s -H "Authorization: Bearer $TOKEN" "localhost:{port}/api/v1/agreements?region_code=12"
-  curl -s -H "Authorization: Bearer $TOKEN" "localhost:{port}/api/v1/regions/12.75/coverage?on=2026-01-15"
+  curl -s -H "Authorization: Bearer $TOKEN" "{base}/api/v1/agreements?region_code=12"
+  curl -s -H "Authorization: Bearer $TOKEN" "{base}/api/v1/regions/12.75/coverage?on=2026-01-15"
   # Labuhanbatu Selatan: what the regency owed for Oct-Dec 2022 (Rp 100,800,000)
-  ID=$(curl -s -H "Authorization: Bearer $TOKEN" "localhost:{port}/api/v1/agreements?region_code=12.22" \\
+  ID=$(curl -s -H "Authorization: Bearer $TOKEN" "{base}/api/v1/agreements?region_code=12.22" \\
        | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
-  curl -s -H "Authorization: Bearer $TOKEN" "localhost:{port}/api/v1/agreements/$ID/contributions?from=2022-10&to=2022-12"
+  curl -s -H "Authorization: Bearer $TOKEN" "{base}/api/v1/agreements/$ID/contributions?from=2022-10&to=2022-12"
+  # Kota Medan: the MOU's 16 PKS, and what they owe together in 2026
+  MOU=$(curl -s -H "Authorization: Bearer $TOKEN" "{base}/api/v1/agreements?region_code=12.71&kind=MOU" \\
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
+  curl -s -H "Authorization: Bearer $TOKEN" "{base}/api/v1/agreements/$MOU"
+  curl -s -H "Authorization: Bearer $TOKEN" "{base}/api/v1/agreements/$MOU/contributions?from=2026-01&to=2026-06"
 
 Admin token (shown once):"""
 
