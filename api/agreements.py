@@ -75,7 +75,7 @@ class Agreements(MethodView):
     def post(self, body: dict[str, Any]) -> Any:
         """Sign an MOU or a PKS (a PKS may name its parent MOU)."""
         auth.require_write(body["region_code"])
-        result = registry().app.sign_agreement(requests.context(), **body)
+        result = registry().app.sign_agreement(requests.context(body.pop("reason")), **body)
         return written(result, 201)
 
 

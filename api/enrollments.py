@@ -32,15 +32,16 @@ from api.errors import ApiProblem, flatten, problem
 from api.schemas.workers import (
     BatchIn,
     BatchOut,
+    BatchQuery,
     ContributionsOut,
     ContributionsQuery,
     DisenrollIn,
+    EnrollIn,
     EnrollmentOut,
     EnrollmentPage,
     EnrollmentsQuery,
     OnQuery,
     VoidIn,
-    WorkerIn,
 )
 from projections import tree_views, views
 from registry.domain.dates import today, utc_iso
@@ -91,17 +92,18 @@ class Enrollments(MethodView):
             after=args["after"], limit=args["limit"], known_at=args["known_at"])
         return {"items": items, "next_after": next_after}
 
-    @blp.arguments(WorkerIn)
+    @blp.arguments(EnrollIn)
     @blp.response(201, EnrollmentOut)
     @with_problems
     def post(self, body: dict[str, Any], agreement_id: UUID) -> Any:
         """Enroll one worker (quota, no double coverage, never after death)."""
         writable(agreement_id)
         access.guard()
+        reason = body.pop("reason")
         sent = to_request(0, body)
         try:
             worker, enrollment_id, position = registry().app.enroll_worker(
-                requests.context(), agreement_id, sent,
+                requests.context(reason), agreement_id, sent,
                 expected_version=requests.expected_version())
         except RegistryError as error:
             access.record_refusals([error])
@@ -117,36 +119,38 @@ class Batch(MethodView):
         "application/json": {"schema": BatchIn},
         "text/csv": {"schema": {"type": "string"},
                      "example": ",".join(CSV_HEADER) + "\n"}}})
+    @blp.arguments(BatchQuery, location="query")
     @blp.response(201, BatchOut)
     @with_problems
-    def post(self, agreement_id: UUID) -> Any:
+    def post(self, args: dict[str, Any], agreement_id: UUID) -> Any:
         """Enroll up to 50,000 workers from JSON or CSV; atomic unless `"atomic": false`.
 
-        CSV takes `?atomic=false` instead.
+        CSV takes `?atomic=false` and `?reason=` instead.
         """
         writable(agreement_id)
         access.guard()
-        rows, atomic = _batch_rows()
+        rows, atomic, reason = _batch_rows()
         valid, shape_rejects = validated(rows)
         outcome = registry().app.enroll_workers(
-            requests.context(), agreement_id, valid, atomic=atomic,
+            requests.context(reason or args["reason"]), agreement_id, valid, atomic=atomic,
             expected_version=requests.expected_version(),
             dry_run=atomic and bool(shape_rejects))
         access.record_refusals(r.error for r in outcome.results)
         return _batch_answer(outcome, shape_rejects)
 
 
-def _batch_rows() -> tuple[list[Any], bool]:
+def _batch_rows() -> tuple[list[Any], bool, str | None]:
+    """The rows, whether the batch is atomic, and why it was sent."""
     try:
         if request.mimetype == "text/csv":
-            return csv_rows(request.get_data()), request.args.get("atomic") != "false"
+            return csv_rows(request.get_data()), request.args.get("atomic") != "false", None
         try:
             body = BatchIn().load(parse_json_body(request.get_data()))
         except json.JSONDecodeError:
             raise ApiProblem("malformed_request", "the body is not valid JSON") from None
         except ValidationError as e:
             raise BadBatch(flatten(e.messages)) from None
-        return body["workers"], body["atomic"]
+        return body["workers"], body["atomic"], body["reason"]
     except BadBatch as e:
         raise ApiProblem("validation_failed", str(e), errors=e.errors) from None
 

@@ -49,7 +49,8 @@ class Target(MethodView):
         """Set the region's coverage target for a year (CoverageTargetSet)."""
         auth.require_write(_region(code))
         region, position = registry().app.set_coverage_target(
-            requests.context(), code, year, body["workforce"], body["target_percent"],
+            requests.context(body["reason"]), code, year, body["workforce"],
+            body["target_percent"],
             expected_version=requests.expected_version())
         return ({**_target_view(code, year, body["workforce"], body["target_percent"]),
                  "position": position}, 200, {"ETag": f'"{region.version}"'})

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from events.base import RegistryCreated, RegistryEvent
 
 
 class WorkerRegistered(RegistryCreated):
-    """The registry first learned of this NIK (with its first enrollment)."""
+    """The registry first learned of this NIK (with its first enrollment).
+
+    Version 2 added `reason`, the request's (optional on every
+    write); earlier versions had none.
+    """
 
     TOPIC = "WorkerRegistered"
+    class_version = 2
 
     nik: str
     name: str
@@ -19,6 +25,11 @@ class WorkerRegistered(RegistryCreated):
     sex: str | None
     occupation: str
     address: str | None
+    reason: str | None = None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["reason"] = None
 
 
 class WorkerEnrolled(RegistryEvent):
@@ -26,9 +37,13 @@ class WorkerEnrolled(RegistryEvent):
 
     The worker's details as given with this enrollment ride along: the
     latest given are the worker's details.
+
+    Version 2 added `reason`, the request's (optional on every
+    write); earlier versions had none.
     """
 
     TOPIC = "WorkerEnrolled"
+    class_version = 2
 
     enrollment_id: str
     agreement_id: UUID
@@ -43,17 +58,32 @@ class WorkerEnrolled(RegistryEvent):
     sex: str | None
     occupation: str
     address: str | None
+    reason: str | None = None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["reason"] = None
 
 
 class EnrollmentCarriedOver(RegistryEvent):
-    """A renewal moved the enrollment into term `term_number`, to `ends_on`."""
+    """A renewal moved the enrollment into term `term_number`, to `ends_on`.
+
+    Version 2 added `reason`, the request's (optional on every
+    write); earlier versions had none.
+    """
 
     TOPIC = "EnrollmentCarriedOver"
+    class_version = 2
 
     enrollment_id: str
     agreement_id: UUID
     term_number: int
     ends_on: date
+    reason: str | None = None
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["reason"] = None
 
 
 class WorkerDisenrolled(RegistryEvent):

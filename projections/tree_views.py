@@ -77,11 +77,11 @@ def region_contributions(runner: ProjectionRunner, scope: str, first: Month,
         docs = tree_queries.region_agreements(cur, scope)
         counts = {period: tree_queries.billable_by_agreement(cur, scope, *period)
                   for period in months(first, last)} if docs else {}
-    parts = []
-    for doc in docs:
-        terms = [Term.from_document(t) for t in doc["terms"]]
-        parts.append((doc, contributions(terms, first, last, lambda start, end, key=doc["id"]: (
-            counts[(start, end)].get(key, 0)))))
+    def owed(doc: dict[str, Any]) -> dict[str, Any]:
+        return contributions([Term.from_document(t) for t in doc["terms"]], first, last,
+                             lambda start, end: counts[(start, end)].get(doc["id"], 0))
+
+    parts = [(doc, owed(doc)) for doc in docs]
     return {**combined([part for _, part in parts], first, last),
             "agreements": [{"agreement_id": doc["id"],
                             "agreement_number": doc["agreement_number"],

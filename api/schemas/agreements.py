@@ -56,6 +56,8 @@ class SignAgreement(Strict):
     monthly_contribution_idr = Rupiah(load_default=None, allow_none=True)
     document_ref = Text(load_default=None, allow_none=True, max_length=500,
                         metadata={"description": "reference of the signed PDF"})
+    reason = Text(load_default=None, allow_none=True, max_length=2000, metadata={
+        "description": "why (optional): recorded on the events the signing writes"})
 
     @validates_schema
     def period(self, data: dict, **kwargs: object) -> None:

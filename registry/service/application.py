@@ -120,6 +120,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
         **changes: Any,
     ) -> Written:
         """Change the term in force on `effective_on` (with a reason)."""
+        ctx = ctx.because(changes.get("reason"))
 
         def amend(agreement: Agreement) -> list[Aggregate]:
             agreement.amend(ctx, **changes)
@@ -132,6 +133,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
         **terms: Any,
     ) -> Written:
         """Add a term after the last one; with `carry_over` enrolled workers continue."""
+        ctx = ctx.because(terms.get("reason"))
 
         def renew(agreement: Agreement) -> list[Aggregate]:
             continuing = self._continuing(agreement, terms)
@@ -150,6 +152,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
         ends_on: date, reason: str,
     ) -> Written:
         """End an agreement early; an MOU's allocation to it is released."""
+        ctx = ctx.because(reason)
 
         def terminate(agreement: Agreement) -> list[Aggregate]:
             agreement.terminate(ctx, ends_on=ends_on, reason=reason)
