@@ -66,15 +66,7 @@ def _region() -> forms.Field:
 
 def _scopes(region: str | None) -> list[str] | None:
     """The token's scopes, narrowed to `region`: where both hold (none, if nowhere)."""
-    mine = auth.principal().scopes
-    if region is None:
-        return mine
-    if mine is None:
-        return [region]
-    narrowed = {region if region_codes.contains(scope, region) else scope
-                for scope in mine if region_codes.contains(scope, region)
-                or region_codes.contains(region, scope)}
-    return sorted(narrowed)
+    return region_codes.narrowed(auth.principal().scopes, region)
 
 
 def _filters() -> tuple[dict[str, Any], dict[str, str]]:
