@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import getpass
 import logging
-import secrets
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +17,8 @@ from registry.config import ConfigurationError
 from registry.domain.context import Context
 from registry.domain.dates import utc_iso
 from registry.domain.token import ROLES
-from registry.entrypoints import corrections_cli, log_commands
+from registry.entrypoints import corrections_cli, demo_cli, log_commands
+from registry.entrypoints.addresses import SERVE_HOST, SERVE_PORT
 from registry.entrypoints.opening import opened
 from registry.service.enrollments import RowResult
 from registry.store import files
@@ -33,9 +33,6 @@ def main() -> None:
     """
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     files.keep_private()
-
-
-SERVE_HOST, SERVE_PORT = "127.0.0.1", 8000  # where `registry serve` listens, unless told
 
 
 @main.command()
@@ -122,74 +119,15 @@ def _cli_context() -> Context:
 
 
 @main.command()
-@click.option("--host", default=SERVE_HOST, show_default=True,
-              help="Where you will run `registry serve`: the hints name this address.")
-@click.option("--port", default=SERVE_PORT, show_default=True, type=click.IntRange(1, 65535))
-def demo(host: str, port: int) -> None:
-    """Load the seed scenarios with generated workers; print an admin token.
-
-    All or nothing: on a store that holds any of the demo's agreements it writes
-    nothing and names them.
-    """
-    from registry.domain.errors import DuplicateAgreementNumber
-    from registry.entrypoints import demo as scenarios
-
-    with opened() as registry:
-        try:
-            with click.progressbar(length=scenarios.WORKERS, label="loading the seed scenarios",
-                                   file=sys.stderr) as bar:
-                scenarios.load(registry.app, lambda _step, n: bar.update(n))
-        except DuplicateAgreementNumber as taken:
-            raise click.ClickException(
-                f"{taken.detail} (REGISTRY_DATABASE_URL=sqlite:///demo.db registry demo, "
-                "for one)") from None
-        registry.projections.catch_up()
-        name = f"demo-admin-{secrets.token_hex(3)}"
-        token = registry.tokens.create(name, "admin", [], ctx=_cli_context())
-    click.echo(demo_hints(host, port), err=True)
-    click.echo(token)
-
-
-def demo_hints(host: str, port: int) -> str:
-    """What to run next, at the address `registry serve --host H --port P` serves."""
-    # A server on every interface answers on this host's loopback too.
-    shown = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)  # noqa: S104
-    base = f"http://{f'[{shown}]' if ':' in shown else shown}:{port}"
-    serve = "registry serve" + ("" if host == SERVE_HOST else f" --host {host}") + (
-        "" if port == SERVE_PORT else f" --port {port}")
-    return DEMO_HINTS.format(base=base, serve=serve)
-
-
-DEMO_HINTS = """
-Loaded: Kota Binjai MOU (5,000 workers), Kota Medan MOU with the PKS of its 16 agencies
-(OPD), Kabupaten Labuhanbatu Selatan PKS (2,000 workers, Oct-Dec 2022, renewed for 2023),
-Kota Serang PKS (honorary staff, election and mosque officers).
-Start the API ({serve}); the auditors' pages are at {base}/ui/. Then:
-
-  TOKEN=<the last line below>
-  curl -s -H "Authorization: Bearer $TOKEN" "{base}/api/v1/agreements?region_code=12"
-  curl -s -H "Authorization: Bearer $TOKEN" "{base}/api/v1/regions/12.75/coverage?on=2026-01-15"
-  # Labuhanbatu Selatan: what the regency owed for Oct-Dec 2022 (Rp 100,800,000)
-  ID=$(curl -s -H "Authorization: Bearer $TOKEN" "{base}/api/v1/agreements?region_code=12.22" \\
-       | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
-  curl -s -H "Authorization: Bearer $TOKEN" "{base}/api/v1/agreements/$ID/contributions?from=2022-10&to=2022-12"
-  # Kota Medan: the MOU's 16 PKS, and what they owe together in 2026
-  MOU=$(curl -s -H "Authorization: Bearer $TOKEN" "{base}/api/v1/agreements?region_code=12.71&kind=MOU" \\
-        | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
-  curl -s -H "Authorization: Bearer $TOKEN" "{base}/api/v1/agreements/$MOU"
-  curl -s -H "Authorization: Bearer $TOKEN" "{base}/api/v1/agreements/$MOU/contributions?from=2026-01&to=2026-06"
-
-Admin token (shown once):"""
-
-
-@main.command()
 @click.argument("agreement_id", type=click.UUID)
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--actor", default=lambda: f"cli:{getpass.getuser()}", show_default="cli:$USER",
               help="Recorded as the actor on every event.")
 @click.option("--chunk", default=1000, show_default=True, type=click.IntRange(1, 50_000),
               help="Rows written per transaction.")
-def enroll(agreement_id: UUID, csv_file: Path, actor: str, chunk: int) -> None:
+@click.option("--reason", help="Why (a backdated file should say): recorded on every event.")
+def enroll(agreement_id: UUID, csv_file: Path, actor: str, chunk: int,
+           reason: str | None) -> None:
     """Enroll the workers of CSV_FILE (nik,name,birth_date,sex,occupation,address,starts_on).
 
     Rows that break a rule are skipped and written, with the reason, to
@@ -201,7 +139,7 @@ def enroll(agreement_id: UUID, csv_file: Path, actor: str, chunk: int) -> None:
         rows = csv_rows(csv_file.read_bytes())
     except BadBatch as e:
         raise click.ClickException(f"{csv_file}: {e}") from None
-    ctx = Context(actor=actor)
+    ctx = Context(actor=actor, reason=reason)
     rejected: list[RowResult] = []
     enrolled = 0
     with opened() as registry:
@@ -425,3 +363,4 @@ def bench(quick: bool, engine: str, postgres_url: str, json_path: Path | None,
 main.add_command(log_commands.log)
 main.add_command(log_commands.witness)
 main.add_command(corrections_cli.corrections)
+main.add_command(demo_cli.demo)

@@ -40,7 +40,7 @@ def test_the_demo_after_the_walkthrough_writes_nothing_and_names_the_agreement(
 
 
 def test_the_hints_name_the_address_registry_serve_serves():
-    from registry.entrypoints.cli import demo_hints
+    from registry.entrypoints.demo_cli import demo_hints
 
     assert "http://127.0.0.1:8000/ui/" in demo_hints("127.0.0.1", 8000)
     assert "localhost" not in demo_hints("127.0.0.1", 8000)
