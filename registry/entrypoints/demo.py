@@ -97,18 +97,23 @@ def taken(app: RegistryApplication) -> list[str]:
     return found
 
 
-def load(app: RegistryApplication, progress: Progress = lambda _s, _n: None) -> dict[str, UUID]:
-    """Write the seed scenarios; returns the agreements' ids by short name.
-
-    Writes nothing, and raises DuplicateAgreementNumber naming them, if any of
-    its agreement numbers is already taken.
-    """
+def refuse_if_taken(app: RegistryApplication) -> None:
+    """DuplicateAgreementNumber, naming them, if any of the demo's numbers is taken."""
     already = taken(app)
     if already:
         raise DuplicateAgreementNumber(
             f"this store already holds {', '.join(already)}, which the demo signs; "
             "it wrote nothing. Load the demo into an empty database",
             {"agreement_number": ", ".join(already)})
+
+
+def load(app: RegistryApplication, progress: Progress = lambda _s, _n: None) -> dict[str, UUID]:
+    """Write the seed scenarios; returns the agreements' ids by short name.
+
+    Writes nothing, and raises DuplicateAgreementNumber naming them, if any of
+    its agreement numbers is already taken.
+    """
+    refuse_if_taken(app)
     ctx = Context(actor="demo")
     rng = random.Random(2025)  # the same workers every time
     ids: dict[str, UUID] = {}

@@ -30,6 +30,7 @@ def demo(host: str, port: int) -> None:
 
     with opened() as registry:
         try:
+            scenarios.refuse_if_taken(registry.app)  # before the progress bar shows
             with click.progressbar(length=scenarios.WORKERS, label="loading the seed scenarios",
                                    file=sys.stderr) as bar:
                 scenarios.load(registry.app, lambda _step, n: bar.update(n))
