@@ -69,15 +69,33 @@ def _scopes(region: str | None) -> list[str] | None:
     return region_codes.narrowed(auth.principal().scopes, region)
 
 
+def _actor() -> forms.Field:
+    return (request.args.get("actor") or "").strip()[:200] or None, None
+
+
+FILTERS = ("min_days", "region", "actor", "from", "to")
+
+
 def _filters() -> tuple[dict[str, Any], dict[str, str]]:
     """The report's filters and the errors of those that are not right."""
     values, errors = {}, {}
-    for name, field in (("min_days", _min_days), ("region", _region)):
+    for name, field in (("min_days", _min_days), ("region", _region), ("actor", _actor),
+                        ("from", lambda: forms.day_field("from")),
+                        ("to", lambda: forms.day_field("to"))):
         value, error = field()
         values[name] = value
         if error:
             errors[name] = error
+    if values["from"] and values["to"] and values["to"] < values["from"]:
+        errors["to"] = _("The last day must not be before the first.")
     return values, errors
+
+
+def _read(filters: dict[str, Any], before: int | None, limit: int) -> Any:
+    return views.backdated(
+        read_models(), min_days=filters["min_days"], scopes=_scopes(filters["region"]),
+        before=before, limit=limit, actor=filters["actor"], recorded_from=filters["from"],
+        recorded_to=filters["to"])
 
 
 @bp.route("/audit/backdated")
@@ -94,10 +112,8 @@ def _report_page() -> Any:
     next_after = None
     after = forms.page_cursor()
     if not errors:
-        rows, next_after = views.backdated(
-            read_models(), min_days=filters["min_days"], scopes=_scopes(filters["region"]),
-            before=after or None, limit=PAGE_ROWS)
-    kept: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("min_days", "region")}
+        rows, next_after = _read(filters, after or None, PAGE_ROWS)
+    kept: dict[str, Any] = {k: v for k, v in request.args.items() if k in FILTERS}
     csv_url = url_for("ui.backdated", **kept, format="csv")
     return render_template("backdated.html", filters=filters, errors=errors, rows=rows,
                            next_after=next_after, first_page=bool(after), csv_url=csv_url,
@@ -128,7 +144,6 @@ def _report_csv() -> Any:
     filters, errors = _filters()
     if errors:
         return _report_page()  # the page, with the errors beside the fields
-    runner, scopes = read_models(), _scopes(filters["region"])
     header = _csv_header()
 
     def lines() -> Iterator[str]:
@@ -137,8 +152,7 @@ def _report_csv() -> Any:
         writer.writerow(escaped(header))
         before: int | None = None
         while True:
-            rows, before = views.backdated(runner, min_days=filters["min_days"],
-                                           scopes=scopes, before=before, limit=CSV_PAGE_ROWS)
+            rows, before = _read(filters, before, CSV_PAGE_ROWS)
             for row in rows:
                 writer.writerow(escaped(_csv_row(row)))
             yield out.getvalue()
