@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from events.base import RegistryCreated, RegistryEvent
+from events.base import RegistryCreated, RegistryEvent, without_reason
 
 
 class AgreementSigned(RegistryCreated):
@@ -16,8 +16,7 @@ class AgreementSigned(RegistryCreated):
     number or URL) that auditors check the record against; version-1 events
     had none.
 
-    Version 3 added `reason`, the request's (optional on every
-    write); earlier versions had none.
+    Version 3 added `reason` (`events.base.without_reason`).
     """
 
     TOPIC = "AgreementSigned"
@@ -46,9 +45,7 @@ class AgreementSigned(RegistryCreated):
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state["document_ref"] = None
 
-    @staticmethod
-    def upcast_v2_v3(state: dict[str, Any]) -> None:
-        state["reason"] = None
+    upcast_v2_v3 = staticmethod(without_reason)
 
 
 class AgreementAmended(RegistryEvent):
@@ -95,8 +92,7 @@ class AgreementTerminated(RegistryEvent):
 class ChildQuotaAllocated(RegistryEvent):
     """On an MOU: the quota a PKS under it now takes (0 once terminated).
 
-    Version 2 added `reason`, the request's (optional on every
-    write); earlier versions had none.
+    Version 2 added `reason` (`events.base.without_reason`).
     """
 
     TOPIC = "ChildQuotaAllocated"
@@ -107,16 +103,13 @@ class ChildQuotaAllocated(RegistryEvent):
     quota: int
     reason: str | None = None
 
-    @staticmethod
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
-        state["reason"] = None
+    upcast_v1_v2 = staticmethod(without_reason)
 
 
 class QuotaSlotsTaken(RegistryEvent):
     """`count` workers were enrolled into term `term_number` (one batch or one worker).
 
-    Version 2 added `reason`, the request's (optional on every
-    write); earlier versions had none.
+    Version 2 added `reason` (`events.base.without_reason`).
     """
 
     TOPIC = "QuotaSlotsTaken"
@@ -126,16 +119,13 @@ class QuotaSlotsTaken(RegistryEvent):
     count: int
     reason: str | None = None
 
-    @staticmethod
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
-        state["reason"] = None
+    upcast_v1_v2 = staticmethod(without_reason)
 
 
 class QuotaSlotsReleased(RegistryEvent):
     """`count` slots of term `term_number` were freed by disenrollments or voids.
 
-    Version 2 added `reason`, the request's (optional on every
-    write); earlier versions had none.
+    Version 2 added `reason` (`events.base.without_reason`).
     """
 
     TOPIC = "QuotaSlotsReleased"
@@ -145,6 +135,4 @@ class QuotaSlotsReleased(RegistryEvent):
     count: int
     reason: str | None = None
 
-    @staticmethod
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
-        state["reason"] = None
+    upcast_v1_v2 = staticmethod(without_reason)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from events.base import RegistryCreated, RegistryEvent
+from events.base import RegistryCreated, RegistryEvent, without_reason
 
 
 class RegionRegistered(RegistryCreated):
     """The first target of a region was set.
 
-    Version 2 added `reason`, the request's (optional on every
-    write); earlier versions had none.
+    Version 2 added `reason` (`events.base.without_reason`).
     """
 
     TOPIC = "RegionRegistered"
@@ -20,16 +17,13 @@ class RegionRegistered(RegistryCreated):
     region_code: str
     reason: str | None = None
 
-    @staticmethod
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
-        state["reason"] = None
+    upcast_v1_v2 = staticmethod(without_reason)
 
 
 class CoverageTargetSet(RegistryEvent):
     """Universal Coverage Jamsostek target of `year`: a share of the workforce.
 
-    Version 2 added `reason`, the request's (optional on every
-    write); earlier versions had none.
+    Version 2 added `reason` (`events.base.without_reason`).
     """
 
     TOPIC = "CoverageTargetSet"
@@ -40,6 +34,4 @@ class CoverageTargetSet(RegistryEvent):
     target_percent: float
     reason: str | None = None
 
-    @staticmethod
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
-        state["reason"] = None
+    upcast_v1_v2 = staticmethod(without_reason)

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 from uuid import UUID
 
-from events.base import RegistryCreated, RegistryEvent
+from events.base import RegistryCreated, RegistryEvent, without_reason
 
 
 class WorkerRegistered(RegistryCreated):
     """The registry first learned of this NIK (with its first enrollment).
 
-    Version 2 added `reason`, the request's (optional on every
-    write); earlier versions had none.
+    Version 2 added `reason` (`events.base.without_reason`).
     """
 
     TOPIC = "WorkerRegistered"
@@ -27,9 +25,7 @@ class WorkerRegistered(RegistryCreated):
     address: str | None
     reason: str | None = None
 
-    @staticmethod
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
-        state["reason"] = None
+    upcast_v1_v2 = staticmethod(without_reason)
 
 
 class WorkerEnrolled(RegistryEvent):
@@ -38,8 +34,7 @@ class WorkerEnrolled(RegistryEvent):
     The worker's details as given with this enrollment ride along: the
     latest given are the worker's details.
 
-    Version 2 added `reason`, the request's (optional on every
-    write); earlier versions had none.
+    Version 2 added `reason` (`events.base.without_reason`).
     """
 
     TOPIC = "WorkerEnrolled"
@@ -60,16 +55,13 @@ class WorkerEnrolled(RegistryEvent):
     address: str | None
     reason: str | None = None
 
-    @staticmethod
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
-        state["reason"] = None
+    upcast_v1_v2 = staticmethod(without_reason)
 
 
 class EnrollmentCarriedOver(RegistryEvent):
     """A renewal moved the enrollment into term `term_number`, to `ends_on`.
 
-    Version 2 added `reason`, the request's (optional on every
-    write); earlier versions had none.
+    Version 2 added `reason` (`events.base.without_reason`).
     """
 
     TOPIC = "EnrollmentCarriedOver"
@@ -81,9 +73,7 @@ class EnrollmentCarriedOver(RegistryEvent):
     ends_on: date
     reason: str | None = None
 
-    @staticmethod
-    def upcast_v1_v2(state: dict[str, Any]) -> None:
-        state["reason"] = None
+    upcast_v1_v2 = staticmethod(without_reason)
 
 
 class WorkerDisenrolled(RegistryEvent):
