@@ -167,6 +167,7 @@ def test_the_report_filters_by_who_recorded_it_and_the_days_it_was_recorded(
                             **{"from": today_, "to": days_ago(1)})
     assert backwards.status_code == 422
     assert "The last day must not be before the first." in backwards.get_data(as_text=True)
+    assert browser.get("/ui/audit/backdated", to="9999-12-31").status_code == 422
 
 
 @pytest.mark.parametrize("query, field", [

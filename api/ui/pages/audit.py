@@ -12,7 +12,7 @@ import csv
 import io
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Response, current_app, render_template, request, stream_with_context, url_for
@@ -36,6 +36,7 @@ PAGE_ROWS = 50
 CSV_PAGE_ROWS = 500  # rows read at a time while the CSV is written out
 MAX_DAYS = 36_500  # as the API's BackdatedQuery
 DEFAULT_DAYS = 7
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)  # as the API's Day
 # What an auditor runs on a computer of their own (docs/auditing.md explains each).
 OFFLINE_COMMANDS = (
     "LOG_VKEY='{vkey}'\n"
@@ -69,6 +70,14 @@ def _scopes(region: str | None) -> list[str] | None:
     return region_codes.narrowed(auth.principal().scopes, region)
 
 
+def _record_day(name: str) -> forms.Field:
+    day, error = forms.day_field(name)
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        return None, _("Enter a day from %(first)s to %(last)s.", first=FIRST_DAY.year,
+                       last=LAST_DAY.year)
+    return day, error
+
+
 def _actor() -> forms.Field:
     return (request.args.get("actor") or "").strip()[:200] or None, None
 
@@ -80,8 +89,8 @@ def _filters() -> tuple[dict[str, Any], dict[str, str]]:
     """The report's filters and the errors of those that are not right."""
     values, errors = {}, {}
     for name, field in (("min_days", _min_days), ("region", _region), ("actor", _actor),
-                        ("from", lambda: forms.day_field("from")),
-                        ("to", lambda: forms.day_field("to"))):
+                        ("from", lambda: _record_day("from")),
+                        ("to", lambda: _record_day("to"))):
         value, error = field()
         values[name] = value
         if error:
