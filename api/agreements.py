@@ -22,7 +22,7 @@ from api.schemas.agreements import (
     SignAgreement,
     TerminateAgreement,
 )
-from projections import views
+from projections import tree_views, views
 from registry.domain.dates import today, utc_iso
 from registry.domain.term import standing_of
 from registry.service.application import Written
@@ -75,7 +75,7 @@ class Agreements(MethodView):
     def post(self, body: dict[str, Any]) -> Any:
         """Sign an MOU or a PKS (a PKS may name its parent MOU)."""
         auth.require_write(body["region_code"])
-        result = registry().app.sign_agreement(requests.context(), **body)
+        result = registry().app.sign_agreement(requests.context(body.pop("reason")), **body)
         return written(result, 201)
 
 
@@ -89,6 +89,9 @@ class Agreement(MethodView):
         agreement = visible_agreement(agreement_id, version=args["version"],
                                       known_at=args["known_at"])
         body = present(agreement.document(), args["on"], args["known_at"])
+        if agreement.kind == "MOU":
+            body.update(tree_views.children(read_models(), agreement, on=args["on"] or today(),
+                                            known_at=args["known_at"]))
         return body, 200, {"ETag": f'"{agreement.version}"'}
 
 

@@ -32,17 +32,18 @@ from api.errors import ApiProblem, flatten, problem
 from api.schemas.workers import (
     BatchIn,
     BatchOut,
+    BatchQuery,
     ContributionsOut,
     ContributionsQuery,
     DisenrollIn,
+    EnrollIn,
     EnrollmentOut,
     EnrollmentPage,
     EnrollmentsQuery,
     OnQuery,
     VoidIn,
-    WorkerIn,
 )
-from projections import views
+from projections import tree_views, views
 from registry.domain.dates import today, utc_iso
 from registry.domain.errors import RegistryError
 from registry.domain.worker import Worker
@@ -92,17 +93,18 @@ class Enrollments(MethodView):
             after=args["after"], limit=args["limit"], known_at=args["known_at"])
         return {"items": items, "next_after": next_after}
 
-    @blp.arguments(WorkerIn)
+    @blp.arguments(EnrollIn)
     @blp.response(201, EnrollmentOut)
     @with_problems
     def post(self, body: dict[str, Any], agreement_id: UUID) -> Any:
         """Enroll one worker (quota, no double coverage, never after death)."""
         writable(agreement_id)
         access.guard()
+        reason = body.pop("reason")
         sent = to_request(0, body)
         try:
             worker, enrollment_id, position = registry().app.enroll_worker(
-                requests.context(), agreement_id, sent,
+                requests.context(reason), agreement_id, sent,
                 expected_version=requests.expected_version())
         except RegistryError as error:
             access.record_refusals([error])
@@ -119,34 +121,36 @@ class Batch(MethodView):
         "text/csv": {"schema": {"type": "string"},
                      "example": ",".join(CSV_HEADER) + "\n"},
         WORKBOOK: {"schema": {"type": "string", "format": "binary"}}}})
+    @blp.arguments(BatchQuery, location="query")
     @blp.response(201, BatchOut)
     @blp.alt_response(200, schema=BatchOut,
                       description="every row was already enrolled: nothing to write")
     @with_problems
-    def post(self, agreement_id: UUID) -> Any:
+    def post(self, args: dict[str, Any], agreement_id: UUID) -> Any:
         """Enroll up to 50,000 workers from JSON, CSV or an Excel workbook (its first
         sheet); atomic unless `"atomic": false`.
 
-        CSV and workbooks take `?atomic=false` instead; their forms are in docs/intake.md.
-        A row whose worker is already enrolled here with the same details is
-        `already_enrolled`, not an error: a file may be sent again.
+        CSV and workbooks take `?atomic=false` and `?reason=` instead; their forms are
+        in docs/intake.md. A row whose worker is already enrolled here with the same
+        details is `already_enrolled`, not an error: a file may be sent again.
         """
         writable(agreement_id)
         access.guard()
-        rows, atomic, sheet = _batch_rows()
+        rows, atomic, reason, sheet = _batch_rows()
         valid, shape_rejects = validated(rows, sheet=sheet)
         outcome = registry().app.enroll_workers(
-            requests.context(), agreement_id, valid, atomic=atomic,
+            requests.context(reason or args["reason"]), agreement_id, valid, atomic=atomic,
             expected_version=requests.expected_version(),
             dry_run=atomic and bool(shape_rejects))
         access.record_refusals(r.error for r in outcome.results)
         return _batch_answer(outcome, shape_rejects, sheet)
 
 
-def _batch_rows() -> tuple[list[Any], bool, Rows | None]:
+def _batch_rows() -> tuple[list[Any], bool, str | None, Rows | None]:
+    """The rows, whether the batch is atomic, why it was sent (JSON), and the file."""
     if request.mimetype in ("text/csv", WORKBOOK):
         sheet = file_rows(request.get_data(), request.mimetype == WORKBOOK)
-        return sheet.rows, request.args.get("atomic") != "false", sheet
+        return sheet.rows, request.args.get("atomic") != "false", None, sheet
     try:
         try:
             body = BatchIn().load(parse_json_body(request.get_data()))
@@ -154,7 +158,7 @@ def _batch_rows() -> tuple[list[Any], bool, Rows | None]:
             raise ApiProblem("malformed_request", "the body is not valid JSON") from None
         except ValidationError as e:
             raise BadBatch(flatten(e.messages)) from None
-        return body["workers"], body["atomic"], None
+        return body["workers"], body["atomic"], body["reason"], None
     except BadBatch as e:
         raise ApiProblem("validation_failed", str(e), errors=e.errors) from None
 
@@ -224,10 +228,15 @@ class Contributions(MethodView):
     @blp.response(200, ContributionsOut)
     @with_problems
     def get(self, args: dict[str, Any], agreement_id: UUID) -> dict[str, Any]:
-        """Billable workers and amounts per month, `from`..`to` (YYYY-MM)."""
+        """Billable workers and amounts per month, `from`..`to` (YYYY-MM); an MOU's
+        with its children's, and each child's total."""
         known_at = args["known_at"]
         agreement = visible_agreement(agreement_id, known_at=known_at)
-        owed = views.contributions(read_models(), agreement_id, agreement.terms, args["from_"],
-                                   args["to"], known_at)
+        if agreement.kind == "MOU":
+            owed = tree_views.mou_contributions(read_models(), agreement, args["from_"],
+                                                args["to"], known_at)
+        else:
+            owed = views.contributions(read_models(), agreement_id, agreement.terms,
+                                       args["from_"], args["to"], known_at)
         return {"agreement_id": str(agreement_id),
                 "known_at": utc_iso(known_at) if known_at else None, **owed}

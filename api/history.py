@@ -21,6 +21,7 @@ from api.schemas.history import (
 )
 from projections import views
 from registry.audit import incremental
+from registry.domain import region_codes
 
 blp = Blueprint("history", __name__, url_prefix="/api/v1",
                 description="Who recorded what, when, and why")
@@ -70,14 +71,17 @@ class Backdated(MethodView):
     @blp.response(200, BackdatedPage)
     @with_problems
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Events recorded more than `min_days` after their effective date, newest first.
+        """Events recorded more than `min_days` after their effective date, newest first;
+        filtered by agreement, region, actor and the days they were recorded.
 
         Flags those recorded after the worker's recorded death, or within the
-        30 days before it.
+        30 days before it (never the death's own record).
         """
-        items, next_after = views.backdated(read_models(), min_days=args["min_days"],
-                                            scopes=auth.principal().scopes,
-                                            before=args["after"], limit=args["limit"])
+        scopes = region_codes.narrowed(auth.principal().scopes, args["region_code"])
+        items, next_after = views.backdated(
+            read_models(), min_days=args["min_days"], scopes=scopes, before=args["after"],
+            limit=args["limit"], agreement_id=args["agreement_id"], actor=args["actor"],
+            recorded_from=args["from_"], recorded_to=args["to"])
         return {"items": items, "next_after": next_after}
 
 

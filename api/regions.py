@@ -10,8 +10,9 @@ from api import auth, requests
 from api.blueprint import Blueprint
 from api.common import read_models, registry, with_problems
 from api.errors import ApiProblem
+from api.schemas.region_contributions import RegionContributionsOut, RegionContributionsQuery
 from api.schemas.workers import OnQuery, RegionCoverageOut, TargetIn, TargetOut
-from projections import views
+from projections import tree_views, views
 from registry.domain import region_codes as regions
 from registry.domain.dates import today, utc_iso
 from registry.domain.targets import realised_percent, target_workers
@@ -48,7 +49,8 @@ class Target(MethodView):
         """Set the region's coverage target for a year (CoverageTargetSet)."""
         auth.require_write(_region(code))
         region, position = registry().app.set_coverage_target(
-            requests.context(), code, year, body["workforce"], body["target_percent"],
+            requests.context(body["reason"]), code, year, body["workforce"],
+            body["target_percent"],
             expected_version=requests.expected_version())
         return ({**_target_view(code, year, body["workforce"], body["target_percent"]),
                  "position": position}, 200, {"ETag": f'"{region.version}"'})
@@ -69,3 +71,16 @@ class RegionCoverage(MethodView):
         return {"region_code": code, "on": on.isoformat(),
                 "known_at": utc_iso(known_at) if known_at else None, **covered,
                 "target": target}
+
+
+@blp.route("/<string:code>/contributions")
+class RegionContributions(MethodView):
+    @blp.arguments(RegionContributionsQuery, location="query")
+    @blp.response(200, RegionContributionsOut)
+    @with_problems
+    def get(self, args: dict[str, Any], code: str) -> dict[str, Any]:
+        """What the region's agreements (a province: its regencies' too) owe, month by
+        month, `from`..`to` (YYYY-MM), with each agreement's total."""
+        owed = tree_views.region_contributions(read_models(), _region(code), args["from_"],
+                                               args["to"])
+        return {"region_code": code, **owed}

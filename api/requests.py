@@ -127,11 +127,12 @@ def finish(response: Response) -> Response:
     return response
 
 
-def context() -> Context:
+def context(reason: str | None = None) -> Context:
+    """Who asks, in which request, and why (`reason`, optional on every write)."""
     scopes = g.principal.scopes
     return Context(actor=g.principal.name, request_id=g.request_id,
                    regions=tuple(scopes) if scopes is not None else None,
-                   idempotency=g.get("idempotency_held"))
+                   idempotency=g.get("idempotency_held"), reason=reason)
 
 
 def expected_version() -> int | None:

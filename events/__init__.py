@@ -2,7 +2,8 @@
 
 Stored event types and fields are a public contract. A field's meaning never
 changes: a new shape gets `class_version = N` and an `upcast_vN-1_vN` static
-method on the class, with a test that loads the old shape.
+method on the class, with a test that loads the old shape. A field a new version adds
+defaults to what its upcaster gives older events.
 """
 
 from events.agreement import (

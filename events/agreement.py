@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from events.base import RegistryCreated, RegistryEvent
+from events.base import RegistryCreated, RegistryEvent, without_reason
 
 
 class AgreementSigned(RegistryCreated):
@@ -15,10 +15,12 @@ class AgreementSigned(RegistryCreated):
     Version 2 added `document_ref`, the reference of the signed PDF (an archive
     number or URL) that auditors check the record against; version-1 events
     had none.
+
+    Version 3 added `reason` (`events.base.without_reason`).
     """
 
     TOPIC = "AgreementSigned"
-    class_version = 2
+    class_version = 3
 
     agreement_number: str
     kind: str
@@ -37,10 +39,13 @@ class AgreementSigned(RegistryCreated):
     quota: int | None
     monthly_contribution_idr: int
     document_ref: str | None
+    reason: str | None = None
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state["document_ref"] = None
+
+    upcast_v2_v3 = staticmethod(without_reason)
 
 
 class AgreementAmended(RegistryEvent):
@@ -85,28 +90,49 @@ class AgreementTerminated(RegistryEvent):
 
 
 class ChildQuotaAllocated(RegistryEvent):
-    """On an MOU: the quota a PKS under it now takes (0 once terminated)."""
+    """On an MOU: the quota a PKS under it now takes (0 once terminated).
+
+    Version 2 added `reason` (`events.base.without_reason`).
+    """
 
     TOPIC = "ChildQuotaAllocated"
+    class_version = 2
 
     child_id: UUID
     child_agreement_number: str
     quota: int
+    reason: str | None = None
+
+    upcast_v1_v2 = staticmethod(without_reason)
 
 
 class QuotaSlotsTaken(RegistryEvent):
-    """`count` workers were enrolled into term `term_number` (one batch or one worker)."""
+    """`count` workers were enrolled into term `term_number` (one batch or one worker).
+
+    Version 2 added `reason` (`events.base.without_reason`).
+    """
 
     TOPIC = "QuotaSlotsTaken"
+    class_version = 2
 
     term_number: int
     count: int
+    reason: str | None = None
+
+    upcast_v1_v2 = staticmethod(without_reason)
 
 
 class QuotaSlotsReleased(RegistryEvent):
-    """`count` slots of term `term_number` were freed by disenrollments or voids."""
+    """`count` slots of term `term_number` were freed by disenrollments or voids.
+
+    Version 2 added `reason` (`events.base.without_reason`).
+    """
 
     TOPIC = "QuotaSlotsReleased"
+    class_version = 2
 
     term_number: int
     count: int
+    reason: str | None = None
+
+    upcast_v1_v2 = staticmethod(without_reason)

@@ -48,5 +48,12 @@ class RegistryEvent(AggregateEvent):
         return type(self).TOPIC
 
 
+def without_reason(state: dict[str, Any]) -> None:
+    """The upcaster of every event class that gained `reason`, the why a request may give
+    on any write (and a command of its own, such as a renewal, gives on what it writes):
+    an event stored before had none."""
+    state["reason"] = None
+
+
 class RegistryCreated(AggregateCreated, RegistryEvent):
     """The first event of an aggregate's stream."""

@@ -5,13 +5,17 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID
 
-from events.base import RegistryCreated, RegistryEvent
+from events.base import RegistryCreated, RegistryEvent, without_reason
 
 
 class WorkerRegistered(RegistryCreated):
-    """The registry first learned of this NIK (with its first enrollment)."""
+    """The registry first learned of this NIK (with its first enrollment).
+
+    Version 2 added `reason` (`events.base.without_reason`).
+    """
 
     TOPIC = "WorkerRegistered"
+    class_version = 2
 
     nik: str
     name: str
@@ -19,6 +23,9 @@ class WorkerRegistered(RegistryCreated):
     sex: str | None
     occupation: str
     address: str | None
+    reason: str | None = None
+
+    upcast_v1_v2 = staticmethod(without_reason)
 
 
 class WorkerEnrolled(RegistryEvent):
@@ -26,9 +33,12 @@ class WorkerEnrolled(RegistryEvent):
 
     The worker's details as given with this enrollment ride along: the
     latest given are the worker's details.
+
+    Version 2 added `reason` (`events.base.without_reason`).
     """
 
     TOPIC = "WorkerEnrolled"
+    class_version = 2
 
     enrollment_id: str
     agreement_id: UUID
@@ -43,17 +53,27 @@ class WorkerEnrolled(RegistryEvent):
     sex: str | None
     occupation: str
     address: str | None
+    reason: str | None = None
+
+    upcast_v1_v2 = staticmethod(without_reason)
 
 
 class EnrollmentCarriedOver(RegistryEvent):
-    """A renewal moved the enrollment into term `term_number`, to `ends_on`."""
+    """A renewal moved the enrollment into term `term_number`, to `ends_on`.
+
+    Version 2 added `reason` (`events.base.without_reason`).
+    """
 
     TOPIC = "EnrollmentCarriedOver"
+    class_version = 2
 
     enrollment_id: str
     agreement_id: UUID
     term_number: int
     ends_on: date
+    reason: str | None = None
+
+    upcast_v1_v2 = staticmethod(without_reason)
 
 
 class WorkerDisenrolled(RegistryEvent):

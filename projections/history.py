@@ -90,7 +90,9 @@ _REGISTERS: dict[type[RegistryEvent], tuple[str, str | None, str | None]] = {
 class HistoryProjection(Projection):
     name = "history"
     table_names = ("rm_history_links", "rm_history", "rm_history_streams")
-    version = 2  # 2: the events' bodies are read from the log, not copied into rows
+    # 2: the events' bodies are read from the log, not copied into rows; 3: who recorded
+    # each event and when, for the backdating report's filters.
+    version = 3
     tables = (
         """CREATE TABLE IF NOT EXISTS rm_history (
             position BIGINT PRIMARY KEY,
@@ -100,7 +102,9 @@ class HistoryProjection(Projection):
             nik TEXT,
             region_code TEXT,
             effective_on TEXT,
-            backdated_days INTEGER)""",
+            backdated_days INTEGER,
+            actor TEXT,
+            recorded_at TEXT)""",
         """CREATE TABLE IF NOT EXISTS rm_history_links (
             position BIGINT NOT NULL,
             agreement_id TEXT NOT NULL,
@@ -117,7 +121,7 @@ class HistoryProjection(Projection):
     )
 
     HISTORY_COLUMNS = ("position", "stream_kind", "type", "reason_code", "nik", "region_code",
-                       "effective_on", "backdated_days")
+                       "effective_on", "backdated_days", "actor", "recorded_at")
     # What a stream is never changes once registered: kept across batches,
     # agreements' and regions' always, the newest workers' up to a bound (they
     # come in the millions).
@@ -207,7 +211,8 @@ class HistoryProjection(Projection):
             backdated = (None if effective_on is None
                          else days_late(state["timestamp"], effective_on))
             rows.append((position, kind, shape.type, state.get("reason_code"), nik,
-                         region_code, effective_on, backdated))
+                         region_code, effective_on, backdated, state["actor"],
+                         state["timestamp"]))
             for agreement_id, agreement_region in self._concerned(
                     cls, state, cur, kind, stream_id, region_code, nik):
                 links.append((position, agreement_id, agreement_region))

@@ -8,13 +8,15 @@ that could drift from the log.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import dataclasses
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from projections.agreements import region_clause
 from projections.reader import LogReader
-from registry.domain.dates import JAKARTA
+from registry.domain.dates import recorded_on
+from registry.domain.findings import death_flags
 from registry.store.db import Cursor
 
 # Not the event's data: who, when and why, and where in the log.
@@ -90,18 +92,28 @@ def global_log(cur: Cursor, log: LogReader, scopes: list[str] | None, after: int
 
 
 def backdated(cur: Cursor, log: LogReader, min_days: int, scopes: list[str] | None,
-              before: int | None, limit: int) -> tuple[list[dict[str, Any]], int | None]:
-    """Events recorded more than `min_days` after they took effect, newest first."""
+              before: int | None, limit: int, *, agreement_id: str | None = None,
+              actor: str | None = None, recorded_from: str | None = None,
+              recorded_before: str | None = None
+              ) -> tuple[list[dict[str, Any]], int | None]:
+    """Events recorded more than `min_days` after they took effect, newest first; only
+    those about `agreement_id`, recorded by `actor`, recorded at or after
+    `recorded_from` and before `recorded_before` (`utc_iso` text), where given."""
     visible, scope_params = visible_clause(scopes)
     where = f"h.backdated_days > ? AND {visible}"
     params: list[Any] = [min_days, *scope_params]
-    if before is not None:
-        where += " AND h.position < ?"
-        params.append(before)
+    for clause, value in (
+            ("h.position < ?", before), ("h.actor = ?", actor),
+            ("h.recorded_at >= ?", recorded_from), ("h.recorded_at < ?", recorded_before),
+            ("EXISTS (SELECT 1 FROM rm_history_links l WHERE l.position = h.position "
+             "AND l.agreement_id = ?)", agreement_id)):
+        if value is not None:
+            where += f" AND {clause}"
+            params.append(value)
     rows = cur.execute(
-        f"SELECT {_columns(log)}, h.effective_on, h.backdated_days, h.nik "  # noqa: S608
-        f"FROM rm_history h {log.join('h')} WHERE {where} ORDER BY h.position DESC LIMIT ?",
-        (*params, limit + 1)).fetchall()
+        f"SELECT {_columns(log)}, h.effective_on, h.backdated_days, h.nik, "  # noqa: S608
+        f"h.reason_code FROM rm_history h {log.join('h')} WHERE {where} "
+        "ORDER BY h.position DESC LIMIT ?", (*params, limit + 1)).fetchall()
     deaths = _deaths(cur, {r[9] for r in rows[:limit] if r[9]})
     numbers: dict[str, str | None] = {}
     items = [_backdated_item(cur, log, r, deaths, numbers) for r in rows[:limit]]
@@ -121,9 +133,10 @@ def _deaths(cur: Cursor, niks: set[str]) -> dict[str, date]:
 def _backdated_item(cur: Cursor, log: LogReader, row: tuple[Any, ...], deaths: dict[str, date],
                     numbers: dict[str, str | None]) -> dict[str, Any]:
     event = _event(log, row[:7])
-    effective_on, days, nik = row[7:10]
-    recorded_on = datetime.fromisoformat(event["recorded_at"]).astimezone(JAKARTA).date()
+    effective_on, days, nik, reason_code = row[7:11]
     died_on = deaths.get(nik) if nik else None
+    flags = death_flags(event["type"], reason_code, date.fromisoformat(effective_on),
+                        recorded_on(datetime.fromisoformat(event["recorded_at"])), died_on)
     agreement_id = (event["stream"] if event["stream_kind"] == "agreement"
                     else event["data"].get("agreement_id"))
     if agreement_id is not None and agreement_id not in numbers:
@@ -137,9 +150,7 @@ def _backdated_item(cur: Cursor, log: LogReader, row: tuple[Any, ...], deaths: d
         "effective_on": effective_on,
         "days_backdated": days,
         "died_on": died_on.isoformat() if died_on else None,
-        "recorded_after_death": bool(died_on and recorded_on > died_on),
-        "recorded_within_30_days_before_death": bool(
-            died_on and died_on - timedelta(days=30) <= recorded_on <= died_on),
+        **dataclasses.asdict(flags),
     }
 
 

@@ -23,7 +23,7 @@ from registry.domain import nik as niks
 from registry.domain import programs
 from registry.domain.contributions import contributions as owed
 from registry.domain.contributions import months
-from registry.domain.dates import today
+from registry.domain.dates import recorded_between, today
 from registry.domain.errors import NotFound
 from registry.domain.ledger import LAPSED
 from registry.domain.region import Region
@@ -168,10 +168,17 @@ def global_log(runner: ProjectionRunner, *, scopes: list[str] | None, after: int
 
 
 def backdated(runner: ProjectionRunner, *, min_days: int, scopes: list[str] | None,
-              before: int | None, limit: int) -> Page:
-    """Events recorded more than `min_days` after their effective date, newest first."""
+              before: int | None, limit: int, agreement_id: UUID | None = None,
+              actor: str | None = None, recorded_from: date | None = None,
+              recorded_to: date | None = None) -> Page:
+    """Events recorded more than `min_days` after their effective date, newest first;
+    only those about the agreement, by the actor, recorded on the business days
+    `recorded_from` to `recorded_to`, where given."""
+    first, after_last = recorded_between(recorded_from, recorded_to)
     return _read(runner, lambda cur: history_queries.backdated(
-        cur, runner.reader, min_days, scopes, before, limit))
+        cur, runner.reader, min_days, scopes, before, limit,
+        agreement_id=str(agreement_id) if agreement_id else None, actor=actor,
+        recorded_from=first, recorded_before=after_last))
 
 
 # Worker and check pages.

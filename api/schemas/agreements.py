@@ -56,6 +56,8 @@ class SignAgreement(Strict):
     monthly_contribution_idr = Rupiah(load_default=None, allow_none=True)
     document_ref = Text(load_default=None, allow_none=True, max_length=500,
                         metadata={"description": "reference of the signed PDF"})
+    reason = Text(load_default=None, allow_none=True, max_length=2000, metadata={
+        "description": "why (optional): recorded on the events the signing writes"})
 
     @validates_schema
     def period(self, data: dict, **kwargs: object) -> None:
@@ -123,6 +125,14 @@ class TermOut(Strict):
     enrolled = fields.Integer()
 
 
+class ChildOut(Strict):
+    id = fields.String()
+    agreement_number = fields.String()
+    quota = fields.Integer(allow_none=True, metadata={
+        "description": "the quota of the child's current term on `on`"})
+    enrolled = fields.Integer(metadata={"description": "slots held in that term"})
+
+
 class AgreementOut(Strict):
     id = fields.String()
     agreement_number = fields.String()
@@ -148,6 +158,13 @@ class AgreementOut(Strict):
     current_term = fields.Integer()
     enrolled = fields.Integer()
     position = fields.Integer()
+    # An MOU read alone: the PKS signed under it.
+    children = fields.List(fields.Nested(ChildOut), metadata={
+        "description": "an MOU read alone: the agreements signed under it"})
+    allocated_quota = fields.Integer(metadata={
+        "description": "an MOU: the quota its children's current terms take"})
+    enrolled_in_children = fields.Integer(metadata={
+        "description": "an MOU: the slots its children hold in their current terms on `on`"})
 
 
 class AgreementPage(Strict):

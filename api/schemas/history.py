@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from typing import Any
 
-from api.schemas.common import Day, Strict, Text
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from api.schemas.common import Day, RegionCode, Strict, Text
 
 
 class EventOut(Strict):
@@ -31,6 +33,21 @@ class BackdatedQuery(Strict):
                            metadata={"description": "cursor: the `next_after` of the "
                                                     "previous page (newest first)"})
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+    agreement_id = fields.UUID(load_default=None, metadata={
+        "description": "only events about this agreement"})
+    region_code = RegionCode(load_default=None, metadata={
+        "description": "only events in this region (a province takes in its regencies)"})
+    actor = Text(load_default=None, metadata={"description": "only events recorded by "
+                                                             "this token's name"})
+    from_ = Day(load_default=None, data_key="from", metadata={
+        "description": "only events recorded on or after this day (WIB)"})
+    to = Day(load_default=None, metadata={
+        "description": "only events recorded on or before this day (WIB)"})
+
+    @validates_schema
+    def ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("from_") and data.get("to") and data["to"] < data["from_"]:
+            raise ValidationError("must not be before from", "to")
 
 
 class BackdatedOut(EventOut):

@@ -39,10 +39,28 @@ class WorkerIn(Strict):
     starts_on = Day(load_default=None, allow_none=True)
 
 
+class EnrollIn(WorkerIn):
+    reason = Text(load_default=None, allow_none=True, max_length=2000, metadata={
+        "description": "why (optional; a backdated `starts_on` should say): recorded on "
+                       "the events"})
+
+
 class BatchIn(Strict):
     workers = fields.List(fields.Raw(), required=True,
                           validate=validate.Length(min=1, max=MAX_BATCH_ROWS))
     atomic = StrictBoolean(load_default=True)
+    reason = Text(load_default=None, allow_none=True, max_length=2000, metadata={
+        "description": "why (optional; a backdated batch should say): recorded on every "
+                       "event the batch writes. CSV: `?reason=`"})
+
+
+class BatchQuery(Strict):
+    atomic = fields.Boolean(load_default=None, metadata={
+        "description": "CSV: `false` writes the valid rows and rejects the rest (JSON: the "
+                       "body's `atomic`)"})
+    reason = Text(load_default=None, max_length=2000, metadata={
+        "description": "CSV: why (optional; a backdated batch should say), recorded on "
+                       "every event the batch writes (JSON: the body's `reason`)"})
 
 
 class DisenrollIn(Strict):
@@ -102,6 +120,8 @@ class TargetIn(Strict):
                                validate=validate.Range(min=1, max=10**9))
     target_percent = fields.Float(required=True, allow_nan=False,
                                   validate=validate.Range(min=0, max=100, min_inclusive=False))
+    reason = Text(load_default=None, allow_none=True, max_length=2000, metadata={
+        "description": "why (optional): recorded on the event"})
 
 
 class EnrollmentOut(Strict):
@@ -182,11 +202,23 @@ class MonthOut(Strict):
     amount_idr = Rupiah()
 
 
+class ChildTotalOut(Strict):
+    agreement_id = fields.String()
+    agreement_number = fields.String()
+    total_idr = fields.Integer()
+
+
 class ContributionsOut(Strict):
     agreement_id = fields.String()
     known_at = fields.String(allow_none=True)
-    months = fields.List(fields.Nested(MonthOut))
+    months = fields.List(fields.Nested(MonthOut), metadata={
+        "description": "an MOU's rows add its children's: they carry no single rate"})
     total_idr = fields.Integer()
+    # An MOU: its own workers' total, and each child's.
+    own_total_idr = fields.Integer()
+    children = fields.List(fields.Nested(ChildTotalOut), metadata={
+        "description": "an MOU: each agreement signed under it; `total_idr` is the MOU's "
+                       "own and theirs"})
 
 
 class TargetOut(Strict):

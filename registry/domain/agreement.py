@@ -111,7 +111,7 @@ class Agreement(Aggregate):
         return cls._create(
             AgreementSigned,
             id=cls.create_id(agreement_number),
-            **ctx.stamp(),
+            **ctx.stamp_with_reason(),
             agreement_number=agreement_number,
             kind=kind,
             parent_id=parent.id if parent is not None else None,
@@ -205,7 +205,7 @@ class Agreement(Aggregate):
         self.trigger_event(
             AgreementRenewed, **ctx.stamp(), starts_on=starts_on, ends_on=ends_on,
             quota=quota, monthly_contribution_idr=monthly_contribution_idr,
-            carry_over=carry_over, carried_over=carried_over, reason=reason,
+            carry_over=carry_over, carried_over=carried_over, reason=reason or ctx.reason,
         )
 
     def next_term_start(self, starts_on: date | None = None) -> date:
@@ -243,7 +243,7 @@ class Agreement(Aggregate):
                 f"{others} is already allocated to other agreements under it, "
                 f"so {quota} more does not fit")
         self.trigger_event(
-            ChildQuotaAllocated, **ctx.stamp(), child_id=child.id,
+            ChildQuotaAllocated, **ctx.stamp_with_reason(), child_id=child.id,
             child_agreement_number=child.agreement_number, quota=quota,
         )
 
@@ -284,10 +284,11 @@ class Agreement(Aggregate):
             raise QuotaExceeded(
                 f"term {term_number} of {self.agreement_number} has quota {term.quota} "
                 f"and {term.enrolled} enrolled")
-        self.trigger_event(QuotaSlotsTaken, **ctx.stamp(), term_number=term_number, count=count)
+        self.trigger_event(QuotaSlotsTaken, **ctx.stamp_with_reason(), term_number=term_number,
+                           count=count)
 
     def release_slots(self, ctx: Context, term_number: int, count: int = 1) -> None:
-        self.trigger_event(QuotaSlotsReleased, **ctx.stamp(), term_number=term_number,
+        self.trigger_event(QuotaSlotsReleased, **ctx.stamp_with_reason(), term_number=term_number,
                            count=count)
 
     def _check_not_terminated(self, on: date, error: type = InvalidTransition) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 
@@ -31,10 +31,22 @@ class Context:
     # The regions the actor may read, None for every region: what a refusal may reveal.
     regions: tuple[str, ...] | None = None
     idempotency: HeldKey | None = None
+    # Why the request was made (optional on every write): carried by the events
+    # that have no reason of their own to give.
+    reason: str | None = None
 
     def stamp(self) -> dict[str, str]:
         """The metadata fields every event carries."""
         return {"actor": self.actor, "request_id": self.request_id}
+
+    def stamp_with_reason(self) -> dict[str, str | None]:
+        """`stamp` and the request's reason: for events whose only reason is the request's."""
+        return {"actor": self.actor, "request_id": self.request_id, "reason": self.reason}
+
+    def because(self, reason: str | None) -> Context:
+        """This context giving `reason`, if one is given: a command's own reason (a
+        renewal's, a disenrollment's) on every event the command writes."""
+        return self if not reason else replace(self, reason=reason)
 
     def save_options(self) -> dict[str, Any]:
         """What `save()` passes to the recorder beside the events."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from registry.domain.term import Term
 
@@ -44,3 +45,21 @@ def contributions(terms: list[Term], first: tuple[int, int], last: tuple[int, in
                      "monthly_contribution_idr": rate, "amount_idr": workers * rate})
         total += workers * rate
     return {"months": rows, "total_idr": total}
+
+
+def combined(parts: list[dict[str, Any]], first: tuple[int, int],
+             last: tuple[int, int]) -> dict[str, Any]:
+    """Several agreements' `contributions` from `first` to `last`, added up month by month
+    (every month listed, with none).
+
+    A month's row keeps no rate: the agreements it adds may bill at different ones.
+    """
+    rows = {f"{start.year:04d}-{start.month:02d}": {"workers": 0, "amount_idr": 0}
+            for start, _ in months(first, last)}
+    for part in parts:
+        for row in part["months"]:
+            month = rows[row["month"]]
+            month["workers"] += row["workers"]
+            month["amount_idr"] += row["amount_idr"]
+    return {"months": [{"month": m, **row} for m, row in rows.items()],
+            "total_idr": sum(p["total_idr"] for p in parts)}

@@ -31,3 +31,14 @@ def recorded_relative_to(moment: datetime, day: date) -> str:
     if made < day:
         return "before"
     return "the_same_day" if made == day else "after"
+
+
+def recorded_between(first: date | None, last: date | None
+                     ) -> tuple[str | None, str | None]:
+    """Record times (`utc_iso` text) of the business days `first` to `last` (Jakarta,
+    inclusive): the first instant of `first`, and the first instant after `last`."""
+    def start(day: date) -> str:
+        return utc_iso(datetime(day.year, day.month, day.day, tzinfo=JAKARTA))
+
+    return (start(first) if first else None,
+            start(last + timedelta(days=1)) if last else None)

@@ -37,7 +37,8 @@ class Region(Aggregate):
         if not regions.is_region_code(region_code):
             raise ValidationFailed("region_code: not a Kemendagri code",
                                    {"region_code": 'must look like "12" or "12.75"'})
-        return cls._create(RegionRegistered, id=cls.create_id(region_code), **ctx.stamp(),
+        return cls._create(RegionRegistered, id=cls.create_id(region_code),
+                           **ctx.stamp_with_reason(),
                            region_code=region_code)
 
     def set_target(self, ctx: Context, year: int, workforce: int, target_percent: float) -> None:
@@ -49,7 +50,8 @@ class Region(Aggregate):
         if not 0 < target_percent <= 100:
             raise ValidationFailed("target_percent: must be above 0 and at most 100",
                                    {"target_percent": "out of range"})
-        self.trigger_event(CoverageTargetSet, **ctx.stamp(), year=year, workforce=workforce,
+        self.trigger_event(CoverageTargetSet, **ctx.stamp_with_reason(), year=year,
+                           workforce=workforce,
                            target_percent=float(target_percent))
 
     @singledispatchmethod

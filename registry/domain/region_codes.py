@@ -21,3 +21,15 @@ def contains(scope: str, region_code: str) -> bool:
 
 def in_any(scopes: list[str] | tuple[str, ...], region_code: str) -> bool:
     return any(contains(scope, region_code) for scope in scopes)
+
+
+def narrowed(scopes: list[str] | None, region_code: str | None) -> list[str] | None:
+    """The scopes (None: every region) narrowed to `region_code`: the regions inside
+    both (none, if they do not meet)."""
+    if region_code is None:
+        return scopes
+    if scopes is None:
+        return [region_code]
+    return sorted({region_code if contains(scope, region_code) else scope
+                   for scope in scopes
+                   if contains(scope, region_code) or contains(region_code, scope)})

@@ -63,7 +63,8 @@ class Worker(Aggregate):
 
     @classmethod
     def register(cls, ctx: Context, nik: str, details: Details) -> Worker:
-        return cls._create(WorkerRegistered, id=cls.create_id(nik), **ctx.stamp(), nik=nik,
+        return cls._create(WorkerRegistered, id=cls.create_id(nik), **ctx.stamp_with_reason(),
+                           nik=nik,
                            name=details.name, birth_date=details.birth_date, sex=details.sex,
                            occupation=details.occupation, address=details.address)
 
@@ -82,7 +83,7 @@ class Worker(Aggregate):
                               terminations or {}, agreement_id=coverage.agreement_id)
         enrollment_id = uuid.uuid4().hex
         self.trigger_event(
-            WorkerEnrolled, **ctx.stamp(), enrollment_id=enrollment_id,
+            WorkerEnrolled, **ctx.stamp_with_reason(), enrollment_id=enrollment_id,
             agreement_id=coverage.agreement_id, agreement_number=coverage.agreement_number,
             region_code=coverage.region_code, term_number=coverage.term_number,
             programs=list(coverage.programs), starts_on=coverage.starts_on,
@@ -116,7 +117,7 @@ class Worker(Aggregate):
         """
         old = self.enrollments[enrollment_id]
         if starts_on == old.ends_on + timedelta(days=1):
-            self.trigger_event(EnrollmentCarriedOver, **ctx.stamp(),
+            self.trigger_event(EnrollmentCarriedOver, **ctx.stamp_with_reason(),
                                enrollment_id=enrollment_id, agreement_id=old.agreement_id,
                                term_number=term_number, ends_on=ends_on)
             return
@@ -148,7 +149,7 @@ class Worker(Aggregate):
                 {"ends_on": "outside the enrollment's coverage"})
         self.trigger_event(WorkerDisenrolled, **ctx.stamp(), enrollment_id=enrollment_id,
                            agreement_id=enrollment.agreement_id, ends_on=ends_on,
-                           reason_code=reason_code, reason=reason)
+                           reason_code=reason_code, reason=reason or ctx.reason)
         return enrollment
 
     def void(self, ctx: Context, agreement_id: UUID, reason: str) -> Enrollment:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import getpass
 import logging
-import secrets
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -16,7 +15,8 @@ from registry.config import ConfigurationError
 from registry.domain.context import Context
 from registry.domain.dates import utc_iso
 from registry.domain.token import ROLES
-from registry.entrypoints import corrections_cli, enroll_cli, ledger_cli, log_commands
+from registry.entrypoints import corrections_cli, demo_cli, enroll_cli, ledger_cli, log_commands
+from registry.entrypoints.addresses import SERVE_HOST, SERVE_PORT
 from registry.entrypoints.opening import opened
 from registry.store import files
 from registry.store.tokens import LIFETIME
@@ -33,8 +33,8 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", default=SERVE_HOST, show_default=True)
+@click.option("--port", default=SERVE_PORT, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @click.option("--read-only", is_flag=True,
               help="Refuse every write (405 read_only); reads and the pages work. Also "
@@ -116,38 +116,6 @@ def _cli_context() -> Context:
 
 
 @main.command()
-def demo() -> None:
-    """Load the seed scenarios with generated workers; print an admin token."""
-    from registry.entrypoints import demo as scenarios
-
-    with opened() as registry:
-        if scenarios.already_loaded(registry.app):
-            click.echo("the demo is already loaded here; creating a fresh admin token", err=True)
-        else:
-            with click.progressbar(length=9900, label="loading the seed scenarios",
-                                   file=sys.stderr) as bar:
-                scenarios.load(registry.app, lambda _step, n: bar.update(n))
-            registry.projections.catch_up()
-        name = f"demo-admin-{secrets.token_hex(3)}"
-        token = registry.tokens.create(name, "admin", [], ctx=_cli_context())
-    click.echo(DEMO_HINTS.format(port=8000), err=True)
-    click.echo(token)
-
-
-DEMO_HINTS = """
-Loaded: Kota Binjai MOU (5,000 workers), Kota Medan MOU with 4 OPD PKS,
-Kabupaten Labuhanbatu Selatan PKS (2,000 workers, Oct-Dec 2022, renewed for 2023),
-Kota Serang PKS (election and mosque officers). Start the API (registry serve), then:
-
-  TOKEN=<the last line below>
-  curl -s -H "Authorization: Bearer $TOKEN" "localhost:{port}/api/v1/agreements?region_code=12"
-  curl -s -H "Authorization: Bearer $TOKEN" "localhost:{port}/api/v1/regions/12.75/coverage?on=2026-01-15"
-  # Labuhanbatu Selatan: what the regency owed for Oct-Dec 2022 (Rp 100,800,000)
-  ID=$(curl -s -H "Authorization: Bearer $TOKEN" "localhost:{port}/api/v1/agreements?region_code=12.22" \\
-       | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
-  curl -s -H "Authorization: Bearer $TOKEN" "localhost:{port}/api/v1/agreements/$ID/contributions?from=2022-10&to=2022-12"
-
-Admin token (shown once):"""
 
 
 @main.command()
@@ -348,6 +316,7 @@ def bench(quick: bool, engine: str, postgres_url: str, json_path: Path | None,
 main.add_command(log_commands.log)
 main.add_command(log_commands.witness)
 main.add_command(corrections_cli.corrections)
+main.add_command(demo_cli.demo)
 main.add_command(enroll_cli.enroll)
 main.add_command(ledger_cli.invoice)
 main.add_command(ledger_cli.payments)

@@ -41,7 +41,8 @@ def agreement_id(given: str) -> UUID:
               help="Recorded as the actor on every event.")
 @click.option("--chunk", default=1000, show_default=True, type=click.IntRange(1, 50_000),
               help="Rows written per transaction.")
-def enroll(agreement: str, file: Path, actor: str, chunk: int) -> None:
+@click.option("--reason", help="Why (a backdated file should say): recorded on every event.")
+def enroll(agreement: str, file: Path, actor: str, chunk: int, reason: str | None) -> None:
     """Enroll the workers of FILE, a CSV or an Excel workbook (.xlsx, its first sheet),
     under AGREEMENT, its id or its number (e.g. PKS/SRG/2024/02).
 
@@ -63,7 +64,7 @@ def enroll(agreement: str, file: Path, actor: str, chunk: int) -> None:
     for note in sheet.notes:
         click.echo(f"{file}: {note}", err=True)
     rows = sheet.rows
-    ctx = Context(actor=actor)
+    ctx = Context(actor=actor, reason=reason)
     rejected: list[RowResult] = []
     counts = {"enrolled": 0, "already_enrolled": 0}
     with opened() as registry:

@@ -123,6 +123,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
         **changes: Any,
     ) -> Written:
         """Change the term in force on `effective_on` (with a reason)."""
+        ctx = ctx.because(changes.get("reason"))
 
         def amend(agreement: Agreement) -> list[Aggregate]:
             agreement.amend(ctx, **changes)
@@ -135,6 +136,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
         **terms: Any,
     ) -> Written:
         """Add a term after the last one; with `carry_over` enrolled workers continue."""
+        ctx = ctx.because(terms.get("reason"))
 
         def renew(agreement: Agreement) -> list[Aggregate]:
             continuing = self._continuing(agreement, terms)
@@ -153,6 +155,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
         ends_on: date, reason: str,
     ) -> Written:
         """End an agreement early; an MOU's allocation to it is released."""
+        ctx = ctx.because(reason)
 
         def terminate(agreement: Agreement) -> list[Aggregate]:
             agreement.terminate(ctx, ends_on=ends_on, reason=reason)

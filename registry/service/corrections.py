@@ -189,6 +189,7 @@ class CorrectionDesk:
              plans: dict[UUID, Any], on: date) -> None:
         if c.action not in ACTIONS:
             raise UnknownAction(f"unknown action {c.action!r}: use one of {', '.join(ACTIONS)}")
+        ctx = ctx.because(c.reason)  # the row's (else the file's) reason, on every event
         if c.action == "correct":
             self._correct(ws, ctx, principal, c)
             return

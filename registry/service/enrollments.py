@@ -245,6 +245,7 @@ class EnrollmentUseCases:
 
         Returns the worker, the enrollment ended and the log position.
         """
+        ctx = ctx.because(reason)
 
         def attempt() -> tuple[list[Aggregate], tuple[Worker, str]]:
             ws = Workspace(self)
@@ -293,6 +294,7 @@ class EnrollmentUseCases:
 
         Returns the worker, the enrollment voided and the log position.
         """
+        ctx = ctx.because(reason)
 
         def attempt() -> tuple[list[Aggregate], tuple[Worker, str]]:
             ws = Workspace(self)

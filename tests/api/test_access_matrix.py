@@ -93,6 +93,7 @@ ENDPOINTS = [
     Endpoint("PUT", V1 + "/regions/12.22/targets/2022", "write",
              {"workforce": 60000, "target_percent": 40}),
     Endpoint("GET", V1 + "/regions/12.22/coverage?on=2022-11-01", "read"),
+    Endpoint("GET", V1 + "/regions/12.22/contributions?from=2022-10&to=2022-12", "read"),
     Endpoint("GET", V1 + "/events", "list"),
     Endpoint("GET", V1 + "/audit/backdated", "list"),
     Endpoint("GET", V1 + "/audit/integrity", "integrity"),

@@ -58,13 +58,54 @@ def test_the_demo_fills_binjai_and_sets_its_coverage_targets(loaded):
     assert binjai.terms[0].enrolled == 5000 == binjai.terms[0].quota
     with registry.store.transaction() as cur:
         region = coverage_queries.region_coverage(cur, "12", date(2026, 1, 15))
-    # Binjai's 5,000 and the Medan OPD's 4 x 150, all in North Sumatra (12).
-    assert region["covered_workers"] == 5600
-    assert demo.already_loaded(registry.app)
+    # Binjai's 5,000 and the Medan OPD's 1,260, all in North Sumatra (12).
+    assert region["covered_workers"] == 5000 + sum(opd[2] for opd in demo.MEDAN_OPD) == 6260
+    assert demo.taken(registry.app) == list(demo.NUMBERS)
     # Seed 002: Binjai's UCJ targets, 32.48 % for 2024 and 37.10 % for 2025.
     assert registry.app.region_target("12.75", 2024) == {"workforce": 97_777,
                                                          "target_percent": 32.48}
     assert registry.app.region_target("12.75", 2025)["target_percent"] == 37.10
+
+
+def test_medans_mou_lists_16_children_and_owes_the_sum_of_what_they_owe(loaded):
+    from api import create_app
+
+    registry, ids = loaded
+    client = create_app(registry=registry).test_client()
+    headers = {"Authorization": "Bearer " + registry.tokens.create(
+        f"tree-{registry.store.engine}", "auditor", ["12.71"])}
+    mou = client.get(f"/api/v1/agreements/{ids['medan']}?on=2026-01-15", headers=headers).json
+    assert len(mou["children"]) == 16
+    assert [c["id"] for c in mou["children"]] == [str(ids[f"medan-opd-{n}"])
+                                                  for n in range(1, 17)]
+    assert mou["enrolled_in_children"] == 1260
+    assert mou["allocated_quota"] == sum(opd[1] for opd in demo.MEDAN_OPD) <= mou[
+        "terms"][0]["quota"]
+    owed = client.get(f"/api/v1/agreements/{ids['medan']}/contributions?from=2025-09&to=2026-09",
+                      headers=headers).json
+    children = {c["agreement_number"]: c["total_idr"] for c in owed["children"]}
+    assert len(children) == 16
+    assert owed["total_idr"] == sum(children.values()) > 0
+    # Twelve months (September 2025 to August 2026) of 1,260 workers x Rp 16,800.
+    assert owed["total_idr"] == 12 * 1260 * 16_800
+    one = client.get(f"/api/v1/agreements/{ids['medan-opd-1']}/contributions"
+                     "?from=2025-09&to=2026-09", headers=headers).json
+    assert one["total_idr"] == children["PKS/MDN/2025/01"]
+    region = client.get("/api/v1/regions/12.71/contributions?from=2025-09&to=2026-09",
+                        headers=headers).json
+    assert region["total_idr"] == owed["total_idr"]
+
+
+def test_the_demos_workers_have_names_of_their_sex_and_serang_has_marbots(loaded):
+    registry, ids = loaded
+    with registry.store.transaction() as cur:
+        rows = cur.execute("SELECT name, sex FROM rm_workers").fetchall()
+        serang = {r[0] for r in cur.execute(
+            "SELECT DISTINCT occupation FROM rm_enrollments WHERE agreement_id = ?",
+            (str(ids["serang"]),)).fetchall()}
+    for name, sex in rows:
+        assert set(name.split()) <= set(demo.NAMES[sex]), (name, sex)
+    assert "marbot" in serang
 
 
 def test_a_replay_of_the_demo_gives_identical_answers_on_every_read_endpoint(loaded):

@@ -46,7 +46,7 @@ def test_a_version_1_row_can_still_be_renewed_and_new_rows_are_version_2(registr
         programs=["JKK", "JKM"], starts_on=date(2025, 11, 10), ends_on=date(2026, 12, 31),
         document_ref="arsip/MOU-BJ-2025-11.pdf")
     stored = list(registry.app.recorder.select_events(signed.agreement.id))
-    assert json.loads(stored[0].state)["class_version"] == 2
+    assert json.loads(stored[0].state)["class_version"] == 3
     assert registry.app.get_agreement(signed.agreement.id).document_ref == (
         "arsip/MOU-BJ-2025-11.pdf")
 

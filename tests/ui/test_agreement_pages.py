@@ -161,6 +161,9 @@ def test_the_mou_page_shows_its_pks_and_the_pks_page_its_mou(
     assert f'href="/ui/agreements/{world["opd"]}"' in mou and "PKS-OPD-MEDAN-1" in mou
     assert "Peserta didaftarkan melalui PKS" in text_of(browser.get(
         f"/ui/agreements/{world['mou']}"))  # the MOU covers nobody itself
+    # What its PKS owe: 2 workers x 10 months (March to December 2025) x Rp 16.800.
+    assert "terutang: Rp 336.000" in mou
+    assert "di bawahnya terutang Rp 336.000 untuk Februari 2025 sampai Desember 2025" in mou
     pks = browser.get(f"/ui/agreements/{world['opd']}").get_data(as_text=True)
     assert f'href="/ui/agreements/{world["mou"]}"' in pks and "MOU-MEDAN-2025" in pks
     assert 'href="/ui/regions/12.71"' in pks

@@ -147,6 +147,29 @@ def test_a_scoped_auditor_sees_only_its_regions_rows_on_the_page_and_in_the_csv(
     assert labusel in everyone.text("/ui/audit/backdated", region="12")
 
 
+def test_the_report_filters_by_who_recorded_it_and_the_days_it_was_recorded(
+        page: Any, admin: Caller, as_role: Any, agreement: str) -> None:
+    by_admin = enroll(admin, agreement, 1, days_ago(30))
+    registrar = as_role("registrar", "12.22")
+    by_registrar = enroll(registrar, agreement, 2, days_ago(30))
+    actor = admin.get(f"{V1}/audit/backdated").json["items"][0]["actor"]
+    browser = page("auditor")
+    theirs = browser.text("/ui/audit/backdated", actor=actor)
+    assert by_registrar in theirs and by_admin not in theirs
+    download = browser.get("/ui/audit/backdated", format="csv", actor=actor)
+    assert by_registrar in download.get_data(as_text=True)
+    assert by_admin not in download.get_data(as_text=True)
+    today_ = TODAY.isoformat()
+    both = browser.text("/ui/audit/backdated", **{"from": today_, "to": today_})
+    assert by_admin in both and by_registrar in both
+    assert by_admin not in browser.text("/ui/audit/backdated", to=days_ago(1))
+    backwards = browser.get("/ui/audit/backdated", lang="en",
+                            **{"from": today_, "to": days_ago(1)})
+    assert backwards.status_code == 422
+    assert "The last day must not be before the first." in backwards.get_data(as_text=True)
+    assert browser.get("/ui/audit/backdated", to="9999-12-31").status_code == 422
+
+
 @pytest.mark.parametrize("query, field", [
     ({"min_days": "tujuh"}, "min_days"), ({"min_days": "-1"}, "min_days"),
     ({"min_days": "99999"}, "min_days"), ({"region": "Binjai"}, "region"),

@@ -38,3 +38,13 @@ def test_a_code_is_in_any_of_several_scopes_when_one_contains_it():
     assert in_any(("36", "12"), "12.22")
     assert not in_any(["36", "12.75"], "12.71")
     assert not in_any([], "12.71")
+
+
+def test_scopes_narrowed_to_a_region_keep_only_where_both_meet():
+    from registry.domain.region_codes import narrowed
+
+    assert narrowed(None, None) is None and narrowed(["12"], None) == ["12"]
+    assert narrowed(None, "12.75") == ["12.75"]
+    assert narrowed(["12"], "12.75") == ["12.75"]
+    assert narrowed(["12.75", "12.71", "36"], "12") == ["12.71", "12.75"]
+    assert narrowed(["36"], "12.75") == []

@@ -24,7 +24,7 @@ from api import auth
 from api.common import read_models, registry
 from api.ui import charts, forms, i18n
 from api.ui.blueprint import bp
-from projections import views
+from projections import tree_views, views
 from projections.history import EFFECTIVE_FIELD
 from registry.domain import region_codes
 from registry.domain.agreement import Agreement
@@ -111,15 +111,29 @@ def agreement(agreement_id: UUID) -> Any:
     owed = views.monthly_contributions(
         read_models(), agreement_id, found.terms, (first_day.year, first_day.month),
         (last_day.year, last_day.month))
+    tree = None
+    if doc["kind"] == "MOU":
+        tree = tree_views.mou_contributions(read_models(), found, (first_day.year,
+                                            first_day.month), (last_day.year, last_day.month))
     events, next_after = views.agreement_history_page(
         read_models(), agreement_id, after=forms.page_cursor(), limit=PAGE)
     return render_template(
-        "agreement.html", a=doc, parent=parent, children=children,
+        "agreement.html", a=doc, parent=parent, children=children, tree=_tree(tree),
         more_children=more_children, terms=_terms(found.terms, on),
         terms_chart=_terms_chart(doc, found.terms, on), months=_months(owed["months"], on),
         total_idr=owed["total_idr"], workers_chart=_workers_chart(doc, owed["months"]),
         events=[history_row(e) for e in events], next_after=next_after, on=on,
         first_page=not request.args.get("after"))
+
+
+def _tree(owed: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An MoU's contributions with its children's: the total, and each child's by id."""
+    if owed is None:
+        return None
+    return {"total_idr": owed["total_idr"],
+            "first": _month_label(owed["months"][0]["month"], "MMMM y"),
+            "last": _month_label(owed["months"][-1]["month"], "MMMM y"),
+            "children": {c["agreement_id"]: c["total_idr"] for c in owed["children"]}}
 
 
 def _parent(parent_id: str | None) -> dict[str, Any] | None:

@@ -12,7 +12,7 @@ import csv
 import io
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Response, current_app, render_template, request, stream_with_context, url_for
@@ -36,6 +36,7 @@ PAGE_ROWS = 50
 CSV_PAGE_ROWS = 500  # rows read at a time while the CSV is written out
 MAX_DAYS = 36_500  # as the API's BackdatedQuery
 DEFAULT_DAYS = 7
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2199, 12, 31)  # as the API's Day
 # What an auditor runs on a computer of their own (docs/auditing.md explains each).
 OFFLINE_COMMANDS = (
     "LOG_VKEY='{vkey}'\n"
@@ -66,26 +67,44 @@ def _region() -> forms.Field:
 
 def _scopes(region: str | None) -> list[str] | None:
     """The token's scopes, narrowed to `region`: where both hold (none, if nowhere)."""
-    mine = auth.principal().scopes
-    if region is None:
-        return mine
-    if mine is None:
-        return [region]
-    narrowed = {region if region_codes.contains(scope, region) else scope
-                for scope in mine if region_codes.contains(scope, region)
-                or region_codes.contains(region, scope)}
-    return sorted(narrowed)
+    return region_codes.narrowed(auth.principal().scopes, region)
+
+
+def _record_day(name: str) -> forms.Field:
+    day, error = forms.day_field(name)
+    if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+        return None, _("Enter a day from %(first)s to %(last)s.", first=FIRST_DAY.year,
+                       last=LAST_DAY.year)
+    return day, error
+
+
+def _actor() -> forms.Field:
+    return (request.args.get("actor") or "").strip()[:200] or None, None
+
+
+FILTERS = ("min_days", "region", "actor", "from", "to")
 
 
 def _filters() -> tuple[dict[str, Any], dict[str, str]]:
     """The report's filters and the errors of those that are not right."""
     values, errors = {}, {}
-    for name, field in (("min_days", _min_days), ("region", _region)):
+    for name, field in (("min_days", _min_days), ("region", _region), ("actor", _actor),
+                        ("from", lambda: _record_day("from")),
+                        ("to", lambda: _record_day("to"))):
         value, error = field()
         values[name] = value
         if error:
             errors[name] = error
+    if values["from"] and values["to"] and values["to"] < values["from"]:
+        errors["to"] = _("The last day must not be before the first.")
     return values, errors
+
+
+def _read(filters: dict[str, Any], before: int | None, limit: int) -> Any:
+    return views.backdated(
+        read_models(), min_days=filters["min_days"], scopes=_scopes(filters["region"]),
+        before=before, limit=limit, actor=filters["actor"], recorded_from=filters["from"],
+        recorded_to=filters["to"])
 
 
 @bp.route("/audit/backdated")
@@ -102,10 +121,8 @@ def _report_page() -> Any:
     next_after = None
     after = forms.page_cursor()
     if not errors:
-        rows, next_after = views.backdated(
-            read_models(), min_days=filters["min_days"], scopes=_scopes(filters["region"]),
-            before=after or None, limit=PAGE_ROWS)
-    kept: dict[str, Any] = {k: v for k, v in request.args.items() if k in ("min_days", "region")}
+        rows, next_after = _read(filters, after or None, PAGE_ROWS)
+    kept: dict[str, Any] = {k: v for k, v in request.args.items() if k in FILTERS}
     csv_url = url_for("ui.backdated", **kept, format="csv")
     return render_template("backdated.html", filters=filters, errors=errors, rows=rows,
                            next_after=next_after, first_page=bool(after), csv_url=csv_url,
@@ -136,7 +153,6 @@ def _report_csv() -> Any:
     filters, errors = _filters()
     if errors:
         return _report_page()  # the page, with the errors beside the fields
-    runner, scopes = read_models(), _scopes(filters["region"])
     header = _csv_header()
 
     def lines() -> Iterator[str]:
@@ -145,8 +161,7 @@ def _report_csv() -> Any:
         writer.writerow(escaped(header))
         before: int | None = None
         while True:
-            rows, before = views.backdated(runner, min_days=filters["min_days"],
-                                           scopes=scopes, before=before, limit=CSV_PAGE_ROWS)
+            rows, before = _read(filters, before, CSV_PAGE_ROWS)
             for row in rows:
                 writer.writerow(escaped(_csv_row(row)))
             yield out.getvalue()
