@@ -116,9 +116,6 @@ def _cli_context() -> Context:
 
 
 @main.command()
-
-
-@main.command()
 @click.option("--expect-head", metavar="POSITION:HASH",
               help="A head printed by an earlier verify: fail unless the log still has it.")
 @click.option("--read-models", is_flag=True,
