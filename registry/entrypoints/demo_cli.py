@@ -59,7 +59,8 @@ def demo_hints(host: str, port: int) -> str:
 DEMO_HINTS = """
 Loaded: Kota Binjai MOU (5,000 workers), Kota Medan MOU with the PKS of its 16 agencies
 (OPD), Kabupaten Labuhanbatu Selatan PKS (2,000 workers, Oct-Dec 2022, renewed for 2023),
-Kota Serang PKS (honorary staff, election and mosque officers).
+Kota Serang PKS (honorary staff, election and mosque officers), with their invoices and
+payments (one Medan agency 3 months unpaid: its workers' coverage has lapsed).
 Start the API ({serve}); the auditors' pages are at {base}/ui/. Then:
 
   AUTH="Authorization: Bearer <the last line below>"
@@ -69,6 +70,10 @@ Start the API ({serve}); the auditors' pages are at {base}/ui/. Then:
   ID=$(curl -s -H "$AUTH" "{base}/api/v1/agreements?region_code=12.22" \\
        | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
   curl -s -H "$AUTH" "{base}/api/v1/agreements/$ID/contributions?from=2022-10&to=2022-12"
+  # ... and what it was invoiced and paid (SP2D), month by month
+  curl -s -H "$AUTH" "{base}/api/v1/agreements/$ID/ledger?from=2022-10&to=2022-12"
+  # Money billed or paid for workers after their death: the auditors' first question
+  curl -s -H "$AUTH" "{base}/api/v1/audit/paid-after-death"
   # Kota Medan: the MOU's 16 PKS, and what they owe together in the first half of 2026
   MOU=$(curl -s -H "$AUTH" "{base}/api/v1/agreements?region_code=12.71&kind=MOU" \\
         | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["id"])')
