@@ -143,3 +143,19 @@ def test_the_certificate_downloads_as_a_file_with_the_answer(
 
 def test_a_url_that_is_not_a_nik_is_not_found(browser_as: Any) -> None:
     assert browser_as("auditor").get("/ui/workers/12345").status_code == 404
+
+
+def test_the_check_page_says_no_when_three_invoiced_months_are_unpaid_and_says_why(
+        browser_as: Any, labusel: dict[str, Any], registry: Any) -> None:
+    from projections import ledger_views
+    from registry.service.ledger import Ledgers
+
+    desk = Ledgers(registry.app)
+    for month in ("2022-10", "2022-11", "2022-12"):
+        desk.invoice(CTX, labusel["id"], month, ledger_views.billable(registry.projections))
+    page = text_of(browser_as("auditor").get(f"/ui/check?nik={labusel['nik']}&on=2022-12-20"))
+    assert f"Tidak: NIK {labusel['nik']} tidak terlindungi pada 20 Desember 2022." in page
+    assert "tidak aktif: iuran bulan yang ditagih belum dibayar" in page
+    in_arrears = text_of(browser_as("auditor").get(
+        f"/ui/check?nik={labusel['nik']}&on=2022-11-20"))
+    assert "Ya: NIK" in in_arrears and "menunggak, masih terlindungi" in in_arrears
