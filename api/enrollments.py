@@ -30,6 +30,7 @@ from api.common import (
 )
 from api.errors import ApiProblem, flatten, problem
 from api.schemas.workers import (
+    BatchDoc,
     BatchIn,
     BatchOut,
     ContributionsOut,
@@ -113,8 +114,10 @@ class Enrollments(MethodView):
 
 @blp.route("/<uuid:agreement_id>/enrollments/batch")
 class Batch(MethodView):
-    @blp.doc(requestBody={"required": True, "content": {
-        "application/json": {"schema": BatchIn},
+    @blp.doc(parameters=[{"in": "query", "name": "atomic", "schema": {"type": "boolean"},
+                          "description": "CSV only: `false` writes the valid rows"}],
+             requestBody={"required": True, "content": {
+        "application/json": {"schema": BatchDoc},
         "text/csv": {"schema": {"type": "string"},
                      "example": ",".join(CSV_HEADER) + "\n"}}})
     @blp.response(201, BatchOut)
@@ -165,7 +168,7 @@ def _batch_answer(outcome: BatchOutcome, shape_rejects: list[RowResult]) -> Any:
     return {**counts, "rows": rows, "position": outcome.position}, 201
 
 
-@blp.route("/<uuid:agreement_id>/enrollments/<string:nik>")
+@blp.route("/<uuid:agreement_id>/enrollments/<nik:nik>")
 class Enrollment(MethodView):
     @blp.arguments(OnQuery, location="query")
     @blp.response(200, EnrollmentOut)
@@ -179,7 +182,7 @@ class Enrollment(MethodView):
         return found, 200, worker_etag(nik)
 
 
-@blp.route("/<uuid:agreement_id>/enrollments/<string:nik>/disenrollment")
+@blp.route("/<uuid:agreement_id>/enrollments/<nik:nik>/disenrollment")
 class Disenrollment(MethodView):
     @blp.arguments(DisenrollIn)
     @blp.response(200, EnrollmentOut)
@@ -192,7 +195,7 @@ class Disenrollment(MethodView):
             expected_version=requests.expected_version()))
 
 
-@blp.route("/<uuid:agreement_id>/enrollments/<string:nik>/void")
+@blp.route("/<uuid:agreement_id>/enrollments/<nik:nik>/void")
 class Void(MethodView):
     @blp.arguments(VoidIn)
     @blp.response(200, EnrollmentOut)

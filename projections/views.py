@@ -111,13 +111,14 @@ def require_visible_worker(runner: ProjectionRunner, nik: str,
 def coverage(runner: ProjectionRunner, nik: str, *, on: date, scopes: list[str] | None,
              known_at: datetime | None = None) -> dict[str, Any]:
     """Whether the worker was covered on `on`, for which programs, by which enrollments.
-    A worker not visible in `scopes` is simply not covered: this never says more."""
+    A worker not visible in `scopes` (or not recorded by `known_at`) is `known: false`
+    and not covered: this never says more."""
     try:
-        found = worker(runner, nik, on=on, scopes=scopes, known_at=known_at)
+        found, known = worker(runner, nik, on=on, scopes=scopes, known_at=known_at), True
     except NotFound:
-        found = {"coverages": []}
+        found, known = {"coverages": []}, False
     active = [c for c in found["coverages"] if c["status"] == "active"]
-    return {"covered": bool(active),
+    return {"known": known, "covered": bool(active),
             "programs": programs.normalised([p for c in active for p in c["programs"]]),
             "coverages": active}
 

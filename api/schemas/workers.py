@@ -12,6 +12,7 @@ from api.schemas.common import (
     EARLIEST,
     LATEST,
     Day,
+    Nik,
     PageArgs,
     Rupiah,
     Strict,
@@ -23,12 +24,12 @@ from registry.domain.coverage_rules import ENROLLMENT_STATUSES
 from registry.domain.enrollment import REASON_CODES
 from registry.service.enrollments import MAX_BATCH_ROWS
 
-NIK = validate.Regexp(r"^[0-9]{16}\Z", error="must be exactly 16 digits")
 MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+MONTH_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])$"
 
 
 class WorkerIn(Strict):
-    nik = fields.String(required=True, validate=NIK)
+    nik = Nik(required=True)
     name = Text(required=True)
     birth_date = Day(load_default=None, allow_none=True)
     sex = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("M", "F")))
@@ -40,9 +41,19 @@ class WorkerIn(Strict):
 
 
 class BatchIn(Strict):
+    """A batch as read: each row is checked on its own (api/batch_rows.py), so that a bad
+    row is that row's error, not the batch's."""
+
     workers = fields.List(fields.Raw(), required=True,
                           validate=validate.Length(min=1, max=MAX_BATCH_ROWS))
     atomic = StrictBoolean(load_default=True)
+
+
+class BatchDoc(BatchIn):
+    """A batch as the document states it: rows are workers."""
+
+    workers = fields.List(fields.Nested(WorkerIn), required=True,
+                          validate=validate.Length(min=1, max=MAX_BATCH_ROWS))
 
 
 class DisenrollIn(Strict):
@@ -69,6 +80,9 @@ class OnQuery(Strict):
 
 class Month(fields.String):
     # A String, so that the OpenAPI document says "string"; it loads (year, month).
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(metadata={"pattern": MONTH_PATTERN}, **kwargs)
+
     def _deserialize(  # type: ignore[override]
             self, value: Any, attr: Any, data: Any, **kwargs: Any) -> tuple[int, int]:
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -162,6 +176,8 @@ class CoverageOut(Strict):
     nik = fields.String()
     on = fields.String()
     known_at = fields.String(allow_none=True)
+    known = fields.Boolean(metadata={
+        "description": "false when no worker with this NIK is visible to the token"})
     covered = fields.Boolean()
     programs = fields.List(fields.String())
     coverages = fields.List(fields.Nested(EnrollmentOut))

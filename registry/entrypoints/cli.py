@@ -18,7 +18,7 @@ from registry.config import ConfigurationError
 from registry.domain.context import Context
 from registry.domain.dates import utc_iso
 from registry.domain.token import ROLES
-from registry.entrypoints import corrections_cli, log_commands
+from registry.entrypoints import agreements_cli, corrections_cli, log_commands
 from registry.entrypoints.opening import opened
 from registry.service.enrollments import RowResult
 from registry.store import files
@@ -396,3 +396,4 @@ def bench(quick: bool, engine: str, postgres_url: str, json_path: Path | None,
 main.add_command(log_commands.log)
 main.add_command(log_commands.witness)
 main.add_command(corrections_cli.corrections)
+main.add_command(agreements_cli.agreements)
