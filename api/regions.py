@@ -13,6 +13,7 @@ from api.errors import ApiProblem
 from api.schemas.workers import OnQuery, RegionCoverageOut, TargetIn, TargetOut
 from projections import views
 from registry.domain import region_codes as regions
+from registry.domain.region import FIRST_TARGET_YEAR, LAST_TARGET_YEAR
 from registry.domain.dates import today, utc_iso
 from registry.domain.targets import realised_percent, target_workers
 
@@ -38,7 +39,8 @@ def _target_view(code: str, year: int, workforce: int, percent: float,
     return view
 
 
-@blp.route("/<string:code>/targets/<int:year>")
+# A year outside the domain's range is no target's: 404, and the document says the range.
+@blp.route(f"/<string:code>/targets/<int(min={FIRST_TARGET_YEAR}, max={LAST_TARGET_YEAR}):year>")
 class Target(MethodView):
     @blp.arguments(TargetIn)
     @blp.response(200, TargetOut)

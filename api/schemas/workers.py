@@ -115,7 +115,8 @@ class TargetIn(Strict):
     workforce = fields.Integer(required=True, strict=True,
                                validate=validate.Range(min=1, max=10**9))
     target_percent = fields.Float(required=True, allow_nan=False,
-                                  validate=validate.Range(min=0, max=100, min_inclusive=False))
+                                  validate=validate.Range(min=0, max=100, min_inclusive=False),
+                                  metadata={"exclusiveMinimum": True})
 
 
 class EnrollmentOut(Strict):
