@@ -30,8 +30,6 @@ from api.schemas.common import NIK_PATTERN
 from registry.domain import nik as niks
 
 PREFIXES = ("/api/", "/health")
-# Always allowed: the methods Flask answers for every route itself.
-IMPLICIT = ("HEAD", "OPTIONS")
 
 
 # Static path segments that stand where a NIK could: `/enrollments/batch` is the batch
@@ -107,7 +105,12 @@ def declared_query(endpoint: str | None, method: str) -> frozenset[str]:
 
 
 def allowed_methods(rule_methods: Iterable[str]) -> str:
-    return ", ".join(sorted({*rule_methods, *IMPLICIT}))
+    """The `Allow` header: the route's methods, with OPTIONS (Flask answers it for every
+    route) and HEAD where GET is."""
+    methods = {*rule_methods, "OPTIONS"}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
 
 
 def check_route() -> None:

@@ -90,6 +90,9 @@ class UtcTimestamp(fields.DateTime):
     nearest of the two, and is read as it.
     """
 
+    default_error_messages = {
+        "invalid": "Not a valid date-time; expected ISO 8601, e.g. 2024-01-31T10:00:00Z."}
+
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
         moment = super()._deserialize(value, attr, data, **kwargs)
         if moment.tzinfo is None:
