@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     bind(app, registry)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.url_map.converters["nik"] = contract.NikConverter
+    app.url_map.converters["target_year"] = regions.TargetYear
 
     app.before_request(requests.assign_request_id)
     app.before_request(auth.authenticate)
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
 
     api = RegistryApi(app, spec_kwargs={"extra_plugins": [contract.ProblemResponses()]})
     api.register_converter(contract.NikConverter, contract.nik_parameter_schema)
+    api.register_converter(regions.TargetYear, regions.target_year_schema)
     for blueprint in (agreements.blp, enrollments.blp, workers.blp, regions.blp, history.blp,
                       log.blp, certificates.blp, corrections.blp):
         api.register_blueprint(blueprint)

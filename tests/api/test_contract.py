@@ -137,3 +137,15 @@ def test_english_stays_the_default_and_a_preference_for_english_wins(admin):
     assert admin.get(f"{AGREEMENTS}/{SOME_UUID}",
                      headers={"Accept-Language": "id-ID,en;q=0.8"}).json["title"] == (
         "Tidak ditemukan")
+
+
+def test_a_record_time_beyond_the_registry_s_years_reads_as_the_nearest(admin):
+    # Nothing was recorded before 1900, and nothing after 2199 can have been: a valid
+    # date-time outside them asks what the nearest one asks.
+    agreement_id = post_labusel_pks(admin)
+    later = admin.get(f"{AGREEMENTS}/{agreement_id}",
+                      query_string={"known_at": "9999-12-31T23:59:59-01:00"})
+    assert later.status_code == 200 and later.json["known_at"] == "2199-12-31T23:59:59.999999Z"
+    earlier = admin.get(f"{AGREEMENTS}/{agreement_id}",
+                        query_string={"known_at": "0001-01-01T00:00:00+01:00"})
+    assert_problem(earlier, 404, "not_found")
