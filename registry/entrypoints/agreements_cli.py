@@ -33,7 +33,7 @@ def list_agreements(region: str | None) -> None:
         raise click.BadParameter('a Kemendagri code such as "12" or "12.75"',
                                  param_hint="--region")
     on = today()
-    rows = [COLUMNS]
+    rows: list[tuple[str, ...]] = [COLUMNS]
     with opened() as registry:
         after: int | None = 0
         while after is not None:
