@@ -24,6 +24,7 @@ from api.common import (
     read_models,
     registry,
     visible_agreement,
+    with_probe_limit,
     with_problems,
     worker_etag,
     writable,
@@ -95,6 +96,7 @@ class Enrollments(MethodView):
     @blp.arguments(WorkerIn)
     @blp.response(201, EnrollmentOut)
     @with_problems
+    @with_probe_limit
     def post(self, body: dict[str, Any], agreement_id: UUID) -> Any:
         """Enroll one worker (quota, no double coverage, never after death)."""
         writable(agreement_id)
@@ -122,6 +124,7 @@ class Batch(MethodView):
                      "example": ",".join(CSV_HEADER) + "\n"}}})
     @blp.response(201, BatchOut)
     @with_problems
+    @with_probe_limit
     def post(self, agreement_id: UUID) -> Any:
         """Enroll up to 50,000 workers from JSON or CSV; atomic unless `"atomic": false`.
 

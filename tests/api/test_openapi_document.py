@@ -81,3 +81,10 @@ def test_the_nik_pattern_agrees_with_the_domain_on_every_encoded_date():
                 candidate = f"122201{dd:02d}{mm:02d}{yy:02d}{serial}"
                 assert bool(re.fullmatch(NIK_PATTERN, candidate)) == _nik_is_valid(candidate), (
                     candidate)
+
+
+def test_writes_about_workers_document_the_probe_limit(document):
+    for path in ("/api/v1/agreements/{agreement_id}/enrollments",
+                 "/api/v1/agreements/{agreement_id}/enrollments/batch",
+                 "/api/v1/corrections/preview"):
+        assert "429" in document["paths"][path]["post"]["responses"], path
