@@ -77,7 +77,9 @@ def _view_method(endpoint: str | None, method: str) -> Callable[..., Any] | None
     view_class = getattr(view, "view_class", None)
     if view_class is None:
         return view
-    return getattr(view_class, method.lower(), None)
+    # Flask answers HEAD with the GET view.
+    name = "get" if method == "HEAD" else method.lower()
+    return getattr(view_class, name, None)
 
 
 def _schema_names(schema: Any) -> set[str]:

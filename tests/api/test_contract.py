@@ -48,6 +48,7 @@ def test_a_misspelt_agreement_filter_is_a_422_not_every_agreement(admin):
 
 def test_declared_parameters_are_still_taken(admin):
     assert admin.get(f"{AGREEMENTS}?region_code=12.22&limit=5").status_code == 200
+    assert admin.client.head(f"{AGREEMENTS}?limit=5", headers=admin.headers).status_code == 200
     assert admin.get(f"/api/v1/workers/{nik(1)}/coverage?on=2024-01-01").status_code == 200
 
 
