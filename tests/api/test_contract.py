@@ -62,9 +62,9 @@ def test_agreements_are_found_by_their_exact_number(admin):
 
 
 def test_an_undeclared_method_is_405_with_the_methods_the_route_takes(admin):
+    paths = admin.get("/openapi.json").json["paths"]
     for method, path, document_path in operations(admin):
-        others = [m for m in METHODS if m not in admin.get("/openapi.json").json["paths"][
-            document_path]]
+        others = [m for m in METHODS if m not in paths[document_path]]
         for other in others[:1]:
             answer = getattr(admin.client, other)(path, headers=admin.headers,
                                                   data="x", content_type="text/plain")
