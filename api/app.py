@@ -12,6 +12,7 @@ from api import (
     agreements,
     auth,
     certificates,
+    contract,
     corrections,
     enrollments,
     errors,
@@ -69,10 +70,16 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     )
     bind(app, registry)
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.converters["nik"] = contract.NikConverter
+    app.url_map.converters["target_year"] = regions.TargetYear
 
     app.before_request(metrics.start)  # first: a refused request is timed too
     app.before_request(requests.assign_request_id)
     app.before_request(auth.authenticate)
+    # The route, the method, the query and a NIK in the path, as the operation declares them.
+    app.before_request(contract.check_route)
+    app.before_request(contract.refuse_unknown_query)
+    app.before_request(contract.check_nik)
     app.before_request(replica.take_min_position)
     app.before_request(readonly.refuse_writes)
     app.before_request(requests.check_body)
@@ -85,7 +92,9 @@ def create_app(settings: Settings | None = None, registry: Registry | None = Non
     app.register_error_handler(RegistryError, errors.from_registry_error)
     app.register_error_handler(errors.ApiProblem, errors.from_api_problem)
 
-    api = RegistryApi(app)
+    api = RegistryApi(app, spec_kwargs={"extra_plugins": [contract.ProblemResponses()]})
+    api.register_converter(contract.NikConverter, contract.nik_parameter_schema)
+    api.register_converter(regions.TargetYear, regions.target_year_schema)
     for blueprint in (agreements.blp, enrollments.blp, workers.blp, regions.blp, history.blp,
                       log.blp, certificates.blp, corrections.blp):
         api.register_blueprint(blueprint)

@@ -7,6 +7,7 @@ from typing import Any
 
 import flask
 import flask_smorest
+from marshmallow import RAISE
 from webargs import core
 from webargs.flaskparser import FlaskParser, is_json_request
 
@@ -33,6 +34,11 @@ def parse_json_body(data: bytes) -> Any:
 
 
 class RegistryParser(FlaskParser):
+    # A query parameter the schema does not name is an error, as a body field is
+    # (api/contract.py refuses it first, for operations without a query schema too).
+    DEFAULT_UNKNOWN_BY_LOCATION = {**FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+                                   "query": RAISE, "querystring": RAISE}
+
     def _raw_load_json(self, req: flask.Request) -> Any:
         if not is_json_request(req):
             return core.missing

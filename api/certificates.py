@@ -35,7 +35,7 @@ def require_whole_stream_visible(nik: str) -> None:
                                       "reaches outside this token's regions")
 
 
-@blp.route("/<string:nik>/coverage/certificate")
+@blp.route("/<nik:nik>/coverage/certificate")
 class Certificate(MethodView):
     @blp.arguments(CertificateQuery, location="query", unknown=RAISE)
     @blp.response(200, CertificateOut)

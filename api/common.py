@@ -55,3 +55,10 @@ def with_problems(view: Any) -> Any:
                                  content_type="application/problem+json",
                                  description="problem+json")(view)
     return view
+
+
+def with_probe_limit(view: Any) -> Any:
+    """Document the 429 of a write about workers that a scoped token may be refused
+    once it has collected too many refusals about other regions' workers (api/access.py)."""
+    return _doc.alt_response(429, schema=ProblemSchema, content_type="application/problem+json",
+                             description="problem+json; Retry-After says when")(view)

@@ -11,7 +11,7 @@ from marshmallow import RAISE
 
 from api import access, auth, requests
 from api.blueprint import Blueprint
-from api.common import read_models, registry, with_problems
+from api.common import read_models, registry, with_probe_limit, with_problems
 from api.correction_rows import BadFile, ReadFile, preview_json, read
 from api.errors import ApiProblem
 from api.schemas.corrections import (
@@ -56,6 +56,7 @@ class Preview(MethodView):
         WORKBOOK: {"schema": {"type": "string", "format": "binary"}}}})
     @blp.response(200, PreviewOut)
     @with_problems
+    @with_probe_limit
     def post(self, args: dict[str, Any]) -> Any:
         """Show what a corrections file would change; write nothing.
 

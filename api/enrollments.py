@@ -24,12 +24,14 @@ from api.common import (
     read_models,
     registry,
     visible_agreement,
+    with_probe_limit,
     with_problems,
     worker_etag,
     writable,
 )
 from api.errors import ApiProblem, flatten, problem
 from api.schemas.workers import (
+    BatchDoc,
     BatchIn,
     BatchOut,
     BatchQuery,
@@ -96,6 +98,7 @@ class Enrollments(MethodView):
     @blp.arguments(EnrollIn)
     @blp.response(201, EnrollmentOut)
     @with_problems
+    @with_probe_limit
     def post(self, body: dict[str, Any], agreement_id: UUID) -> Any:
         """Enroll one worker (quota, no double coverage, never after death)."""
         writable(agreement_id)
@@ -116,8 +119,10 @@ class Enrollments(MethodView):
 
 @blp.route("/<uuid:agreement_id>/enrollments/batch")
 class Batch(MethodView):
-    @blp.doc(requestBody={"required": True, "content": {
-        "application/json": {"schema": BatchIn},
+    @blp.doc(parameters=[{"in": "query", "name": "atomic", "schema": {"type": "boolean"},
+                          "description": "CSV only: `false` writes the valid rows"}],
+             requestBody={"required": True, "content": {
+        "application/json": {"schema": BatchDoc},
         "text/csv": {"schema": {"type": "string"},
                      "example": ",".join(CSV_HEADER) + "\n"},
         WORKBOOK: {"schema": {"type": "string", "format": "binary"}}}})
@@ -126,6 +131,7 @@ class Batch(MethodView):
     @blp.alt_response(200, schema=BatchOut,
                       description="every row was already enrolled: nothing to write")
     @with_problems
+    @with_probe_limit
     def post(self, args: dict[str, Any], agreement_id: UUID) -> Any:
         """Enroll up to 50,000 workers from JSON, CSV or an Excel workbook (its first
         sheet); atomic unless `"atomic": false`.
@@ -182,7 +188,7 @@ def _batch_answer(outcome: BatchOutcome, shape_rejects: list[RowResult],
             201 if outcome.written else 200)
 
 
-@blp.route("/<uuid:agreement_id>/enrollments/<string:nik>")
+@blp.route("/<uuid:agreement_id>/enrollments/<nik:nik>")
 class Enrollment(MethodView):
     @blp.arguments(OnQuery, location="query")
     @blp.response(200, EnrollmentOut)
@@ -196,7 +202,7 @@ class Enrollment(MethodView):
         return found, 200, worker_etag(nik)
 
 
-@blp.route("/<uuid:agreement_id>/enrollments/<string:nik>/disenrollment")
+@blp.route("/<uuid:agreement_id>/enrollments/<nik:nik>/disenrollment")
 class Disenrollment(MethodView):
     @blp.arguments(DisenrollIn)
     @blp.response(200, EnrollmentOut)
@@ -209,7 +215,7 @@ class Disenrollment(MethodView):
             expected_version=requests.expected_version()))
 
 
-@blp.route("/<uuid:agreement_id>/enrollments/<string:nik>/void")
+@blp.route("/<uuid:agreement_id>/enrollments/<nik:nik>/void")
 class Void(MethodView):
     @blp.arguments(VoidIn)
     @blp.response(200, EnrollmentOut)

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Response, json
 from werkzeug.exceptions import HTTPException
 
+from api import problem_language
 from registry.domain.errors import RegistryError
 
 log = logging.getLogger("registry.api")
@@ -66,6 +67,11 @@ TITLES = {
 }
 
 
+def title_of(code: str) -> str:
+    """The problem's English title; api/ui/translations/id/problems.po translates it."""
+    return TITLES.get(code, code.replace("_", " ").capitalize())
+
+
 class ApiProblem(Exception):
     """Raised in views for an HTTP-level refusal (auth, media type, headers)."""
 
@@ -84,7 +90,7 @@ def problem(code: str, detail: str, errors: dict[str, str] | None = None,
     status = STATUS_OF_CODE[code]
     body: dict[str, Any] = {
         "type": f"https://registry.bpjs-rentan.id/problems/{code.replace('_', '-')}",
-        "title": TITLES.get(code, code.replace("_", " ").capitalize()),
+        "title": title_of(code),
         "status": status,
         "detail": detail,
         "code": code,
@@ -92,7 +98,10 @@ def problem(code: str, detail: str, errors: dict[str, str] | None = None,
     if errors:
         body["errors"] = errors
     body.update(extra or {})
+    body = problem_language.localised(body)
     response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    response.headers["Content-Language"] = problem_language.wanted_language()
+    response.vary.add("Accept-Language")
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

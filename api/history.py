@@ -40,7 +40,7 @@ class AgreementHistory(MethodView):
         return {"events": events, "next_after": next_after}
 
 
-@blp.route("/workers/<string:nik>/history")
+@blp.route("/workers/<nik:nik>/history")
 class WorkerHistory(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, EventPage)

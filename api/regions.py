@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
+from werkzeug.routing import IntegerConverter
 
 from api import auth, requests
 from api.blueprint import Blueprint
@@ -15,6 +16,7 @@ from api.schemas.workers import OnQuery, RegionCoverageOut, TargetIn, TargetOut
 from projections import tree_views, views
 from registry.domain import region_codes as regions
 from registry.domain.dates import today, utc_iso
+from registry.domain.region import FIRST_TARGET_YEAR, LAST_TARGET_YEAR
 from registry.domain.targets import realised_percent, target_workers
 
 blp = Blueprint("regions", __name__, url_prefix="/api/v1/regions",
@@ -39,7 +41,16 @@ def _target_view(code: str, year: int, workforce: int, percent: float,
     return view
 
 
-@blp.route("/<string:code>/targets/<int:year>")
+class TargetYear(IntegerConverter):
+    """`<target_year:year>`: any whole number, which the domain holds to its range (a 422
+    naming it); the document states the range."""
+
+
+def target_year_schema(_converter: IntegerConverter) -> dict[str, Any]:
+    return {"type": "integer", "minimum": FIRST_TARGET_YEAR, "maximum": LAST_TARGET_YEAR}
+
+
+@blp.route("/<string:code>/targets/<target_year:year>")
 class Target(MethodView):
     @blp.arguments(TargetIn)
     @blp.response(200, TargetOut)

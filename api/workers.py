@@ -27,7 +27,7 @@ def visible_worker(nik: str, args: dict[str, Any]) -> dict[str, Any]:
                         scopes=auth.principal().scopes, known_at=args["known_at"])
 
 
-@blp.route("/<string:nik>")
+@blp.route("/<nik:nik>")
 class Worker(MethodView):
     @blp.arguments(OnQuery, location="query")
     @blp.response(200, WorkerOut)
@@ -41,7 +41,7 @@ class Worker(MethodView):
         return visible_worker(nik, args), 200, worker_etag(nik)
 
 
-@blp.route("/<string:nik>/coverage")
+@blp.route("/<nik:nik>/coverage")
 class Coverage(MethodView):
     @blp.arguments(OnQuery, location="query")
     @blp.response(200, CoverageOut)
@@ -55,7 +55,7 @@ class Coverage(MethodView):
                 "known_at": utc_iso(known_at) if known_at else None, **covered}
 
 
-@blp.route("/<string:nik>/corrections")
+@blp.route("/<nik:nik>/corrections")
 class Corrections(MethodView):
     @blp.arguments(CorrectionIn)
     @blp.response(201, WorkerOut)
@@ -76,7 +76,7 @@ class Corrections(MethodView):
         return {**corrected, "position": position}, 201, {"ETag": f'"{worker.version}"'}
 
 
-@blp.route("/<string:nik>/access-log")
+@blp.route("/<nik:nik>/access-log")
 class AccessRecords(MethodView):
     @blp.arguments(PageArgs, location="query")
     @blp.response(200, AccessPage)

@@ -47,6 +47,7 @@ class AgreementsProjection(Projection):
             PRIMARY KEY (agreement_id, term_number))""",
         "CREATE INDEX IF NOT EXISTS rm_agreements_region ON rm_agreements (region_code)",
         "CREATE INDEX IF NOT EXISTS rm_agreements_parent ON rm_agreements (parent_id)",
+        "CREATE INDEX IF NOT EXISTS rm_agreements_number ON rm_agreements (agreement_number)",
     )
 
     AGREEMENT_COLUMNS = ("id", "seq", "agreement_number", "kind", "parent_id", "region_code",
@@ -179,7 +180,7 @@ def _changing(doc: dict[str, Any]) -> tuple[Any, ...]:
 def list_agreements(
     cur: Cursor, *, on: date, scopes: list[str] | None = None, region_code: str | None = None,
     kind: str | None = None, parent_id: str | None = None, status: str | None = None,
-    after: int = 0, limit: int = 50,
+    after: int = 0, limit: int = 50, agreement_number: str | None = None,
 ) -> tuple[list[dict[str, Any]], int | None]:
     """A page of agreement documents in signing order, and the next cursor."""
     where: list[str] = ["a.seq > ?"]
@@ -195,6 +196,9 @@ def list_agreements(
     if parent_id:
         where.append("a.parent_id = ?")
         params.append(parent_id)
+    if agreement_number is not None:
+        where.append("a.agreement_number = ?")
+        params.append(agreement_number)
     if status:
         status_sql, status_params = agreement_status(on)
         where.append(f"({status_sql}) = ?")

@@ -111,16 +111,17 @@ def require_visible_worker(runner: ProjectionRunner, nik: str,
 def coverage(runner: ProjectionRunner, nik: str, *, on: date, scopes: list[str] | None,
              known_at: datetime | None = None) -> dict[str, Any]:
     """Whether the worker was covered on `on`, for which programs, by which enrollments.
-    A worker not visible in `scopes` is simply not covered: this never says more."""
+    A worker not visible in `scopes` (or not recorded by `known_at`) is `known: false`
+    and not covered: this never says more."""
     try:
-        found = worker(runner, nik, on=on, scopes=scopes, known_at=known_at)
+        found, known = worker(runner, nik, on=on, scopes=scopes, known_at=known_at), True
     except NotFound:
-        found = {"coverages": []}
+        found, known = {"coverages": []}, False
     active = [c for c in found["coverages"] if c["status"] == "active"]
     # Contributions: a coverage whose agreement's ledger has lapsed stays listed, covering nothing.
     active = ledger_views.with_standing(runner, active, on, known_at)
     covering = [c for c in active if c["standing"] != LAPSED]
-    return {"covered": bool(covering),
+    return {"known": known, "covered": bool(covering),
             "programs": programs.normalised([p for c in covering for p in c["programs"]]),
             "coverages": active}
 

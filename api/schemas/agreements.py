@@ -114,6 +114,8 @@ class AgreementListQuery(PageArgs):
     parent_id = fields.UUID(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(AGREEMENT_STATUSES))
     on = Day(load_default=None)
+    agreement_number = Text(load_default=None, max_length=100,
+                            metadata={"description": "exact match"})
 
 
 class TermOut(Strict):

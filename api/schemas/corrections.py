@@ -7,8 +7,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from api.schemas.agreements import ProgramField
-from api.schemas.common import Day, Strict, Text
-from api.schemas.workers import NIK
+from api.schemas.common import Day, Nik, Strict, Text
 from registry.domain.enrollment import REASON_CODES
 
 CSV_COLUMNS = ("action", "agreement_number", "nik", "ends_on", "reason_code", "reason", "name",
@@ -30,7 +29,7 @@ class CorrectionRowIn(Strict):
     agreement_number = Text(load_default=None, allow_none=True)
     agreement_id = fields.UUID(load_default=None, allow_none=True,
                                metadata={"description": "instead of agreement_number"})
-    nik = fields.String(required=True, validate=NIK)
+    nik = Nik(required=True)
     ends_on = Day(load_default=None, allow_none=True,
                   metadata={"description": "disenroll: the last covered day"})
     reason_code = fields.String(load_default=None, allow_none=True,

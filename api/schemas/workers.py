@@ -12,6 +12,7 @@ from api.schemas.common import (
     EARLIEST,
     LATEST,
     Day,
+    Nik,
     PageArgs,
     Rupiah,
     Strict,
@@ -23,12 +24,12 @@ from registry.domain.coverage_rules import ENROLLMENT_STATUSES
 from registry.domain.enrollment import REASON_CODES
 from registry.service.enrollments import MAX_BATCH_ROWS
 
-NIK = validate.Regexp(r"^[0-9]{16}\Z", error="must be exactly 16 digits")
 MONTH = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+MONTH_PATTERN = r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])$"
 
 
 class WorkerIn(Strict):
-    nik = fields.String(required=True, validate=NIK)
+    nik = Nik(required=True)
     name = Text(required=True)
     birth_date = Day(load_default=None, allow_none=True)
     sex = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(("M", "F")))
@@ -46,6 +47,9 @@ class EnrollIn(WorkerIn):
 
 
 class BatchIn(Strict):
+    """A batch as read: each row is checked on its own (api/batch_rows.py), so that a bad
+    row is that row's error, not the batch's."""
+
     workers = fields.List(fields.Raw(), required=True,
                           validate=validate.Length(min=1, max=MAX_BATCH_ROWS))
     atomic = StrictBoolean(load_default=True)
@@ -61,6 +65,13 @@ class BatchQuery(Strict):
     reason = Text(load_default=None, max_length=2000, metadata={
         "description": "CSV: why (optional; a backdated batch should say), recorded on "
                        "every event the batch writes (JSON: the body's `reason`)"})
+
+
+class BatchDoc(BatchIn):
+    """A batch as the document states it: rows are workers."""
+
+    workers = fields.List(fields.Nested(WorkerIn), required=True,
+                          validate=validate.Length(min=1, max=MAX_BATCH_ROWS))
 
 
 class DisenrollIn(Strict):
@@ -87,6 +98,9 @@ class OnQuery(Strict):
 
 class Month(fields.String):
     # A String, so that the OpenAPI document says "string"; it loads (year, month).
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(metadata={"pattern": MONTH_PATTERN}, **kwargs)
+
     def _deserialize(  # type: ignore[override]
             self, value: Any, attr: Any, data: Any, **kwargs: Any) -> tuple[int, int]:
         text = super()._deserialize(value, attr, data, **kwargs)
@@ -119,7 +133,8 @@ class TargetIn(Strict):
     workforce = fields.Integer(required=True, strict=True,
                                validate=validate.Range(min=1, max=10**9))
     target_percent = fields.Float(required=True, allow_nan=False,
-                                  validate=validate.Range(min=0, max=100, min_inclusive=False))
+                                  validate=validate.Range(min=0, max=100, min_inclusive=False),
+                                  metadata={"exclusiveMinimum": True})
     reason = Text(load_default=None, allow_none=True, max_length=2000, metadata={
         "description": "why (optional): recorded on the event"})
 
@@ -190,6 +205,8 @@ class CoverageOut(Strict):
     nik = fields.String()
     on = fields.String()
     known_at = fields.String(allow_none=True)
+    known = fields.Boolean(metadata={
+        "description": "false when no worker with this NIK is visible to the token"})
     covered = fields.Boolean()
     programs = fields.List(fields.String())
     coverages = fields.List(fields.Nested(EnrollmentOut))

@@ -2,8 +2,9 @@
 
 English is the source language: the templates and views write English,
 marked with `_()`, and `translations/id/*.po` give Bahasa Indonesia. A page
-owns one .po file beside the others; all of a language's files are read as
-one catalogue, compiled in memory (no compiled .mo file is kept).
+owns one .po file beside the others (problems.po: the API's problem details); all
+of a language's files are read as one catalogue (api/catalogues.py), compiled in
+memory (no compiled .mo file is kept).
 Dates are business dates in the Indonesian way (`4 Oktober 2022`), record
 times in WIB, money as `Rp 100.800.000`.
 """
@@ -13,33 +14,19 @@ from __future__ import annotations
 import functools
 from datetime import date, datetime
 from io import BytesIO
-from pathlib import Path
 
 from babel.dates import format_date as babel_date
-from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 from flask import Flask, request, session
 from flask_babel import Babel, Domain, get_locale
 
+from api.catalogues import catalogue
 from registry.domain.dates import JAKARTA
 
 LANGUAGES = ("id", "en")
 DEFAULT_LANGUAGE = "id"
-CATALOGUES = Path(__file__).with_name("translations")
-
-
-def catalogue(language: str) -> Catalog:
-    """Every message of `language`, from all of its .po files."""
-    merged = Catalog(locale=language)
-    for po in sorted((CATALOGUES / language).glob("*.po")):
-        with po.open("rb") as f:
-            for message in read_po(f, locale=language):
-                if message.id and message.string and not message.fuzzy:
-                    merged[message.id] = message
-    return merged
 
 
 @functools.lru_cache(maxsize=len(LANGUAGES))

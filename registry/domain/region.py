@@ -18,6 +18,9 @@ from registry.domain.context import Context
 from registry.domain.errors import ValidationFailed
 from registry.domain.ids import derived_id
 
+# The years a coverage target may be set for.
+FIRST_TARGET_YEAR, LAST_TARGET_YEAR = 2000, 2100
+
 
 class Region(Aggregate):
     TOPIC = "Region"
@@ -43,8 +46,10 @@ class Region(Aggregate):
 
     def set_target(self, ctx: Context, year: int, workforce: int, target_percent: float) -> None:
         """Set (or replace) the year's target: a share of the region's workforce."""
-        if not 2000 <= year <= 2100:
-            raise ValidationFailed("year: must be between 2000 and 2100", {"year": "out of range"})
+        if not FIRST_TARGET_YEAR <= year <= LAST_TARGET_YEAR:
+            raise ValidationFailed(
+                f"year: must be between {FIRST_TARGET_YEAR} and {LAST_TARGET_YEAR}",
+                {"year": "out of range"})
         if workforce < 1:
             raise ValidationFailed("workforce: must be at least 1", {"workforce": "too small"})
         if not 0 < target_percent <= 100:

@@ -15,7 +15,14 @@ from registry.config import ConfigurationError
 from registry.domain.context import Context
 from registry.domain.dates import utc_iso
 from registry.domain.token import ROLES
-from registry.entrypoints import corrections_cli, demo_cli, enroll_cli, ledger_cli, log_commands
+from registry.entrypoints import (
+    agreements_cli,
+    corrections_cli,
+    demo_cli,
+    enroll_cli,
+    ledger_cli,
+    log_commands,
+)
 from registry.entrypoints.addresses import SERVE_HOST, SERVE_PORT
 from registry.entrypoints.opening import opened
 from registry.store import files
@@ -313,6 +320,7 @@ def bench(quick: bool, engine: str, postgres_url: str, json_path: Path | None,
 main.add_command(log_commands.log)
 main.add_command(log_commands.witness)
 main.add_command(corrections_cli.corrections)
+main.add_command(agreements_cli.agreements)
 main.add_command(demo_cli.demo)
 main.add_command(enroll_cli.enroll)
 main.add_command(ledger_cli.invoice)

@@ -73,6 +73,11 @@ def serve(host: str, port: int, workers: int, threads: int = 4, read_only: bool 
             "accesslog": None,
             "control_socket_disable": True,
             "child_exit": metrics_dir.worker_exited,
+            # No cap on the request line: the query parameters the API documents can be
+            # longer than gunicorn's default 4094 bytes (a 2,000-character `reason`,
+            # percent-encoded), and a refusal there would be gunicorn's HTML 414, not
+            # problem+json. The body limit (MAX_CONTENT_LENGTH) still bounds a request.
+            "limit_request_line": 0,
         }).run()
     finally:
         metrics_dir.remove(own_metrics_dir)

@@ -333,9 +333,9 @@ def test_the_matrix_covers_every_route_the_app_serves(app: Any) -> None:
               if rule.endpoint != "static"
               # The pages have their own matrix: tests/ui/test_page_scopes.py.
               and not rule.rule.startswith("/ui") and rule.rule != "/"}
-    normalise = {"{a}": "<uuid:agreement_id>", "{w}": "<string:nik>", "{w2}": "<string:nik>",
-                 "{m}": "<string:nik>",
-                 "12.22": "<string:code>", "2022": "<int:year>",
+    normalise = {"{a}": "<uuid:agreement_id>", "{w}": "<nik:nik>", "{w2}": "<nik:nik>",
+                 "{m}": "<nik:nik>",
+                 "12.22": "<string:code>", "2022": "<target_year:year>",
                  "swagger-ui.css": "<path:filename>", NO_PREVIEW: "<string:preview_id>",
                  "SP2D-W-1": "<path:reference>"}
     listed = set()

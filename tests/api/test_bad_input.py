@@ -218,8 +218,6 @@ def test_bad_and_unknown_ids_in_the_path_are_404(admin, bad_id, endpoint):
     ("version=0", "version"), ("version=abc", "version"), ("version=-1", "version"),
     ("version=1.5", "version"), ("version=" + "9" * 40, "version"),
     ("known_at=garbage", "known_at"), ("known_at=2022-13-01T00:00:00Z", "known_at"),
-    ("known_at=9999-12-31T23:59:59-01:00", "known_at"),
-    ("known_at=0001-01-01T00:00:00%2B01:00", "known_at"),
 ])
 def test_bad_query_args_on_one_agreement_are_422(admin, agreement_id, query, field):
     assert_invalid(admin.get(f"{AGREEMENTS}/{agreement_id}?{query}"), field)

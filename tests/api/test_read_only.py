@@ -46,7 +46,8 @@ def read_only(settings: Settings, registry: Registry, app: Any, world: Any,
 
 def write_routes(app: Any, world: dict[str, str]) -> list[tuple[str, str]]:
     """(method, path) of every route under /api/v1 that takes a write, placeholders filled."""
-    values = {"uuid": world["agreement"], "string": world["nik"], "int": "2022",
+    values = {"uuid": world["agreement"], "string": world["nik"], "nik": world["nik"],
+              "int": "2022", "target_year": "2022",
               "path": "x"}
     found = []
     for rule in app.url_map.iter_rules():

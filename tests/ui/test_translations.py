@@ -11,6 +11,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from jinja2 import Environment, nodes
 
+from api import catalogues
 from api.ui import i18n
 
 UI = Path(i18n.__file__).parent
@@ -94,9 +95,37 @@ def test_no_indonesian_catalogue_entry_is_marked_fuzzy_or_left_empty() -> None:
     from babel.messages.pofile import read_po
 
     problems = []
-    for po in sorted((i18n.CATALOGUES / "id").glob("*.po")):
+    for po in sorted((catalogues.CATALOGUES / "id").glob("*.po")):
         with po.open("rb") as f:
             for message in read_po(f, locale="id"):
                 if message.id and (message.fuzzy or not message.string):
                     problems.append(f"{po.name}: {message.id}")
     assert problems == []
+
+
+def test_every_problem_title_has_an_indonesian_translation() -> None:
+    from api.errors import STATUS_OF_CODE, title_of
+
+    catalogue = i18n.catalogue("id")
+    assert sorted(code for code in STATUS_OF_CODE if not catalogue.get(title_of(code))) == []
+
+
+def test_a_problem_detail_keeps_its_values_in_translation() -> None:
+    from api.problem_language import translate_detail
+
+    assert translate_detail("no agreement 42; on: Not a valid date; expected YYYY-MM-DD.") == (
+        "tidak ada perjanjian 42; on: Bukan tanggal yang sah; gunakan format YYYY-MM-DD.")
+    assert translate_detail("a detail nobody translated") == "a detail nobody translated"
+
+
+def test_a_translated_problem_detail_names_the_same_values() -> None:
+    import re
+
+    placeholders = re.compile(r"%\((\w+)\)[sd]")
+    with (catalogues.CATALOGUES / "id" / "problems.po").open("rb") as f:
+        from babel.messages.pofile import read_po
+
+        for message in read_po(f, locale="id"):
+            if message.id:
+                assert (sorted(placeholders.findall(message.id))
+                        == sorted(placeholders.findall(message.string))), message.id
