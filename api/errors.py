@@ -64,6 +64,8 @@ TITLES = {
     "malformed_request": "Malformed request",
     "validation_failed": "Validation failed",
     "internal_error": "Internal server error",
+    "nik_mangled_by_spreadsheet": "NIK mangled by a spreadsheet",
+    "paid_on_in_future": "Paid on a day in the future",
 }
 
 

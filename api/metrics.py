@@ -1,6 +1,6 @@
 """What `/metrics` counts: requests by route pattern, and the registry's own gauges.
 
-Requests are labelled by the URL rule that matched (`/api/v1/workers/<string:nik>`),
+Requests are labelled by the URL rule that matched (`/api/v1/workers/<nik:nik>`),
 never by the path asked for: a path carries NIKs, and every distinct label
 value is a time series kept for ever. Methods outside the standard few count
 as `other`, paths that match no rule as `unmatched`, for the same reason.

@@ -69,7 +69,8 @@ class Text(fields.String):
 
 class RegionCode(fields.String):
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(metadata={"pattern": REGION_PATTERN}, **kwargs)
+        metadata = {"pattern": REGION_PATTERN, **(kwargs.pop("metadata", None) or {})}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         code = super()._deserialize(value, attr, data, **kwargs)
@@ -134,7 +135,8 @@ class Nik(fields.String):
     with its own messages. The document states the whole rule (NIK_PATTERN)."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(metadata={"pattern": NIK_PATTERN}, **kwargs)
+        metadata = {"pattern": NIK_PATTERN, **(kwargs.pop("metadata", None) or {})}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         nik = super()._deserialize(value, attr, data, **kwargs)

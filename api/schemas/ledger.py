@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import ValidationError, fields, validate
 
 from api.schemas.common import Day, Strict, Text, UtcTimestamp
+from api.schemas.workers import MONTH_PATTERN
 from registry.domain.ledger import MONTH, MONTH_STATUSES, STANDINGS
 
 MAX_IDR = 10**15
@@ -16,7 +17,7 @@ class MonthText(fields.String):
     """A month as "YYYY-MM"."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(metadata={"pattern": MONTH.pattern, "example": "2022-10"}, **kwargs)
+        super().__init__(metadata={"pattern": MONTH_PATTERN, "example": "2022-10"}, **kwargs)
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)

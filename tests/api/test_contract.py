@@ -15,7 +15,7 @@ from tests.callers import assert_problem
 METHODS = ("get", "put", "post", "delete", "patch")
 SOME_UUID = "00000000-0000-0000-0000-000000000001"
 SAMPLE = {"agreement_id": SOME_UUID, "nik": nik(1), "code": "12.22", "year": "2024",
-          "preview_id": "0" * 32}
+          "preview_id": "0" * 32, "reference": "SP2D-1"}
 INDONESIAN = {"Accept-Language": "id"}
 
 

@@ -67,7 +67,7 @@ def test_metrics_count_requests_by_route_pattern_and_carry_no_personal_data(clie
     agreement = admin.post("/api/v1/agreements", json=labusel_pks()).json["id"]
     body = enrollment_body(7, name="Siti Kenanga")
     assert admin.post(f"/api/v1/agreements/{agreement}/enrollments", json=body).status_code == 201
-    worker = "/api/v1/workers/<string:nik>"
+    worker = "/api/v1/workers/<nik:nik>"
     before = client.get("/metrics").get_data(as_text=True)
     admin.get(f"/api/v1/workers/{nik(7)}")
     admin.get(f"/api/v1/workers/{nik(8)}")  # 404
