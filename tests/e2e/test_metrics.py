@@ -27,7 +27,7 @@ def test_metrics_add_up_the_workers_by_route_pattern_without_personal_data(
         answer = requests.get(server.url("/metrics"), timeout=10)
         assert answer.status_code == 200
         text = answer.text
-        assert ('registry_http_requests_total{method="GET",route="/api/v1/workers/<string:nik>",'
+        assert ('registry_http_requests_total{method="GET",route="/api/v1/workers/<nik:nik>",'
                 'status="404"} 20.0') in text
         assert ('registry_http_requests_total{method="POST",route="/api/v1/agreements",'
                 'status="201"} 1.0') in text
