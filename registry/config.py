@@ -174,14 +174,21 @@ class Settings:
             log_level=(env.get("REGISTRY_LOG_LEVEL") or "INFO").upper(),
             max_body_bytes=int(raw_limit),
             probe_limit=int(raw_probes),
-            idempotency_ttl_hours=_idempotency_ttl_hours(env),
+            idempotency_ttl_hours=_whole(env, "REGISTRY_IDEMPOTENCY_TTL_HOURS",
+                                         DEFAULT_IDEMPOTENCY_TTL_HOURS,
+                                         MAX_IDEMPOTENCY_TTL_HOURS, "hours"),
             log_origin=_log_origin(env),
             signing_key_file=env.get("REGISTRY_SIGNING_KEY_FILE") or "",
-            ui_session_minutes=_ui_session_minutes(env),
+            ui_session_minutes=_whole(env, "REGISTRY_UI_SESSION_MINUTES",
+                                      DEFAULT_UI_SESSION_MINUTES, MAX_UI_SESSION_MINUTES,
+                                      "minutes"),
             read_only=_read_only(env),
-            preview_ttl_minutes=_preview_ttl_minutes(env),
+            preview_ttl_minutes=_whole(env, "REGISTRY_PREVIEW_TTL_MINUTES",
+                                       DEFAULT_PREVIEW_TTL_MINUTES, MAX_PREVIEW_TTL_MINUTES,
+                                       "minutes"),
             read_database=_read_database(env, url),
-            lapse_after_months=_lapse_after_months(env),
+            lapse_after_months=_whole(env, "REGISTRY_LAPSE_AFTER_MONTHS",
+                                      DEFAULT_LAPSE_AFTER_MONTHS, 120, "months"),
             holidays_file=_holidays_file(env),
         )
 
@@ -196,21 +203,13 @@ def _log_origin(env: Mapping[str, str]) -> str:
     return origin
 
 
-def _idempotency_ttl_hours(env: Mapping[str, str]) -> int:
-    raw = env.get("REGISTRY_IDEMPOTENCY_TTL_HOURS") or str(DEFAULT_IDEMPOTENCY_TTL_HOURS)
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_IDEMPOTENCY_TTL_HOURS:
+def _whole(env: Mapping[str, str], name: str, default: int, most: int, unit: str) -> int:
+    """A setting that is a whole number of `unit` from 1 to `most`."""
+    raw = env.get(name) or str(default)
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= most:
         raise ConfigurationError(
-            f"REGISTRY_IDEMPOTENCY_TTL_HOURS must be a whole number of hours from 1 to "
-            f"{MAX_IDEMPOTENCY_TTL_HOURS}, got {raw!r}")
-    return int(raw)
-
-
-def _ui_session_minutes(env: Mapping[str, str]) -> int:
-    raw = env.get("REGISTRY_UI_SESSION_MINUTES") or str(DEFAULT_UI_SESSION_MINUTES)
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_UI_SESSION_MINUTES:
-        raise ConfigurationError(
-            f"REGISTRY_UI_SESSION_MINUTES must be a whole number of minutes from 1 to "
-            f"{MAX_UI_SESSION_MINUTES}, got {raw!r}")
+            f"{name} must be a whole number of {unit} from 1 to {most}, got {raw!r}")
     return int(raw)
 
 
@@ -219,17 +218,6 @@ def _read_only(env: Mapping[str, str]) -> bool:
     if raw not in ("0", "1", "false", "true", "no", "yes"):
         raise ConfigurationError(f"REGISTRY_READ_ONLY must be 1 or 0, got {raw!r}")
     return raw in ("1", "true", "yes")
-
-
-# Corrections with a preview.
-
-def _preview_ttl_minutes(env: Mapping[str, str]) -> int:
-    raw = env.get("REGISTRY_PREVIEW_TTL_MINUTES") or str(DEFAULT_PREVIEW_TTL_MINUTES)
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PREVIEW_TTL_MINUTES:
-        raise ConfigurationError(
-            f"REGISTRY_PREVIEW_TTL_MINUTES must be a whole number of minutes from 1 to "
-            f"{MAX_PREVIEW_TTL_MINUTES}, got {raw!r}")
-    return int(raw)
 
 
 # Reads from a replica.
@@ -250,15 +238,6 @@ def _read_database(env: Mapping[str, str], primary_url: str) -> Database | None:
             f"writes schema {primary.schema!r}: a replica holds the same schema")
     return replica
 # The contributions ledger.
-
-def _lapse_after_months(env: Mapping[str, str]) -> int:
-    raw = env.get("REGISTRY_LAPSE_AFTER_MONTHS") or str(DEFAULT_LAPSE_AFTER_MONTHS)
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 120:
-        raise ConfigurationError(
-            f"REGISTRY_LAPSE_AFTER_MONTHS must be a whole number of months from 1 to 120, "
-            f"got {raw!r}")
-    return int(raw)
-
 
 def _holidays_file(env: Mapping[str, str]) -> str:
     holidays = env.get("REGISTRY_HOLIDAYS_FILE") or ""
