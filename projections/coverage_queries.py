@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -117,14 +118,18 @@ def billable_workers(cur: Cursor, agreement_id: str, first_day: date, last_day: 
     return int(row[0])
 
 
-def region_coverage(cur: Cursor, scope: str, on: date,
-                    known_at: datetime | None = None) -> dict[str, Any]:
-    """Distinct workers covered on `on` under agreements in the scope, by program."""
+def region_coverage(cur: Cursor, scope: str, on: date, known_at: datetime | None = None,
+                    lapsed: Sequence[str] = ()) -> dict[str, Any]:
+    """Distinct workers covered on `on` under agreements in the scope, by program; the
+    `lapsed` agreements (unpaid contributions) cover no one that day."""
     covered_sql, params = rules_sql.covers(on, on)
     clause, scope_params = region_clause("region_code", [scope])
     version, version_params = as_of(known_at)
     covered = f"{covered_sql} AND {clause} AND {version}"
     params += [*scope_params, *version_params]
+    if lapsed:
+        covered += f" AND agreement_id NOT IN ({', '.join('?' for _ in lapsed)})"
+        params += list(lapsed)
     counts = ", ".join(f"COUNT(DISTINCT CASE WHEN {p.lower()} = 1 THEN nik END)"
                        for p in PROGRAMS)
     row = cur.execute(f"SELECT COUNT(DISTINCT nik), {counts} FROM rm_enrollments "  # noqa: S608

@@ -109,6 +109,16 @@ def standings(cur: Cursor, policy: ledger.Policy, agreement_ids: Sequence[str], 
     return out
 
 
+def lapsed_in(cur: Cursor, policy: ledger.Policy, scope: str, on: date,
+              known_at: datetime | None = None) -> list[str]:
+    """The agreements of the region (a province holds its regencies) whose coverage has
+    lapsed on `on` for unpaid contributions, as recorded by `known_at`."""
+    billed = [doc["id"] for doc in ledger_queries.billed_agreements(cur, scope)]
+    return sorted(agreement_id for agreement_id, (standing, _) in
+                  standings(cur, policy, billed, on, known_at).items()
+                  if standing == ledger.LAPSED)
+
+
 def with_standing(runner: ProjectionRunner, coverages: list[dict[str, Any]], on: date,
                   known_at: datetime | None = None) -> list[dict[str, Any]]:
     """Each coverage with the `standing` and `paid_through` of its agreement's ledger."""

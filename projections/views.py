@@ -135,7 +135,8 @@ def region_coverage(runner: ProjectionRunner, scope: str, *, on: date,
     regencies), by program and agreement; and the region's target for that year
     (`workforce`, `target_percent`), if one was set by `known_at`."""
     covered = _read(runner, lambda cur: coverage_queries.region_coverage(
-        cur, scope, on, known_at))
+        cur, scope, on, known_at, ledger_views.lapsed_in(
+            cur, runner.app.ledger_policy, scope, on, known_at)))
     return covered, runner.app.region_target(scope, on.year, known_at)
 
 

@@ -163,3 +163,21 @@ def test_region_arrears_list_overdue_agreements_and_writes_need_the_region(admin
         json={"amount_idr": 1, "paid_on": "2022-10-01", "reference": "X"}), 404, "not_found")
     assert_problem(admin.get(f"{AGREEMENTS}/{agreement_id}/ledger?month=2022-10"), 422,
                    "validation_failed")
+
+
+def test_a_lapsed_agreements_workers_are_not_counted_in_the_regions_coverage(admin):
+    agreement_id = post_labusel_pks(admin)
+    enrolled(admin, agreement_id, 1)
+    enrolled(admin, agreement_id, 2)
+    for month in ("2022-10", "2022-11", "2022-12"):
+        assert _invoice(admin, agreement_id, month).status_code == 201
+
+    def covered(on, known_at=None):
+        query = f"on={on}" + (f"&known_at={known_at}" if known_at else "")
+        return admin.get(f"/api/v1/regions/12.22/coverage?{query}").json["covered_workers"]
+
+    assert (covered("2022-11-20"), covered("2022-12-20")) == (2, 0)
+    before_paying = _now()
+    assert _pay(admin, agreement_id, amount_idr=3 * 2 * RATE, paid_on="2022-12-28",
+                reference="SP2D-ALL").status_code == 201
+    assert (covered("2022-12-20"), covered("2022-12-20", before_paying)) == (2, 0)
