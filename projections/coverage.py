@@ -91,6 +91,8 @@ class CoverageProjection(Projection):
         "ON rm_enrollments (agreement_id, seq)",
         "CREATE INDEX IF NOT EXISTS rm_enrollments_nik ON rm_enrollments (nik)",
         "CREATE INDEX IF NOT EXISTS rm_enrollments_region ON rm_enrollments (region_code)",
+        "CREATE INDEX IF NOT EXISTS rm_enrollments_province "
+        "ON rm_enrollments (substr(region_code, 1, 2))",
     )
 
     MAX_NIKS = 200_000  # workers' NIKs kept across batches

@@ -195,3 +195,28 @@ def test_covering_a_month_in_sql_and_counting_workers_by_dates_are_covers(
                 f"(SELECT CAST(? AS TEXT) AS month) m WHERE {sql}",
                 (f"{first:%Y-%m}",)).fetchall()}
             assert in_sql == expected, first
+
+
+CODES = ("12", "12.22", "12.75", "13", "13.22", "31", "31.71", "36.73")
+SCOPES = ([], ["12"], ["12.22"], ["12.22", "13"], ["13", "31.71"], ["31"], ["12.75", "12"],
+          ["36"])
+
+
+def test_a_region_scope_in_sql_is_in_any(registry: Any) -> None:
+    """`region_clause` (which an index serves) matches exactly the codes `in_any` does."""
+    from projections.agreements import region_clause
+    from registry.domain.region_codes import in_any
+
+    rows = [(code, n, f"PKS-{n}", "PKS", None, code, "2022-10-01", "2022-12-31", None, 1,
+             json.dumps({"id": code})) for n, code in enumerate(CODES, start=1)]
+    with registry.store.transaction(write=True) as cur:
+        cur.insert_rows("rm_agreements", ("id", "seq", "agreement_number", "kind", "parent_id",
+                                          "region_code", "first_starts_on", "last_ends_on",
+                                          "terminated_on", "version", "doc"), rows)
+    with registry.store.transaction() as cur:
+        for scopes in SCOPES:
+            clause, params = region_clause("region_code", scopes)
+            found = {code for (code,) in cur.execute(
+                f"SELECT region_code FROM rm_agreements WHERE {clause}",  # noqa: S608
+                params).fetchall()}
+            assert found == {code for code in CODES if in_any(scopes, code)}, scopes
