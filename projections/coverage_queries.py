@@ -130,10 +130,12 @@ def region_coverage(cur: Cursor, scope: str, on: date, known_at: datetime | None
     if lapsed:
         covered += f" AND agreement_id NOT IN ({', '.join('?' for _ in lapsed)})"
         params += list(lapsed)
-    counts = ", ".join(f"COUNT(DISTINCT CASE WHEN {p.lower()} = 1 THEN nik END)"
-                       for p in PROGRAMS)
-    row = cur.execute(f"SELECT COUNT(DISTINCT nik), {counts} FROM rm_enrollments "  # noqa: S608
-                      f"WHERE {covered}", params).one()
+    # One row a worker (hashed once), not a COUNT(DISTINCT) per program (a sort each):
+    # a province's workers are hundreds of thousands of rows at national scale.
+    flags = ", ".join(f"MAX({p.lower()}) AS {p.lower()}" for p in PROGRAMS)
+    sums = ", ".join(f"COALESCE(SUM({p.lower()}), 0)" for p in PROGRAMS)
+    row = cur.execute(f"SELECT COUNT(*), {sums} FROM (SELECT nik, {flags} "  # noqa: S608
+                      f"FROM rm_enrollments WHERE {covered} GROUP BY nik) w", params).one()
     agreements = cur.execute(
         "SELECT agreement_id, agreement_number, region_code, COUNT(DISTINCT nik) "  # noqa: S608
         f"FROM rm_enrollments WHERE {covered} "

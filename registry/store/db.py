@@ -116,7 +116,11 @@ class SqlStore:
             self._pool = ConnectionPool(
                 conninfo=database.conninfo(), min_size=1, max_size=8, open=True,
                 # Autocommit: a plain read is one round trip, not BEGIN, query, COMMIT.
-                kwargs={"autocommit": True, "options": f"-c search_path={database.schema}"},
+                # No JIT: the read models' queries are short, and compiling one
+                # (which PostgreSQL starts for any plan it costs high, a province's
+                # roll-up say) took longer than running it.
+                kwargs={"autocommit": True,
+                        "options": f"-c search_path={database.schema} -c jit=off"},
                 timeout=wait_seconds,
             )
 
