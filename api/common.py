@@ -28,16 +28,19 @@ def read_models() -> ProjectionRunner:
 
 
 def visible_agreement(agreement_id: UUID, **as_of: Any) -> Agreement:
-    """The agreement, or 404 if it does not exist or lies outside the token's regions."""
-    agreement = registry().app.get_agreement(agreement_id, **as_of)
+    """The agreement, or 404 if it does not exist or lies outside the token's regions;
+    read where the reads are (a replica's log, if there is one: projections/replica.py)."""
+    agreement = read_models().aggregate(lambda app: app.get_agreement(agreement_id, **as_of))
     auth.require_visible(agreement.region_code, f"agreement {agreement_id}")
     return agreement
 
 
 def writable(agreement_id: UUID) -> Agreement:
     """The agreement, if the token may write in its region: 404 where it may not
-    see it, 403 where it may only read it."""
-    agreement = visible_agreement(agreement_id)
+    see it, 403 where it may only read it. Read on the primary, which the write
+    goes to: a replica may not hold the agreement yet."""
+    agreement = registry().app.get_agreement(agreement_id)
+    auth.require_visible(agreement.region_code, f"agreement {agreement_id}")
     auth.require_write(agreement.region_code)
     return agreement
 

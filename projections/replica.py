@@ -16,10 +16,11 @@ import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import psycopg
 import psycopg_pool
+from eventsourcing import persistence
 
 from projections.runner import ProjectionRunner
 from registry.store.db import Cursor, SqlStore
@@ -27,7 +28,8 @@ from registry.store.db import Cursor, SqlStore
 T = TypeVar("T")
 log = logging.getLogger("registry.replica")
 
-UNREACHABLE = (psycopg.OperationalError, psycopg_pool.PoolTimeout)
+UNREACHABLE = (psycopg.OperationalError, psycopg_pool.PoolTimeout,
+               persistence.OperationalError, persistence.InterfaceError)
 
 
 @dataclass(frozen=True)
@@ -47,11 +49,13 @@ SERVED: ContextVar[Served | None] = ContextVar("replica_served", default=None)
 class ReplicaReads(ProjectionRunner):
     """The primary's projection runner, whose reads come from a replica."""
 
-    def __init__(self, primary: ProjectionRunner, replica: SqlStore, *,
-                 wait_seconds: float = 2.0, poll_seconds: float = 0.02,
+    def __init__(self, primary: ProjectionRunner, replica: SqlStore, replica_app: Any = None,
+                 *, wait_seconds: float = 2.0, poll_seconds: float = 0.02,
                  rest_seconds: float = 5.0) -> None:
         super().__init__(primary.app, primary.store, primary.projections)
         self.replica = replica
+        # The replica's event store, read-only: agreements and workers as aggregates.
+        self.replica_app = replica_app
         self.wait_seconds = wait_seconds
         self.poll_seconds = poll_seconds
         self.rest_seconds = rest_seconds
@@ -73,10 +77,25 @@ class ReplicaReads(ProjectionRunner):
                 reached = self._position(cur)
                 found = query(cur)
         except UNREACHABLE as error:
-            self._resting_until = time.monotonic() + self.rest_seconds
-            log.warning("replica unreachable, reading from the primary for %.0f s: %s",
-                        self.rest_seconds, type(error).__name__)
+            self._rest(error)
             return self._from_primary(query, "replica unreachable")
+        SERVED.set(Served("replica", lag=max(0, self.app.head_position() - reached)))
+        return found
+
+    def aggregate(self, load: Callable[[Any], T]) -> T:
+        """`load` given the replica's application, once its log holds the client's
+        write (`X-Min-Position`, up to `wait_seconds`); else given the primary's."""
+        if self.replica_app is None or time.monotonic() < self._resting_until:
+            return self._aggregate_from_primary(load, "replica unreachable")
+        wanted = MIN_POSITION.get()
+        try:
+            if wanted is not None and not self._log_reached(wanted):
+                return self._aggregate_from_primary(load, "replica behind")
+            reached = self.replica_app.head_position()
+            found = load(self.replica_app)
+        except UNREACHABLE as error:
+            self._rest(error)
+            return self._aggregate_from_primary(load, "replica unreachable")
         SERVED.set(Served("replica", lag=max(0, self.app.head_position() - reached)))
         return found
 
@@ -89,6 +108,28 @@ class ReplicaReads(ProjectionRunner):
         except UNREACHABLE:
             return None
         return max(0, self.app.head_position() - reached)
+
+    def _rest(self, error: BaseException) -> None:
+        self._resting_until = time.monotonic() + self.rest_seconds
+        log.warning("replica unreachable, reading from the primary for %.0f s: %s",
+                    self.rest_seconds, type(error).__name__)
+
+    def _aggregate_from_primary(self, load: Callable[[Any], T], why: str) -> T:
+        found = load(self.app)
+        SERVED.set(Served("primary", why=why))
+        return found
+
+    def _log_reached(self, wanted: int) -> bool:
+        """Wait until the replica's log holds `wanted`; as `_reached` for read models."""
+        assert self.replica_app is not None
+        if wanted > self.app.head_position():
+            return False
+        deadline = time.monotonic() + self.wait_seconds
+        while self.replica_app.head_position() < wanted:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(self.poll_seconds)
+        return True
 
     def _from_primary(self, query: Callable[[Cursor], T], why: str) -> T:
         found = super().read(query)

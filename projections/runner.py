@@ -163,6 +163,10 @@ class ProjectionRunner:
         with self.store.transaction() as cur:
             return query(cur)
 
+    def aggregate(self, load: Callable[[Any], T]) -> T:
+        """`load` given the application to read aggregates from (this log's)."""
+        return load(self.app)
+
     def catch_up(self, until: int | None = None,
                  progress: Callable[[int], None] | None = None) -> int:
         """Apply every event up to `until` (default: the head now).

@@ -97,6 +97,8 @@ class Registry:
     def close(self) -> None:
         if self.replica is not None:
             self.replica.replica.close()
+            if self.replica.replica_app is not None:
+                self.replica.replica_app.close()
         self.store.close()
         self.app.close()
 
@@ -105,7 +107,9 @@ def _replica(settings: Settings, runner: ProjectionRunner) -> ReplicaReads | Non
     if settings.read_database is None:
         return None
     # A replica that does not answer within a second is skipped for the primary.
-    return ReplicaReads(runner, SqlStore(settings.read_database, wait_seconds=1))
+    return ReplicaReads(runner, SqlStore(settings.read_database, wait_seconds=1),
+                        ReadOnlyApplication(settings.read_database, create_tables=False,
+                                            connect_timeout=1))
 
 
 def _application(settings: Settings, copy: copies.CopyMark | None,

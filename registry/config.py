@@ -85,7 +85,8 @@ class Database:
         raise ConfigurationError(
             f"unsupported database URL {url!r}: use sqlite:///FILE or postgresql://...")
 
-    def eventsourcing_env(self, create_tables: bool = True) -> dict[str, str]:
+    def eventsourcing_env(self, create_tables: bool = True,
+                          connect_timeout: int = 10) -> dict[str, str]:
         """The settings of the `eventsourcing` library's recorders."""
         common = {"CREATE_TABLE": "y" if create_tables else "n"}
         if self.engine == "sqlite":
@@ -107,7 +108,7 @@ class Database:
             "POSTGRES_POOL_SIZE": "4",
             "POSTGRES_MAX_OVERFLOW": "4",
             "POSTGRES_LOCK_TIMEOUT": "30",
-            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_CONNECT_TIMEOUT": str(connect_timeout),
         }
 
     def conninfo(self) -> str:

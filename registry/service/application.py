@@ -79,10 +79,10 @@ class RegistryApplication(EnrollmentUseCases, Application):
     ledger_policy = Policy()
 
     def __init__(self, database: Database, roster: Roster | None = None,
-                 create_tables: bool = True) -> None:
+                 create_tables: bool = True, connect_timeout: int = 10) -> None:
         self.database = database
         self.roster = roster
-        super().__init__(env=database.eventsourcing_env(create_tables))
+        super().__init__(env=database.eventsourcing_env(create_tables, connect_timeout))
         self.aggregates = AggregateCache(self)
         self.reservations = reservations.for_database(database)
 

@@ -51,6 +51,10 @@ def coverage(admin: Any, i: int, **headers: str) -> Any:
     return admin.get(f"/api/v1/workers/{nik(i)}/coverage?on=2022-11-15", headers=headers)
 
 
+def agreement_doc(admin: Any, agreement: str, **headers: str) -> Any:
+    return admin.get(f"/api/v1/agreements/{agreement}?on=2022-11-15", headers=headers)
+
+
 def test_a_read_naming_its_writes_position_sees_the_write_while_the_replica_lags(
         admin: Any, agreement: str, replica: Replica) -> None:
     replica.sql("SELECT pg_wal_replay_pause()")
@@ -68,9 +72,16 @@ def test_a_read_naming_its_writes_position_sees_the_write_while_the_replica_lags
         mine = coverage(admin, 1, **{"X-Min-Position": position})
         assert mine.headers["X-Read-From"] == "primary"
         assert mine.get_json()["covered"] is True
+        # The same for the agreement itself, read from the replica's log as an aggregate.
+        assert agreement_doc(admin, agreement).headers["X-Read-From"] == "replica"
+        assert agreement_doc(admin, agreement).get_json()["enrolled"] == 0
+        fresh = agreement_doc(admin, agreement, **{"X-Min-Position": position})
+        assert (fresh.headers["X-Read-From"], fresh.get_json()["enrolled"]) == ("primary", 1)
     finally:
         replica.sql("SELECT pg_wal_replay_resume()")
 
+    again = agreement_doc(admin, agreement, **{"X-Min-Position": position})
+    assert (again.headers["X-Read-From"], again.get_json()["enrolled"]) == ("replica", 1)
     caught_up = coverage(admin, 1, **{"X-Min-Position": position})
     assert caught_up.headers["X-Read-From"] == "replica"
     assert caught_up.get_json()["covered"] is True
@@ -92,6 +103,7 @@ def test_reads_keep_working_from_the_primary_while_the_replica_is_stopped(
             assert answer.headers["X-Read-From"] == "primary"
             assert answer.get_json()["covered"] is True
         assert admin.get(f"/api/v1/agreements/{agreement}/enrollments").status_code == 200
+        assert agreement_doc(admin, agreement).headers["X-Read-From"] == "primary"
         assert admin.get("/health").get_json()["replica"] == {"lag": None}
         assert "registry_replica_up 0.0" in admin.get("/metrics").get_data(as_text=True)
     finally:
