@@ -271,3 +271,23 @@ def test_the_history_page_reads_what_the_api_history_reads(registry: Any,
             assert [{k: v for k, v in e.items() if k != "nik"} for e in ours] == api
             assert ours_next == api_next
             after = ours_next
+
+
+def test_the_agreement_page_shows_what_was_invoiced_and_paid_each_month(
+        browser_as: Any, world: dict[str, Any], registry: Any) -> None:
+    from projections import ledger_views
+    from registry.service.ledger import Ledgers
+
+    page = text_of(browser_as("auditor").get(f"/ui/agreements/{world['labusel']}"))
+    assert "Belum ada tagihan untuk perjanjian ini." in page
+    desk = Ledgers(registry.app)
+    billable = ledger_views.billable(registry.projections)
+    october = desk.invoice(CTX, world["labusel"], "2022-10", billable)
+    desk.invoice(CTX, world["labusel"], "2022-11", billable)
+    desk.pay(CTX, world["labusel"], amount_idr=october.amount_idr, paid_on=NOV15,
+             reference="SP2D/1/LS/2022")
+    page = text_of(browser_as("auditor").get(f"/ui/agreements/{world['labusel']}"))
+    assert "Tagihan dan pembayaran" in page
+    assert "lunas terlambat" in page  # October, due on 17 October (the 15th a Saturday)
+    assert "belum dibayar" in page  # November, due on 15 November, not paid
+    assert "17 Oktober 2022" in page

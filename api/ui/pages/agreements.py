@@ -24,7 +24,7 @@ from api import auth
 from api.common import read_models, registry
 from api.ui import charts, forms, i18n
 from api.ui.blueprint import bp
-from projections import tree_views, views
+from projections import ledger_views, tree_views, views
 from projections.history import EFFECTIVE_FIELD
 from registry.domain import region_codes
 from registry.domain.agreement import Agreement
@@ -115,12 +115,15 @@ def agreement(agreement_id: UUID) -> Any:
     if doc["kind"] == "MOU":
         tree = tree_views.mou_contributions(read_models(), found, (first_day.year,
                                             first_day.month), (last_day.year, last_day.month))
+    billed = ledger_views.agreement_ledger(read_models(), agreement_id, first=None, last=None,
+                                           on=on)
     events, next_after = views.agreement_history_page(
         read_models(), agreement_id, after=forms.page_cursor(), limit=PAGE)
     return render_template(
         "agreement.html", a=doc, parent=parent, children=children, tree=_tree(tree),
         more_children=more_children, terms=_terms(found.terms, on),
-        terms_chart=_terms_chart(doc, found.terms, on), months=_months(owed["months"], on),
+        terms_chart=_terms_chart(doc, found.terms, on),
+        months=_months(owed["months"], on), ledger=_ledger(billed, on),
         total_idr=owed["total_idr"], workers_chart=_workers_chart(doc, owed["months"]),
         events=[history_row(e) for e in events], next_after=next_after, on=on,
         first_page=not request.args.get("after"))
@@ -200,6 +203,15 @@ def _months(rows: list[dict[str, Any]], on: date) -> list[dict[str, Any]]:
     this_month = f"{on.year:04d}-{on.month:02d}"
     return [{**r, "label": _month_label(r["month"], "MMMM y"), "to_come": r["month"] > this_month}
             for r in rows]
+
+
+def _ledger(billed: dict[str, Any], on: date) -> dict[str, Any] | None:
+    """The months the ledger has anything for (billed or paid), with their labels; None
+    while nothing was ever invoiced."""
+    months = [m for m in billed["months"] if m["invoiced_idr"] or m["paid_idr"]]
+    if not months:
+        return None
+    return {**billed, "months": _months(months, on)}
 
 
 def _month_label(month: str, pattern: str) -> str:
