@@ -18,6 +18,7 @@ from eventsourcing.persistence import JSONTranscoder
 
 from registry.config import Database
 from registry.domain.term import DateAsISO
+from registry.entrypoints.bench import workload
 from registry.entrypoints.bench.harness import Store
 
 
@@ -84,7 +85,7 @@ def library_bulk_save(store: Store, rows: list[dict[str, Any]], batch: int = 500
                 worker = BenchWorker(row["nik"], row["name"], born, row["sex"],
                                      row["occupation"], row["address"], "bench", "r1")
                 worker.enroll(uuid4().hex, agreement.id, agreement.number, "12.75", 1,
-                              ["JKK", "JKM"], date(2026, 1, 1), date(2026, 12, 31),
+                              ["JKK", "JKM"], workload.STARTS_ON, workload.ENDS_ON,
                               row["name"], born, row["sex"], row["occupation"],
                               row["address"], "bench", "r1")
                 workers.append(worker)

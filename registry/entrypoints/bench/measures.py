@@ -100,7 +100,8 @@ def bulk_and_traffic(store: Store, library_store: Store, quick: bool, say: Say) 
 
 def _lookups(niks: list[str], client_number: int) -> Any:
     rng = random.Random(client_number)
-    paths = [f"{API}/workers/{nik}/coverage?on=2026-06-01" for nik in rng.sample(niks, len(niks))]
+    on = workload.read_day()
+    paths = [f"{API}/workers/{nik}/coverage?on={on}" for nik in rng.sample(niks, len(niks))]
     return lambda client, i: client.get(paths[i % len(paths)])
 
 

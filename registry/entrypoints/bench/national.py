@@ -20,7 +20,6 @@ from uuid import UUID
 
 from projections.rebuild import Rebuild
 from registry.domain.context import Context
-from registry.domain.dates import today
 from registry.entrypoints.bench import measures, workload
 from registry.entrypoints.bench.harness import (
     BenchError,
@@ -41,12 +40,6 @@ MAX_AGREEMENTS = 2_000
 PROVINCES = (11, 12, 13, 14, 15, 16, 17, 18, 19, 21, 31, 32, 33, 34, 35, 36, 51, 52, 53,
              61, 62, 63, 64, 65, 71, 72, 73, 74, 75, 76, 81, 82, 91, 92, 93, 94, 95, 96)
 REGENCIES = 514
-
-
-def read_day() -> str:
-    """The day the reads ask about: today, when every worker is covered (enrolled from
-    the day they were written, to the end of workload.ENDS_ON)."""
-    return min(max(today(), workload.STARTS_ON), workload.ENDS_ON).isoformat()
 
 
 def regions() -> list[str]:
@@ -137,7 +130,7 @@ def _reads(store: Store, token: str, filler: Filler) -> dict[str, float]:
     agreements = [str(agreement_id) for agreement_id, _ in filler.signed]
     regencies = sorted({region for _, region in filler.signed})
     figures: dict[str, float] = {}
-    on = read_day()
+    on = workload.read_day()
     with Server(store.url, workers=2, key_file=store.key_file) as server:
         for name, paths in (
                 ("lookup", [f"{API}/workers/{nik}/coverage?on={on}" for nik in niks]),

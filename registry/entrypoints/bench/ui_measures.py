@@ -24,6 +24,7 @@ from urllib.parse import urlencode
 
 from projections import views
 from registry.entrypoints import demo
+from registry.entrypoints.bench import workload
 from registry.entrypoints.bench.harness import BenchError, Client, Load, Server, Store
 
 Say = Callable[[str], None]
@@ -176,7 +177,7 @@ def large_pages(port: int, token: str, niks: Sequence[str], events: int, quick: 
     rounds = 20 if quick else 50
     say(f"pages: the worker and check pages {rounds} times each with {events:,} events")
     pages = (("/ui/workers/<nik>", [f"/ui/workers/{nik}" for nik in niks[:rounds]]),
-             ("/ui/check?nik=&on=", [f"/ui/check?nik={nik}&on=2026-06-01"
+             ("/ui/check?nik=&on=", [f"/ui/check?nik={nik}&on={workload.read_day()}"
                                      for nik in niks[rounds:2 * rounds]]))
     timed = time_pages(port, token, pages, rounds)
     _report(say, "pages, large log", timed)

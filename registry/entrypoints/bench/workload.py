@@ -9,6 +9,7 @@ from uuid import UUID
 
 from registry.domain import nik as niks
 from registry.domain.context import Context
+from registry.domain.dates import today
 from registry.domain.enrollment import Details
 from registry.service.application import RegistryApplication
 from registry.service.enrollments import EnrollmentRequest
@@ -20,8 +21,15 @@ REGIONS = ("12.75", "12.71", "12.22", "36.73", "35.78", "31.71", "73.71", "51.71
 SERIALS = 9999
 BIRTH_DAYS = 14_000  # about 38 years of birth dates
 FIRST_BIRTH = date(1965, 1, 1)
-STARTS_ON = date(2026, 1, 1)
-ENDS_ON = date(2026, 12, 31)
+# The benchmark's agreements run through this year: the workers it enrolls are covered
+# from the day they are written (the default start) to its end.
+STARTS_ON = date(today().year, 1, 1)
+ENDS_ON = date(today().year, 12, 31)
+
+
+def read_day() -> str:
+    """The day reads ask about: today, a day every worker written so far is covered."""
+    return min(max(today(), STARTS_ON), ENDS_ON).isoformat()
 
 
 def worker(index: int, region_code: str = REGIONS[0]) -> dict[str, Any]:
@@ -56,7 +64,8 @@ def agreement(number: str, quota: int, region_code: str = REGIONS[0]) -> dict[st
     return {
         "agreement_number": number, "kind": "PKS", "region_code": region_code,
         "region_name": f"Region {region_code}", "sponsor": f"Pemerintah {region_code}",
-        "bpjs_office": "BPJS Ketenagakerjaan", "signed_on": "2025-12-15",
+        "bpjs_office": "BPJS Ketenagakerjaan",
+        "signed_on": date(STARTS_ON.year - 1, 12, 15).isoformat(),
         "starts_on": STARTS_ON.isoformat(), "ends_on": ENDS_ON.isoformat(),
         "quota": quota, "funding_source": "APBD", "programs": ["JKK", "JKM"],
     }
