@@ -9,7 +9,7 @@ from `region_clause`, as the JSON API's reads do.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -56,18 +56,34 @@ def workers_per_period(cur: Cursor, agreement_id: str, periods: Sequence[Period]
     return _flags_per_worker(cur, "agreement_id = ?", [agreement_id], cases)
 
 
-def covered_on_days(cur: Cursor, scope: str, days: Sequence[date]) -> list[int]:
+def covered_on_days(cur: Cursor, scope: str, days: Sequence[date],
+                    lapsed: Mapping[date, Sequence[str]] | None = None) -> list[int]:
     """Distinct workers covered on each day in the region (a province covers its
-    regencies): `coverage_queries.region_coverage`'s count, for several days at once."""
+    regencies): `coverage_queries.region_coverage`'s count, for several days at once;
+    the agreements `lapsed` names for a day (unpaid contributions) cover no one then."""
     clause, params = region_clause("region_code", [scope])
-    return _flags_per_worker(cur, clause, params, [rules_sql.covers(d, d) for d in days])
+    cases = []
+    for day in days:
+        covered, covered_params = rules_sql.covers(day, day)
+        cases.append(_leaving_out(covered, covered_params, (lapsed or {}).get(day, ())))
+    return _flags_per_worker(cur, clause, params, cases)
 
 
-def covered_in_regions(cur: Cursor, codes: Sequence[str], on: date) -> list[int]:
-    """Distinct workers covered on `on` in each region (a province covers its regencies)."""
+def _leaving_out(sql: str, params: Sequence[Any], agreement_ids: Sequence[str]
+                 ) -> tuple[str, list[Any]]:
+    if not agreement_ids:
+        return sql, list(params)
+    marks = ", ".join("?" for _ in agreement_ids)
+    return f"({sql} AND agreement_id NOT IN ({marks}))", [*params, *agreement_ids]
+
+
+def covered_in_regions(cur: Cursor, codes: Sequence[str], on: date,
+                       lapsed: Sequence[str] = ()) -> list[int]:
+    """Distinct workers covered on `on` in each region (a province covers its regencies),
+    leaving out the `lapsed` agreements."""
     if not codes:
         return []
-    covered, covered_params = rules_sql.covers(on, on)
+    covered, covered_params = _leaving_out(*rules_sql.covers(on, on), lapsed)
     within, within_params = region_clause("region_code", list(codes))
     return _flags_per_worker(cur, f"{covered} AND {within}", [*covered_params, *within_params],
                              [region_clause("region_code", [code]) for code in codes])

@@ -105,9 +105,12 @@ def children(cur: Cursor, agreement_id: str) -> list[dict[str, Any]]:
     return [json.loads(r[0]) for r in rows]
 
 
-def billed_agreements(cur: Cursor, scope: str) -> list[dict[str, Any]]:
-    """Agreements in the region (a province holds its regencies) with a ledger line."""
-    clause, params = region_clause("a.region_code", [scope])
+def billed_agreements(cur: Cursor, scope: str | list[str] | None) -> list[dict[str, Any]]:
+    """Agreements in the region (a province holds its regencies), or in any of the
+    scopes (None: anywhere), with a ledger line."""
+    scopes = [scope] if isinstance(scope, str) else scope
+    clause, params = region_clause("a.region_code", scopes) if scopes is not None else (
+        "1 = 1", [])
     rows = cur.execute(
         "SELECT a.doc FROM rm_agreements a WHERE " + clause +  # noqa: S608
         " AND EXISTS (SELECT 1 FROM rm_ledger_lines l WHERE l.agreement_id = a.id) "

@@ -113,10 +113,19 @@ def lapsed_in(cur: Cursor, policy: ledger.Policy, scope: str, on: date,
               known_at: datetime | None = None) -> list[str]:
     """The agreements of the region (a province holds its regencies) whose coverage has
     lapsed on `on` for unpaid contributions, as recorded by `known_at`."""
-    billed = [doc["id"] for doc in ledger_queries.billed_agreements(cur, scope)]
-    return sorted(agreement_id for agreement_id, (standing, _) in
-                  standings(cur, policy, billed, on, known_at).items()
-                  if standing == ledger.LAPSED)
+    return lapsed_on(cur, policy, [scope], [on], known_at)[on]
+
+
+def lapsed_on(cur: Cursor, policy: ledger.Policy, scopes: list[str] | None,
+              days: Sequence[date], known_at: datetime | None = None
+              ) -> dict[date, list[str]]:
+    """For each day, the agreements in the scopes (None: anywhere) whose coverage has
+    lapsed that day for unpaid contributions; each ledger read once."""
+    billed = [doc["id"] for doc in ledger_queries.billed_agreements(cur, scopes)]
+    facts = {agreement_id: ledger.month_facts(found) for agreement_id, found
+             in ledger_queries.entries(cur, billed, known_at).items()}
+    return {day: sorted(a for a, f in facts.items()
+                        if ledger.standing(f, day, policy) == ledger.LAPSED) for day in days}
 
 
 def with_standing(runner: ProjectionRunner, coverages: list[dict[str, Any]], on: date,

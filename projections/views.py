@@ -242,8 +242,9 @@ def regions_overview(runner: ProjectionRunner, *, scopes: list[str] | None,
 
     def query(cur: Cursor) -> list[dict[str, Any]]:
         regions = agreement_page_queries.regions_with_agreements(cur, scopes)
+        lapsed = ledger_views.lapsed_on(cur, runner.app.ledger_policy, scopes, [on])[on]
         covered = agreement_page_queries.covered_in_regions(
-            cur, [r["region_code"] for r in regions], on)
+            cur, [r["region_code"] for r in regions], on, lapsed)
         return [{**r, "covered_workers": n} for r, n in zip(regions, covered, strict=True)]
 
     return [{**row, "target": runner.app.region_target(row["region_code"], on.year)}
@@ -263,8 +264,10 @@ def region_years(runner: ProjectionRunner, scope: str, today: date
     days = {int(y): date(int(y), 12, 31) for y in targets if int(y) < today.year}
 
     def query(cur: Cursor) -> tuple[str | None, dict[int, int]]:
-        counts = agreement_page_queries.covered_on_days(cur, scope, list(days.values())) \
-            if days else []
+        lapsed = ledger_views.lapsed_on(cur, runner.app.ledger_policy, [scope],
+                                        list(days.values()))
+        counts = agreement_page_queries.covered_on_days(cur, scope, list(days.values()),
+                                                        lapsed) if days else []
         return (agreement_page_queries.region_name(cur, scope),
                 dict(zip(days, counts, strict=True)))
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from tests.builders import AGREEMENTS, enrolled, nik, post_labusel_pks
+from projections import views
+from registry.domain.dates import today
+from tests.builders import AGREEMENTS, CTX, enrolled, nik, post_labusel_pks
 from tests.callers import assert_problem
 
 RATE = 16_800  # JKK + JKM a worker a month
@@ -181,3 +183,25 @@ def test_a_lapsed_agreements_workers_are_not_counted_in_the_regions_coverage(adm
     assert _pay(admin, agreement_id, amount_idr=3 * 2 * RATE, paid_on="2022-12-28",
                 reference="SP2D-ALL").status_code == 201
     assert (covered("2022-12-20"), covered("2022-12-20", before_paying)) == (2, 0)
+
+
+def test_the_dashboard_and_the_region_page_leave_out_a_lapsed_agreements_workers(
+        admin, registry):
+    agreement_id = post_labusel_pks(admin)
+    enrolled(admin, agreement_id, 1)
+    for month in ("2022-10", "2022-11", "2022-12"):
+        assert _invoice(admin, agreement_id, month).status_code == 201
+
+    def overview(on):
+        return {r["region_code"]: r["covered_workers"] for r in views.regions_overview(
+            registry.projections, scopes=None, on=on)}
+
+    assert overview(date(2022, 11, 20)) == {"12.22": 1}
+    assert overview(date(2022, 12, 20)) == {"12.22": 0}
+    registry.app.set_coverage_target(CTX, "12.22", 2022, 1000, 10.0)
+    _, _, by_year = views.region_years(registry.projections, "12.22", today())
+    assert by_year == {2022: 0}  # 31 December 2022: the three months unpaid
+    assert _pay(admin, agreement_id, amount_idr=3 * RATE, paid_on="2022-12-28",
+                reference="SP2D-ALL").status_code == 201
+    assert overview(date(2022, 12, 20)) == {"12.22": 1}
+    assert views.region_years(registry.projections, "12.22", today())[2] == {2022: 1}
