@@ -63,92 +63,76 @@ class ReplicaReads(ProjectionRunner):
         self._names = [p.name for p in self.projections]
 
     def read(self, query: Callable[[Cursor], T]) -> T:
-        wanted = MIN_POSITION.get()
-        if time.monotonic() < self._resting_until:
-            return self._from_primary(query, "replica unreachable")
-        try:
-            if wanted is not None:
-                # The read models must hold the write on the primary before the
-                # replica can receive them.
-                self.catch_up()
-                if not self._reached(wanted):
-                    return self._from_primary(query, "replica behind")
+        if MIN_POSITION.get() is not None:
+            # The read models must hold the write on the primary before the replica
+            # can receive them.
+            self.catch_up()
+
+        def on_replica() -> tuple[int, T]:
             with self.replica.transaction() as cur:
-                reached = self._position(cur)
-                found = query(cur)
-        except UNREACHABLE as error:
-            self._rest(error)
-            return self._from_primary(query, "replica unreachable")
-        SERVED.set(Served("replica", lag=max(0, self.app.head_position() - reached)))
-        return found
+                return self._position(cur), query(cur)
+
+        return self._serve(on_replica, self._models_position,
+                           lambda: super(ReplicaReads, self).read(query))
 
     def aggregate(self, load: Callable[[Any], T]) -> T:
         """`load` given the replica's application, once its log holds the client's
         write (`X-Min-Position`, up to `wait_seconds`); else given the primary's."""
-        if self.replica_app is None or time.monotonic() < self._resting_until:
-            return self._aggregate_from_primary(load, "replica unreachable")
-        wanted = MIN_POSITION.get()
-        try:
-            if wanted is not None and not self._log_reached(wanted):
-                return self._aggregate_from_primary(load, "replica behind")
-            reached = self.replica_app.head_position()
-            found = load(self.replica_app)
-        except UNREACHABLE as error:
-            self._rest(error)
-            return self._aggregate_from_primary(load, "replica unreachable")
-        SERVED.set(Served("replica", lag=max(0, self.app.head_position() - reached)))
-        return found
+        app = self.replica_app
+        if app is None:
+            return super().aggregate(load)
+        return self._serve(lambda: (app.head_position(), load(app)), app.head_position,
+                           lambda: load(self.app))
 
     def replica_lag(self) -> int | None:
         """Events the replica's read models are behind the log's head; None when it
         cannot be reached."""
         try:
-            with self.replica.transaction() as cur:
-                reached = self._position(cur)
+            reached = self._models_position()
         except UNREACHABLE:
             return None
         return max(0, self.app.head_position() - reached)
 
-    def _rest(self, error: BaseException) -> None:
-        self._resting_until = time.monotonic() + self.rest_seconds
-        log.warning("replica unreachable, reading from the primary for %.0f s: %s",
-                    self.rest_seconds, type(error).__name__)
+    def _serve(self, on_replica: Callable[[], tuple[int, T]], position: Callable[[], int],
+               on_primary: Callable[[], T]) -> T:
+        """`on_replica` (the position the replica had reached, and the answer), once
+        `position` reaches the client's `X-Min-Position`; else `on_primary`."""
+        if time.monotonic() < self._resting_until:
+            return self._from_primary(on_primary, "replica unreachable")
+        wanted = MIN_POSITION.get()
+        try:
+            if wanted is not None and not self._reached(wanted, position):
+                return self._from_primary(on_primary, "replica behind")
+            reached, found = on_replica()
+        except UNREACHABLE as error:
+            self._resting_until = time.monotonic() + self.rest_seconds
+            log.warning("replica unreachable, reading from the primary for %.0f s: %s",
+                        self.rest_seconds, type(error).__name__)
+            return self._from_primary(on_primary, "replica unreachable")
+        SERVED.set(Served("replica", lag=max(0, self.app.head_position() - reached)))
+        return found
 
-    def _aggregate_from_primary(self, load: Callable[[Any], T], why: str) -> T:
-        found = load(self.app)
+    @staticmethod
+    def _from_primary(on_primary: Callable[[], T], why: str) -> T:
+        found = on_primary()
         SERVED.set(Served("primary", why=why))
         return found
 
-    def _log_reached(self, wanted: int) -> bool:
-        """Wait until the replica's log holds `wanted`; as `_reached` for read models."""
-        assert self.replica_app is not None
+    def _reached(self, wanted: int, position: Callable[[], int]) -> bool:
+        """Wait until `position` reaches `wanted`; False after `wait_seconds`, or at
+        once when the log itself has not (no wait can bring that)."""
         if wanted > self.app.head_position():
             return False
         deadline = time.monotonic() + self.wait_seconds
-        while self.replica_app.head_position() < wanted:
+        while position() < wanted:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(self.poll_seconds)
         return True
 
-    def _from_primary(self, query: Callable[[Cursor], T], why: str) -> T:
-        found = super().read(query)
-        SERVED.set(Served("primary", why=why))
-        return found
-
-    def _reached(self, wanted: int) -> bool:
-        """Wait until the replica's read models reach `wanted`; False after `wait_seconds`
-        or at once when the log itself has not (no wait can bring that)."""
-        if wanted > self.app.head_position():
-            return False
-        deadline = time.monotonic() + self.wait_seconds
-        while True:
-            with self.replica.transaction() as cur:
-                if self._position(cur) >= wanted:
-                    return True
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(self.poll_seconds)
+    def _models_position(self) -> int:
+        with self.replica.transaction() as cur:
+            return self._position(cur)
 
     def _position(self, cur: Cursor) -> int:
         """The position every read model on the replica has reached."""
