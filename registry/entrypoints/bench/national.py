@@ -85,10 +85,7 @@ class Filler:
             left = (target - app.head_position()) // workload.EVENTS_PER_BATCH_WORKER
             count = max(1, min(self.per_agreement, left))
             rows = workload.enrollment_requests(workload.workers(self.next_worker, count, region))
-            outcome = app.enroll_workers(Context(actor="bench"), signed.agreement.id, rows)
-            if not outcome.written:
-                errors = [r.error for r in outcome.results if r.error][:3]
-                raise BenchError(f"the benchmark's own batch was refused: {errors}")
+            workload.enroll(app, Context(actor="bench"), signed.agreement.id, rows)
             self.enrolled.append((self.next_worker, count))
             self.next_worker += count
             self.registry.projections.catch_up()

@@ -11,6 +11,7 @@ from registry.domain import nik as niks
 from registry.domain.context import Context
 from registry.domain.dates import today
 from registry.domain.enrollment import Details
+from registry.entrypoints.bench.harness import BenchError
 from registry.service.application import RegistryApplication
 from registry.service.enrollments import EnrollmentRequest
 
@@ -89,6 +90,15 @@ def enrollment_requests(rows: list[dict[str, Any]]) -> list[EnrollmentRequest]:
 EVENTS_PER_BATCH_WORKER = 2  # WorkerRegistered and WorkerEnrolled
 
 
+def enroll(app: RegistryApplication, ctx: Context, agreement_id: UUID,
+           requests: list[EnrollmentRequest]) -> None:
+    """Enroll the benchmark's own rows, all of them: a refusal is the benchmark's fault."""
+    outcome = app.enroll_workers(ctx, agreement_id, requests)
+    if not outcome.written:
+        errors = [r.error for r in outcome.results if r.error][:3]
+        raise BenchError(f"the benchmark's own batch was refused: {errors}")
+
+
 def grow(app: RegistryApplication, target_events: int, *, first_worker: int = 0,
          batch: int = 5000, progress: Callable[[int], None] = lambda _n: None) -> int:
     """Enroll new workers in batches until the log holds about `target_events`.
@@ -110,11 +120,7 @@ def grow(app: RegistryApplication, target_events: int, *, first_worker: int = 0,
         left = (target_events - app.head_position()) // EVENTS_PER_BATCH_WORKER
         # Never across a region's boundary: every worker's NIK is in its region.
         count = max(1, min(batch, AGREEMENT_QUOTA - index % AGREEMENT_QUOTA, left))
-        outcome = app.enroll_workers(
-            ctx, agreement_id, enrollment_requests(workers(index, count, region_of(index))))
-        if not outcome.written:
-            errors = [r.error for r in outcome.results if r.error][:3]
-            raise RuntimeError(f"the benchmark's own batch was refused: {errors}")
+        enroll(app, ctx, agreement_id, enrollment_requests(workers(index, count, region_of(index))))
         index += count
         progress(app.head_position())
     return index
