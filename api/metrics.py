@@ -33,8 +33,6 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from projections import ops_views
-
 log = logging.getLogger("registry.metrics")
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -102,7 +100,7 @@ class RegistryCollector:
 
     def _gauges(self) -> Iterator[Metric]:
         runner = self.reg.projections
-        unbuilt = ops_views.unbuilt_read_models(runner)
+        unbuilt = runner.unbuilt()
         yield GaugeMetricFamily("registry_read_models_ready",
                                 "1 if every read model is built for this version.",
                                 value=int(not unbuilt))
@@ -112,7 +110,7 @@ class RegistryCollector:
         lag = GaugeMetricFamily("registry_projection_lag_events",
                                 "Events in the log a read model has yet to apply.",
                                 labels=("read_model",))
-        for name, behind in sorted(runner.lag().items()):
+        for name, behind in sorted(runner.lag(head).items()):
             lag.add_metric((name,), behind)
         yield lag
         newest = self.reg.log.kept.newest_signed()

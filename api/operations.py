@@ -14,7 +14,6 @@ from typing import Any
 from flask import Blueprint, Response, current_app
 
 from api import metrics
-from projections import ops_views
 
 bp = Blueprint("operations", __name__)
 log = logging.getLogger("registry.operations")
@@ -35,7 +34,7 @@ def readyz() -> tuple[dict[str, Any], int]:
     is unreachable or the read models are not built for this version."""
     reg = current_app.extensions["registry"]
     try:
-        unbuilt = ops_views.unbuilt_read_models(reg.projections) if reg.store.ping() else None
+        unbuilt = reg.projections.unbuilt() if reg.store.ping() else None
         lag = reg.projections.lag() if unbuilt is not None else {}
     except Exception:  # noqa: BLE001 - lost between the ping and the reads: as unreachable
         log.warning("the readiness check's reads failed", exc_info=True)

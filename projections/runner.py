@@ -153,9 +153,21 @@ class ProjectionRunner:
         known = dict(rows)
         return {p.name: int(known.get(p.name, 0)) for p in self.projections}
 
-    def lag(self) -> dict[str, int]:
-        head = self.app.head_position()
+    def lag(self, head: int | None = None) -> dict[str, int]:
+        """Events each read model has yet to apply, to `head` (default: the log's now)."""
+        head = self.app.head_position() if head is None else head
         return {name: head - pos for name, pos in self.positions().items()}
+
+    def unbuilt(self) -> list[str]:
+        """Read models whose tables are not built for this version of the registry.
+
+        `projection_versions` holds each one's version, negated while it is being
+        built again from the log: until that ends its tables hold a part of the
+        log, or another version's rows.
+        """
+        with self.store.transaction() as cur:
+            built = dict(cur.execute("SELECT name, version FROM projection_versions").fetchall())
+        return [p.name for p in self.projections if built.get(p.name) != p.version]
 
     def read(self, query: Callable[[Cursor], T]) -> T:
         """`query` over read models as current as the log was when it was called."""
