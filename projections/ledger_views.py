@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from projections import ledger_queries
+from projections import coverage_queries, ledger_queries
 from projections.coverage_queries import agreement_enrollments
 from projections.runner import ProjectionRunner
 from registry.domain import ledger
@@ -25,9 +25,8 @@ T = TypeVar("T")
 
 
 def _read(runner: ProjectionRunner, query: Callable[[Cursor], T]) -> T:
-    runner.catch_up()
-    with runner.store.transaction() as cur:
-        return query(cur)
+    """`query` where the reads are (a replica, if there is one: projections/replica.py)."""
+    return runner.read(query)
 
 
 def _terms(doc: dict[str, Any]) -> list[Term]:
@@ -35,18 +34,13 @@ def _terms(doc: dict[str, Any]) -> list[Term]:
                  t["quota"], t["monthly_contribution_idr"]) for t in doc["terms"]]
 
 
-def _bounds(month: str) -> tuple[date, date]:
-    start = ledger.first_day(month)
-    return start, date.fromordinal(ledger.first_day(ledger.next_month(month)).toordinal() - 1)
-
-
 def billable(runner: ProjectionRunner) -> Callable[[UUID, date, date], int]:
     """Workers covered under an agreement on some day of a period, as recorded now:
-    what an invoice bills for."""
+    what an invoice bills for. Read on the primary, which the invoice is written to."""
 
     def count(agreement_id: UUID, first: date, last: date) -> int:
-        return _read(runner, lambda cur: ledger_queries.owed_workers(
-            cur, str(agreement_id), [(first, last)])[0])
+        return ProjectionRunner.read(runner, lambda cur: coverage_queries.billable_workers(
+            cur, str(agreement_id), first, last))
 
     return count
 
@@ -55,7 +49,7 @@ def _statement(cur: Cursor, doc: dict[str, Any], months: list[str], on: date,
                known_at: datetime | None, policy: ledger.Policy,
                entries: list[ledger.Entry]) -> list[dict[str, object]]:
     terms = _terms(doc)
-    periods = [_bounds(m) for m in months]
+    periods = [ledger.month_bounds(m) for m in months]
     counts = ledger_queries.owed_workers(cur, doc["id"], periods, known_at)
     owed = {m: (n, n * rate_in(terms, *p)) for m, n, p in zip(months, counts, periods,
                                                                strict=True)}
@@ -185,7 +179,8 @@ def paid_after_death(runner: ProjectionRunner, scopes: list[str] | None) -> list
 
 def agreements_in_month(runner: ProjectionRunner, month: str) -> list[tuple[str, str]]:
     """(id, agreement_number) of the agreements a term of which has a day in the month."""
-    return _read(runner, lambda cur: ledger_queries.agreements_in_month(cur, *_bounds(month)))
+    first, last = ledger.month_bounds(month)
+    return _read(runner, lambda cur: ledger_queries.agreements_in_month(cur, first, last))
 
 
 def overdue_months(runner: ProjectionRunner, agreement_ids: Sequence[str],

@@ -8,6 +8,7 @@ active. docs/contributions.md gives the reading of the rule these implement.
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -55,6 +56,12 @@ def month_of(day: date) -> str:
 
 def first_day(month: str) -> date:
     return date(int(month[:4]), int(month[5:7]), 1)
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """The month's first and last day."""
+    start = first_day(month)
+    return start, start.replace(day=calendar.monthrange(start.year, start.month)[1])
 
 
 def next_month(month: str) -> str:

@@ -25,7 +25,13 @@ from registry.domain.contribution_ledger import ContributionLedger
 from registry.domain.contributions import rate_in
 from registry.domain.dates import today
 from registry.domain.errors import NotFound, RegistryError, ValidationFailed
-from registry.domain.ledger import MonthOutsideTerms, Policy, due_on, first_day, parse_month
+from registry.domain.ledger import (
+    MonthOutsideTerms,
+    Policy,
+    due_on,
+    month_bounds,
+    parse_month,
+)
 
 # Workers an enrollment under the agreement covers on some day of the period.
 Billable = Callable[[UUID, date, date], int]
@@ -51,13 +57,6 @@ def _policy(lapse_after_months: int, holidays_file: str) -> Policy:
                     f"REGISTRY_HOLIDAYS_FILE {holidays_file}, line {number}: {text!r} is not "
                     "an ISO date (YYYY-MM-DD)") from None
     return Policy(lapse_after_months, frozenset(days))
-
-
-def month_bounds(month: str) -> tuple[date, date]:
-    start = first_day(month)
-    following = start.replace(year=start.year + 1, month=1) if start.month == 12 \
-        else start.replace(month=start.month + 1)
-    return start, date.fromordinal(following.toordinal() - 1)
 
 
 def check_in_terms(agreement: Agreement, month: str, name: str = "month") -> int:
@@ -124,7 +123,8 @@ class Ledgers:
 
     @property
     def policy(self) -> Policy:
-        return getattr(self.app, "ledger_policy", Policy())
+        policy: Policy = self.app.ledger_policy
+        return policy
 
     def invoice(self, ctx: Context, agreement_id: UUID, month: str, billable: Billable,
                 reason: str | None = None) -> Invoiced:
@@ -209,8 +209,7 @@ class Ledgers:
                 out.append(Imported(row, "recorded", list(event.allocations), event.credit_idr))
             return [ledger for ledger in ledgers.values() if ledger.pending_events], out
 
-        found, position = self.app.write(attempt, ctx)
-        return found, position
+        return self.app.write(attempt, ctx)
 
     def existing(self, agreement_id: UUID) -> ContributionLedger | None:
         try:
