@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import logging
 import sys
 from datetime import UTC, datetime, timedelta
@@ -12,7 +11,6 @@ from typing import Any
 import click
 
 from registry.config import ConfigurationError
-from registry.domain.context import Context
 from registry.domain.dates import utc_iso
 from registry.domain.token import ROLES
 from registry.entrypoints import (
@@ -24,6 +22,7 @@ from registry.entrypoints import (
     log_commands,
 )
 from registry.entrypoints.addresses import SERVE_HOST, SERVE_PORT
+from registry.entrypoints.console import cli_context
 from registry.entrypoints.opening import opened
 from registry.store import files
 from registry.store.tokens import LIFETIME
@@ -73,7 +72,7 @@ def tokens_create(role: str, name: str, regions: tuple[str, ...], days: int) -> 
     """Create a token; it is printed once, as the last line."""
     with opened() as registry:
         token = registry.tokens.create(name, role, list(regions), timedelta(days=days),
-                                       ctx=_cli_context())
+                                       ctx=cli_context())
     scope = ", ".join(regions) if regions else "all regions"
     click.echo(f"created {role} token {name!r} for {scope}, expiring in {days} days; "
                "store it now, it is not kept:", err=True)
@@ -113,13 +112,9 @@ def _token_state(row: dict[str, Any], now: str) -> str:
 def tokens_revoke(name: str, reason: str | None) -> None:
     """Revoke the token NAME: it stops working at once."""
     with opened() as registry:
-        if not registry.tokens.revoke(name, _cli_context(), reason):
+        if not registry.tokens.revoke(name, cli_context(), reason):
             raise click.ClickException(f"no active token named {name!r}")
     click.echo(f"revoked {name}")
-
-
-def _cli_context() -> Context:
-    return Context(actor=f"cli:{getpass.getuser()}")
 
 
 @main.command()

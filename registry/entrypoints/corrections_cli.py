@@ -8,7 +8,6 @@ administrator named `cli:$USER`.
 from __future__ import annotations
 
 import functools
-import getpass
 import json
 import sys
 from pathlib import Path
@@ -18,6 +17,7 @@ import click
 
 from registry.domain.context import Context
 from registry.domain.token import Principal
+from registry.entrypoints.console import cli_context, grid, rupiah
 from registry.entrypoints.opening import opened
 
 SHOWN_WORKERS = 20
@@ -38,7 +38,7 @@ def _read(path: Path, reason: str | None) -> Any:
     from registry.service.intake import looks_like_workbook
 
     data = path.read_bytes()
-    workbook = path.suffix.lower() in (".xlsx", ".xlsm") or looks_like_workbook(data)
+    workbook = looks_like_workbook(data, path.name)
     as_csv = path.suffix.lower() != ".json" and not data.lstrip().startswith(b"{")
     try:
         found = read(data, as_csv and not workbook, reason, workbook=workbook)
@@ -72,7 +72,7 @@ def corrections() -> None:
 def preview(file: Path, reason: str | None, as_json: bool) -> None:
     """Show what FILE (CSV or JSON) would change; write nothing. Exit 1 if a row is rejected."""
     with opened() as registry:
-        answer = _preview(registry, _context(), file, reason)
+        answer = _preview(registry, cli_context(), file, reason)
     if as_json:
         click.echo(json.dumps(answer, indent=2))
     else:
@@ -87,7 +87,7 @@ def preview(file: Path, reason: str | None, as_json: bool) -> None:
 @click.option("--yes", is_flag=True, help="Apply without asking.")
 def apply(file: Path, reason: str | None, yes: bool) -> None:
     """Preview FILE, show the changes, and write them in one transaction once confirmed."""
-    ctx = _context()
+    ctx = cli_context()
     with opened() as registry:
         answer = _preview(registry, ctx, file, reason)
         click.echo(tables(answer))
@@ -103,25 +103,11 @@ def apply(file: Path, reason: str | None, yes: bool) -> None:
     click.echo(f"applied: {counts}; last event at position {applied['position']}")
 
 
-def _context() -> Context:
-    return Context(actor=f"cli:{getpass.getuser()}")
-
-
 # The tables.
-
-def rupiah(amount: int) -> str:
-    return f"{'-' if amount < 0 else ''}Rp {abs(amount):,}"
-
 
 def _periods(periods: list[dict[str, Any]]) -> str:
     return "; ".join(f"{p['agreement_number']} {p['starts_on']}..{p['ends_on']}"
                      for p in periods) or "not covered"
-
-
-def _grid(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
-    return ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-            for row in (header, *rows)]
 
 
 def tables(answer: dict[str, Any]) -> str:
@@ -133,12 +119,12 @@ def tables(answer: dict[str, Any]) -> str:
     rejected = [r for r in answer["rows"] if r["status"] == "rejected"]
     if rejected:
         lines += ["", "REJECTED ROWS (nothing can be applied until they are fixed)"]
-        lines += _grid(("row", "line", "action", "nik", "code", "error"),
+        lines += grid(("row", "line", "action", "nik", "code", "error"),
                        [(str(r["row"]), str(r.get("line", "")), r["action"] or "",
                          r["nik"] or "", r["code"], r["error"]) for r in rejected])
     workers = changes["workers"]
     lines += ["", f"WORKERS WHOSE COVERAGE OR DETAILS CHANGE: {len(workers)}"]
-    lines += _grid(("nik", "before", "after"),
+    lines += grid(("nik", "before", "after"),
                    [(w["nik"], _periods(w["before"]),
                      _periods(w["after"]) + (" (details corrected)" if "details" in w else ""))
                     for w in workers[:SHOWN_WORKERS]])
@@ -146,7 +132,7 @@ def tables(answer: dict[str, Any]) -> str:
         lines.append(f"... and {len(workers) - SHOWN_WORKERS:,} more (--json shows every one)")
     lines += ["", "CONTRIBUTIONS (months whose amount changes)"]
     money = changes["contributions"]
-    lines += _grid(("agreement", "month", "workers", "before", "after", "difference"),
+    lines += grid(("agreement", "month", "workers", "before", "after", "difference"),
                    [(c["agreement_number"], c["month"],
                      f"{c['before_workers']:,} -> {c['after_workers']:,}",
                      rupiah(c["before_idr"]), rupiah(c["after_idr"]),
@@ -154,7 +140,7 @@ def tables(answer: dict[str, Any]) -> str:
     total = sum(c["after_idr"] - c["before_idr"] for c in money)
     lines.append(f"total difference: {rupiah(total)}")
     lines += ["", "QUOTA (slots held per term)"]
-    lines += _grid(("agreement", "term", "quota", "before", "after"),
+    lines += grid(("agreement", "term", "quota", "before", "after"),
                    [(q["agreement_number"], str(q["term_number"]), str(q["quota"]),
                      f"{q['before']:,}", f"{q['after']:,}") for q in changes["quota"]])
     return "\n".join(lines)

@@ -13,25 +13,15 @@ import getpass
 import sys
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import click
 
-from registry.domain.agreement import Agreement
 from registry.domain.context import Context
 from registry.domain.errors import NotFound, RegistryError
+from registry.entrypoints.console import agreement_id
 from registry.entrypoints.opening import opened
 from registry.service.enrollments import RowResult
 from registry.store import files
-
-
-def agreement_id(given: str) -> UUID:
-    """An agreement's id, or the id its number gives: ids are derived from numbers
-    (`Agreement.create_id`), so a number names exactly one agreement, signed or not."""
-    try:
-        return UUID(given)
-    except ValueError:
-        return Agreement.create_id(given)
 
 
 @click.command()
@@ -56,7 +46,7 @@ def enroll(agreement: str, file: Path, actor: str, chunk: int, reason: str | Non
     from registry.service.intake import looks_like_workbook
 
     data = file.read_bytes()
-    workbook = file.suffix.lower() in (".xlsx", ".xlsm") or looks_like_workbook(data)
+    workbook = looks_like_workbook(data, file.name)
     try:
         sheet = file_rows(data, workbook)
     except RegistryError as e:

@@ -7,7 +7,6 @@ directly as `cli:$USER`.
 from __future__ import annotations
 
 import csv
-import getpass
 import io
 from datetime import date
 from pathlib import Path
@@ -17,36 +16,14 @@ from uuid import UUID
 import click
 
 from registry.domain.agreement import Agreement
-from registry.domain.context import Context
 from registry.domain.contribution_ledger import NothingToInvoice
 from registry.domain.dates import today
 from registry.domain.errors import NotFound
 from registry.domain.ledger import MonthOutsideTerms, parse_month
+from registry.entrypoints.console import agreement_id, cli_context, grid, rupiah
 from registry.entrypoints.opening import opened
 
 COLUMNS = ("agreement_number", "reference", "amount_idr", "paid_on")
-
-
-def _context() -> Context:
-    return Context(actor=f"cli:{getpass.getuser()}")
-
-
-def rupiah(amount: int) -> str:
-    return f"{'-' if amount < 0 else ''}Rp {abs(amount):,}"
-
-
-def _grid(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
-    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
-    return ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-            for row in (header, *rows)]
-
-
-def agreement_id_of(text: str) -> UUID:
-    """An agreement's id, or its number (the id is derived from the number)."""
-    try:
-        return UUID(text)
-    except ValueError:
-        return Agreement.create_id(text)
 
 
 def issue(registry: Any, month: str, agreement: str | None = None) -> list[tuple[str, ...]]:
@@ -56,17 +33,17 @@ def issue(registry: Any, month: str, agreement: str | None = None) -> list[tuple
     from registry.service.ledger import Ledgers
 
     month = parse_month(month)
-    ledgers, ctx = Ledgers(registry.app), _context()
+    ledgers, ctx = Ledgers(registry.app), cli_context()
     billable = ledger_views.billable(registry.projections)
     if agreement is not None:
-        targets = [(agreement_id_of(agreement), agreement)]
+        targets = [(agreement_id(agreement), agreement)]
     else:
         targets = [(UUID(i), n) for i, n in ledger_views.agreements_in_month(
             registry.projections, month)]
     rows: list[tuple[str, ...]] = []
-    for agreement_id, number in targets:
+    for target, number in targets:
         try:
-            found = ledgers.invoice(ctx, agreement_id, month, billable)
+            found = ledgers.invoice(ctx, target, month, billable)
         except NothingToInvoice:
             rows.append((number, "", "", "", "nothing to invoice"))
             continue
@@ -89,7 +66,7 @@ def invoice(month: str, agreement: str | None) -> None:
     difference from what was billed before."""
     with opened() as registry:
         rows = issue(registry, month, agreement)
-    click.echo("\n".join(_grid(("agreement", "invoice", "workers", "amount", ""), rows)))
+    click.echo("\n".join(grid(("agreement", "invoice", "workers", "amount", ""), rows)))
     issued = [r for r in rows if r[4] != "nothing to invoice"]
     click.echo(f"{len(issued)} invoices issued for {month}")
 
@@ -136,30 +113,30 @@ def reconcile(registry: Any, rows: list[Any]) -> tuple[list[str], int]:
     from projections import ledger_views
     from registry.service.ledger import Ledgers
 
-    found, position = Ledgers(registry.app).import_statement(_context(), rows)
+    found, position = Ledgers(registry.app).import_statement(cli_context(), rows)
     matched = [r for r in found if r.status != "unmatched"]
     out = [f"MATCHED: {len(matched)} "
            f"({sum(r.status == 'recorded' for r in found)} recorded now, "
            f"{sum(r.status == 'already_recorded' for r in found)} recorded before)"]
-    out += _grid(("line", "agreement", "reference", "amount", "status", "months"),
+    out += grid(("line", "agreement", "reference", "amount", "status", "months"),
                  [(str(r.row.line), r.row.agreement_number, r.row.reference,
                    rupiah(r.row.amount_idr), r.status,
                    ", ".join(str(a["month"]) for a in r.allocations) or "-") for r in matched])
     unmatched = [r for r in found if r.status == "unmatched"]
     out += ["", f"UNMATCHED REFERENCES (no such agreement; not recorded): {len(unmatched)}"]
-    out += _grid(("line", "agreement", "reference", "amount"),
+    out += grid(("line", "agreement", "reference", "amount"),
                  [(str(r.row.line), r.row.agreement_number, r.row.reference,
                    rupiah(r.row.amount_idr)) for r in unmatched])
     over = [r for r in matched if r.credit_idr > 0]
     out += ["", f"OVERPAID (left as credit): {len(over)}"]
-    out += _grid(("agreement", "reference", "credit"),
+    out += grid(("agreement", "reference", "credit"),
                  [(r.row.agreement_number, r.row.reference, rupiah(r.credit_idr))
                   for r in over])
     numbers = {str(Agreement.create_id(r.row.agreement_number)): r.row.agreement_number
                for r in matched}
     under = ledger_views.overdue_months(registry.projections, list(numbers), today())
     out += ["", f"UNDERPAID MONTHS (billed, not settled): {len(under)}"]
-    out += _grid(("agreement", "month", "balance"),
+    out += grid(("agreement", "month", "balance"),
                  [(numbers[a], m, rupiah(b)) for a, m, b in under])
     return out, position
 

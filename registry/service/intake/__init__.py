@@ -20,9 +20,11 @@ __all__ = ["WORKBOOK", "NikMangled", "Rows", "Table", "TooManyRows", "Unreadable
            "enrollment_rows", "looks_like_workbook", "read_table"]
 
 
-def looks_like_workbook(data: bytes) -> bool:
-    """A ZIP package (.xlsx) or an OLE file (.xls, an encrypted .xlsx): not CSV."""
-    return data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))
+def looks_like_workbook(data: bytes, name: str = "") -> bool:
+    """A file named .xlsx or .xlsm, or whose bytes are a ZIP package (.xlsx) or an OLE
+    file (.xls, an encrypted .xlsx): not CSV."""
+    return (name.lower().endswith((".xlsx", ".xlsm"))
+            or data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")))
 
 
 def read_table(data: bytes, workbook: bool, max_rows: int) -> Table:
