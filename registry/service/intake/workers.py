@@ -46,8 +46,12 @@ class Rows:
     lines: list[int]
     notes: list[str] = field(default_factory=list)
     bad_cells: dict[int, dict[str, str]] = field(default_factory=dict)
-    mangled: set[int] = field(default_factory=set)
+    # The rows whose NIK a spreadsheet turned into a number: the cell as it was.
     raw_niks: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def mangled(self) -> set[int]:
+        return set(self.raw_niks)
 
     def problem(self, index: int, schema_errors: dict[str, str]) -> ValidationFailed | None:
         """Row `index`'s error, the schema's messages for the cells read merged in."""
@@ -55,7 +59,7 @@ class Rows:
         if not errors:
             return None
         detail = "; ".join(f"{k}: {v}" for k, v in errors.items())
-        kind = NikMangled if index in self.mangled else ValidationFailed
+        kind = NikMangled if index in self.raw_niks else ValidationFailed
         return kind(detail, errors)
 
 
@@ -112,7 +116,6 @@ def enrollment_rows(table: Table) -> Rows:
             try:
                 found = READERS.get(name, cells.text)(value)
             except cells.MangledNik as e:
-                out.mangled.add(index)
                 out.raw_niks[index] = cells.text(value) or ""
                 bad[name] = str(e)
                 continue
