@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from registry.audit.integrity import Audit, audit, check
+from registry.audit.integrity import Audit, audit
 from registry.audit.treecheck import check_checkpoint, check_tree
 from registry.store.verified import Verified, VerifiedStore
 
@@ -39,21 +39,10 @@ def audit_since_verified(registry: Any, *, full: bool = False,
     """
     verified_store = VerifiedStore(registry.store)
     since = None if full else verified_store.get()
-    if since is None:
-        found = audit(registry, read_models=read_models)
-    else:
-        found = Audit(check(registry.app, registry.store,
-                            since=(since.position, since.hash)),
-                      registry.tokens.problems(),
-                      tree=check_checkpoint(registry.log,
-                                            check_tree(registry.store, since.leaves)))
-        if found.chain.ok and found.tree is not None and not found.tree.ok:
-            # The tree's problem may lie before the leaves last checked: say where, in full.
-            found.tree = check_checkpoint(registry.log, check_tree(registry.store))
-        if read_models:
-            from projections import check as read_model_check
-
-            found.read_models = read_model_check.check(registry.projections, lambda _n: None)
+    found = audit(registry, read_models=read_models, since=since)
+    if since is not None and found.chain.ok and found.tree is not None and not found.tree.ok:
+        # The tree's problem may lie before the leaves last checked: say where, in full.
+        found.tree = check_checkpoint(registry.log, check_tree(registry.store))
     _remember(verified_store, found)
     body = found.as_dict()
     # A problem found from `since` made `check` read the whole log to name it.

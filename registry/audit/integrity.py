@@ -33,6 +33,7 @@ from registry.store.chain import (
     verify_rows,
 )
 from registry.store.db import SqlStore, log_position
+from registry.store.verified import Verified
 
 if TYPE_CHECKING:
     from projections.check import ReadModelReport
@@ -69,15 +70,20 @@ class Audit:
 
 def audit(registry: Any, expect_head: tuple[int, str] | None = None, *,
           read_models: bool = False,
-          progress: Callable[[int], None] = lambda _n: None) -> Audit:
+          progress: Callable[[int], None] = lambda _n: None,
+          since: Verified | None = None) -> Audit:
     """Everything `registry verify` checks (`registry` is a `bootstrap.Registry`).
 
     The chain and the tokens take a moment; `read_models` builds every read
     model again from the log (as long as `registry replay` takes) and compares.
+    With `since` (a check that found the log intact), only the chain after its
+    position and the tree's leaves after its own are read (registry/audit/incremental.py).
     """
-    found = Audit(check(registry.app, registry.store, expect_head),
+    found = Audit(check(registry.app, registry.store, expect_head,
+                        since=None if since is None else (since.position, since.hash)),
                   registry.tokens.problems(),
-                  tree=check_checkpoint(registry.log, check_tree(registry.store)))
+                  tree=check_checkpoint(registry.log, check_tree(
+                      registry.store, 0 if since is None else since.leaves)))
     if read_models:
         from projections import check as read_model_check
 
