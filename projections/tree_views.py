@@ -18,6 +18,7 @@ from registry.domain.agreement import Agreement
 from registry.domain.contributions import combined, contributions, months
 from registry.domain.errors import NotFound
 from registry.domain.term import Term, standing_on
+from registry.store.db import Cursor
 
 Month = tuple[int, int]
 
@@ -53,14 +54,16 @@ def mou_contributions(runner: ProjectionRunner, mou: Agreement, first: Month, la
     """What the MoU owes for its own workers and its children's, month by month, with
     each child's total (`own_total_idr`: the MoU's own workers')."""
     kids = _children(runner, mou, known_at)
-    runner.catch_up()
-    with runner.store.transaction() as cur:
+
+    def query(cur: Cursor) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         def owed(agreement: Agreement) -> dict[str, Any]:
             return contributions(agreement.terms, first, last, lambda start, end: (
                 coverage_queries.billable_workers(cur, str(agreement.id), start, end,
                                                   known_at)))
 
-        own, theirs = owed(mou), [owed(child) for child in kids]
+        return owed(mou), [owed(child) for child in kids]
+
+    own, theirs = runner.read(query)
     return {**combined([own, *theirs], first, last), "own_total_idr": own["total_idr"],
             "children": [{"agreement_id": str(child.id),
                           "agreement_number": child.agreement_number,
@@ -72,11 +75,13 @@ def region_contributions(runner: ProjectionRunner, scope: str, first: Month,
                          last: Month) -> dict[str, Any]:
     """What the agreements signed for the region (a province: its regencies' too) owe,
     month by month, with each agreement's total (those that owe anything)."""
-    runner.catch_up()
-    with runner.store.transaction() as cur:
+    def query(cur: Cursor) -> tuple[list[dict[str, Any]], dict[Any, dict[str, int]]]:
         docs = tree_queries.region_agreements(cur, scope)
-        counts = {period: tree_queries.billable_by_agreement(cur, scope, *period)
-                  for period in months(first, last)} if docs else {}
+        return docs, {period: tree_queries.billable_by_agreement(cur, scope, *period)
+                      for period in months(first, last)} if docs else {}
+
+    docs, counts = runner.read(query)
+
     def owed(doc: dict[str, Any]) -> dict[str, Any]:
         return contributions([Term.from_document(t) for t in doc["terms"]], first, last,
                              lambda start, end: counts[(start, end)].get(doc["id"], 0))
