@@ -12,10 +12,11 @@ from api.common import read_models, registry, with_problems, worker_etag
 from api.errors import ApiProblem
 from api.schemas.common import PageArgs
 from api.schemas.history import AccessPage, CorrectionIn
+from api.schemas.privacy import ErasureIn, ErasureOut, LegalHoldIn, LegalHoldOut
 from api.schemas.workers import CoverageOut, OnQuery, WorkerOut
 from projections import views
 from registry.domain.dates import today, utc_iso
-from registry.domain.worker import Worker as WorkerAggregate
+from registry.service.privacy import PersonalData
 
 blp = Blueprint("workers", __name__, url_prefix="/api/v1/workers",
                 description="Workers, by NIK, and whether they are covered")
@@ -87,5 +88,40 @@ class AccessRecords(MethodView):
         if auth.principal().role == "registrar":
             raise ApiProblem("forbidden", "access records are for auditors and admins")
         items, next_after = registry().access.of_worker(
-            str(WorkerAggregate.create_id(nik)), args["after"], args["limit"])
+            str(registry().app.worker_id(nik)), args["after"], args["limit"])
         return {"items": items, "next_after": next_after}
+
+
+def _admin_only(nik: str, what: str) -> None:
+    """What a token may not see is 404 first, as everywhere; then only admins."""
+    views.require_visible_worker(read_models(), nik, auth.principal().scopes)
+    if auth.principal().role != "admin":
+        raise ApiProblem("forbidden", f"{what} is for admins")
+
+
+@blp.route("/<nik:nik>/erasure")
+class Erasure(MethodView):
+    @blp.arguments(ErasureIn)
+    @blp.response(201, ErasureOut)
+    @with_problems
+    def post(self, body: dict[str, Any], nik: str) -> tuple[dict[str, Any], int]:
+        """Erase the worker's personal data (admins): their data key is destroyed, their
+        coverage facts stay under a pseudonym, every proof still verifies."""
+        _admin_only(nik, "erasure")
+        worker_id, position = PersonalData(registry().app).erase(
+            requests.context(), nik, body["reason"], body["legal_basis"])
+        return {"worker_id": worker_id, "erased": True, "position": position}, 201
+
+
+@blp.route("/<nik:nik>/legal-hold")
+class LegalHoldOfWorker(MethodView):
+    @blp.arguments(LegalHoldIn)
+    @blp.response(200, LegalHoldOut)
+    @with_problems
+    def put(self, body: dict[str, Any], nik: str) -> dict[str, Any]:
+        """Keep the worker's data for the settlement of a legal case (`held: true`), or
+        stop keeping it (admins); while held it cannot be erased (409 legal_hold)."""
+        _admin_only(nik, "a legal hold")
+        _, position = PersonalData(registry().app).set_legal_hold(
+            requests.context(), nik, body["held"], body["reason"])
+        return {"held": body["held"], "reason": body["reason"], "position": position}

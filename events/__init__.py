@@ -31,6 +31,8 @@ from events.worker import (
     WorkerCorrected,
     WorkerDisenrolled,
     WorkerEnrolled,
+    WorkerLegalHoldSet,
+    WorkerPersonalDataErased,
     WorkerRegistered,
 )
 
@@ -58,5 +60,7 @@ __all__ = [
     "WorkerCorrected",
     "WorkerDisenrolled",
     "WorkerEnrolled",
+    "WorkerLegalHoldSet",
+    "WorkerPersonalDataErased",
     "WorkerRegistered",
 ]

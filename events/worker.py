@@ -109,3 +109,23 @@ class WorkerCorrected(RegistryEvent):
     sex: str | None
     occupation: str | None
     address: str | None
+
+
+class WorkerLegalHoldSet(RegistryEvent):
+    """The worker's data is (`held`) or is no longer linked to the settlement of a
+    legal case: while held, it may not be erased."""
+
+    TOPIC = "WorkerLegalHoldSet"
+
+    held: bool
+    reason: str
+
+
+class WorkerPersonalDataErased(RegistryEvent):
+    """The worker's data key was destroyed at their request: every personal field of
+    the stream is undecryptable from then on. Holds no personal data itself."""
+
+    TOPIC = "WorkerPersonalDataErased"
+
+    reason: str
+    legal_basis: str

@@ -7,6 +7,12 @@ has versions: a change closes the current version (`valid_to`, the change's
 record time) and opens a new one. `covered_until` is the last covered day
 after disenrollments and the agreement's termination.
 
+No NIK, name, birth date or address is ever here in clear: the `nik` columns
+hold the worker's pseudonym (its stream id, derived from the NIK's keyed
+blind index), and the personal fields the sealed text of the events
+(registry/store/sealing.py), opened only when an answer shows them
+(projections/reveal.py).
+
 A batch keeps the versions its events change in memory and writes them at
 its end; the changes that reach many enrollments at once (a correction of a
 worker, a termination) are made in SQL by `revise`, after writing them out.
@@ -25,10 +31,11 @@ from events import (
     WorkerCorrected,
     WorkerDisenrolled,
     WorkerEnrolled,
+    WorkerPersonalDataErased,
     WorkerRegistered,
 )
 from projections import bulk
-from projections.base import Projection, handles, keep_newest
+from projections.base import Projection, handles
 from projections.reader import Batch, Fields
 from registry.domain.programs import PROGRAMS
 from registry.store.db import Cursor
@@ -49,18 +56,22 @@ CHANGES_ONE_ENROLLMENT = (EnrollmentCarriedOver, WorkerDisenrolled, EnrollmentVo
 
 class CoverageProjection(Projection):
     name = "coverage"
+    # 2: pseudonyms and sealed fields, never a NIK or a name in clear.
+    version = 2
     table_names = ("rm_enrollments", "rm_workers")
     tables = (
         """CREATE TABLE IF NOT EXISTS rm_workers (
             nik TEXT PRIMARY KEY,
             worker_id TEXT NOT NULL UNIQUE,
-            name TEXT NOT NULL,
+            nik_sealed TEXT,
+            name TEXT,
             birth_date TEXT,
             sex TEXT,
             occupation TEXT NOT NULL,
             address TEXT,
             deceased_on TEXT,
-            registered_at TEXT NOT NULL)""",
+            registered_at TEXT NOT NULL,
+            erased_at TEXT)""",
         """CREATE TABLE IF NOT EXISTS rm_enrollments (
             enrollment_id TEXT NOT NULL,
             seq BIGINT NOT NULL,
@@ -68,7 +79,7 @@ class CoverageProjection(Projection):
             agreement_number TEXT NOT NULL,
             region_code TEXT NOT NULL,
             nik TEXT NOT NULL,
-            name TEXT NOT NULL,
+            name TEXT,
             occupation TEXT NOT NULL,
             term_number INTEGER NOT NULL,
             programs TEXT NOT NULL,
@@ -95,13 +106,10 @@ class CoverageProjection(Projection):
         "ON rm_enrollments (substr(region_code, 1, 2))",
     )
 
-    MAX_NIKS = 200_000  # workers' NIKs kept across batches
-    WORKER_COLUMNS = ("nik", "worker_id", "name", "birth_date", "sex", "occupation",
-                      "address", "registered_at", "deceased_on")
+    WORKER_COLUMNS = ("nik", "worker_id", "nik_sealed", "name", "birth_date", "sex",
+                      "occupation", "address", "registered_at", "deceased_on")
 
     def __init__(self) -> None:
-        # worker_id -> NIK of workers stored before the batch: a fact that never changes.
-        self._niks: dict[str, str] = {}
         self.start_batch()
 
     def start_batch(self) -> None:
@@ -115,7 +123,6 @@ class CoverageProjection(Projection):
         # enrollment_id -> its current versions (as ROW lists), as this batch knows them.
         self._current: dict[str, list[list[Any]]] = {}
         self._flushed = False
-        keep_newest(self._niks, self.MAX_NIKS)
 
     def end_batch(self, cur: Cursor) -> None:
         self._flush(cur)
@@ -135,8 +142,6 @@ class CoverageProjection(Projection):
                     "UPDATE rm_enrollments e SET valid_to = v.since FROM "
                     "unnest(?::text[], ?::text[], ?::bigint[]) AS v(since, id, version) "
                     "WHERE e.enrollment_id = v.id AND e.version = v.version", self._closed)
-        for worker_id, worker in self._workers.items():
-            self._niks[worker_id] = worker[0]
         self._workers, self._deaths, self._new, self._closed = {}, {}, [], []
         self._stored = set()
         self._current = {}  # what was new is stored now; look it up again when needed
@@ -158,26 +163,15 @@ class CoverageProjection(Projection):
 
     def _prefetch(self, batch: Batch, cur: Cursor) -> None:
         """Look up, in a few queries, the workers and enrollments the batch changes."""
-        born, registered = set(), set(self._workers)
-        enrollments, workers = set(), set()
+        born: set[str] = set()
+        enrollments = set()
         for _, cls, event in batch:
             if cls is WorkerEnrolled:
                 born.add(event["enrollment_id"])
-                worker_id = event["originator_id"]
-                if worker_id not in registered and worker_id not in self._niks:
-                    workers.add(worker_id)
-            elif cls is WorkerRegistered:
-                registered.add(event["originator_id"])
             elif cls in CHANGES_ONE_ENROLLMENT:
                 enrollment_id = event["enrollment_id"]
                 if enrollment_id not in born and enrollment_id not in self._current:
                     enrollments.add(enrollment_id)
-        if workers or enrollments:
-            self.need_indexes(cur)
-        for worker_id, nik in bulk.select_in(
-                cur, "SELECT worker_id, nik FROM rm_workers WHERE worker_id IN (?)",
-                sorted(workers)):
-            self._niks[worker_id] = nik
         self._load(cur, sorted(enrollments))
 
     def _load(self, cur: Cursor, enrollment_ids: list[str]) -> None:
@@ -213,26 +207,19 @@ class CoverageProjection(Projection):
             current.append(new)
         self._current[enrollment_id] = current
 
-    def _nik_of(self, cur: Cursor, worker_id: str) -> str:
-        # The NIK is on the registration event, which this model has already seen.
-        self.need_indexes(cur)
-        row = cur.execute("SELECT nik FROM rm_workers WHERE worker_id = ?",
-                          (worker_id,)).one()
-        return str(row[0])
-
     @handles(WorkerRegistered)
     def _registered(self, e: Fields, cur: Cursor, position: int) -> None:
-        self._workers[e["originator_id"]] = [
-            e["nik"], e["originator_id"], e["name"], e["birth_date"], e["sex"],
+        # Keyed by the pseudonym: a store's workers registered before sealing hold
+        # their NIK in clear in `nik_sealed`, the others its sealed text.
+        worker_id = e["originator_id"]
+        self._workers[worker_id] = [
+            worker_id, worker_id, e["nik"], e["name"], e["birth_date"], e["sex"],
             e["occupation"], e["address"], e["timestamp"], None]
 
     @handles(WorkerEnrolled)
     def _enrolled(self, e: Fields, cur: Cursor, position: int) -> None:
         # The worker's own details change only through corrections.
-        worker_id = e["originator_id"]
-        pending = self._workers.get(worker_id)
-        nik = pending[0] if pending is not None else (
-            self._niks.get(worker_id) or self._nik_of(cur, worker_id))
+        nik = e["originator_id"]
         ends_on, recorded = e["ends_on"], e["timestamp"]
         programs = ",".join(e["programs"])
         flags = _flags(programs)
@@ -290,10 +277,16 @@ class CoverageProjection(Projection):
             "WHERE worker_id = ?",
             (e["name"], e["birth_date"], e["sex"], e["occupation"], e["address"], worker_id))
         if e["name"] is not None or e["occupation"] is not None:
-            revise(cur, e, position,
-                   "nik = (SELECT nik FROM rm_workers WHERE worker_id = ?)", [worker_id],
+            revise(cur, e, position, "nik = ?", [worker_id],
                    name=("COALESCE(?, name)", [e["name"]]),
                    occupation=("COALESCE(?, occupation)", [e["occupation"]]))
+
+    @handles(WorkerPersonalDataErased)
+    def _erased(self, e: Fields, cur: Cursor, position: int) -> None:
+        self._flush(cur)
+        self.need_indexes(cur)
+        cur.execute("UPDATE rm_workers SET erased_at = ? WHERE worker_id = ?",
+                    (e["timestamp"], e["originator_id"]))
 
     @handles(AgreementTerminated)
     def _terminated(self, e: Fields, cur: Cursor, position: int) -> None:

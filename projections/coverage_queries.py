@@ -72,8 +72,9 @@ def enrollment(cur: Cursor, agreement_id: str, nik: str, on: date,
 def worker(cur: Cursor, nik: str, on: date, scopes: list[str] | None,
            known_at: datetime | None = None) -> dict[str, Any] | None:
     """The worker's details and every enrollment visible in the scopes."""
+    # An erased worker's NIK finds nothing: what is left of them are pseudonymous facts.
     row = cur.execute("SELECT nik, name, birth_date, sex, occupation, address, deceased_on "
-                      "FROM rm_workers WHERE nik = ?", (nik,)).fetchone()
+                      "FROM rm_workers WHERE nik = ? AND erased_at IS NULL", (nik,)).fetchone()
     if row is None or not visible_in(cur, nik, scopes):
         return None
     version, version_params = as_of(known_at)

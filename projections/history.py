@@ -78,7 +78,8 @@ class _Shape:
 
 _REGISTERS: dict[type[RegistryEvent], tuple[str, str | None, str | None]] = {
     AgreementSigned: ("agreement", "region_code", None),
-    WorkerRegistered: ("worker", None, "nik"),
+    # A worker's pseudonym (its stream id), never the NIK the event seals.
+    WorkerRegistered: ("worker", None, "originator_id"),
     RegionRegistered: ("region", "region_code", None),
     # A token's stream belongs to no region: only unscoped tokens see it.
     TokenIssued: ("token", None, None),
@@ -91,8 +92,8 @@ class HistoryProjection(Projection):
     name = "history"
     table_names = ("rm_history_links", "rm_history", "rm_history_streams")
     # 2: the events' bodies are read from the log, not copied into rows; 3: who recorded
-    # each event and when, for the backdating report's filters.
-    version = 3
+    # each event and when, for the backdating report's filters; 4: workers by pseudonym.
+    version = 4
     tables = (
         """CREATE TABLE IF NOT EXISTS rm_history (
             position BIGINT PRIMARY KEY,

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from projections import coverage_queries, ledger_queries
+from projections import coverage_queries, ledger_queries, reveal
 from projections.coverage_queries import agreement_enrollments
 from projections.runner import ProjectionRunner
 from registry.domain import ledger
@@ -24,9 +24,7 @@ from registry.store.db import Cursor
 T = TypeVar("T")
 
 
-def _read(runner: ProjectionRunner, query: Callable[[Cursor], T]) -> T:
-    """`query` where the reads are (a replica, if there is one: projections/replica.py)."""
-    return runner.read(query)
+_read = reveal.read
 
 
 def _terms(doc: dict[str, Any]) -> list[Term]:
@@ -164,17 +162,20 @@ def arrears(runner: ProjectionRunner, scope: str, *, on: date) -> dict[str, Any]
 
 def paid_after_death(runner: ProjectionRunner, scopes: list[str] | None) -> list[dict[str, Any]]:
     """Each worker billed for a month after the day of their DECEASED disenrollment."""
-    rows = _read(runner, lambda cur: ledger_queries.billed_after_death(cur, scopes))
-    seen: set[tuple[str, str, str]] = set()
-    items = []
-    for nik, agreement_id, number, month, died_on, invoice, amount, workers in rows:
-        if (nik, agreement_id, month) in seen:
-            continue  # an adjustment of the month bills her again: one finding
-        seen.add((nik, agreement_id, month))
-        items.append({"nik": nik, "agreement_id": agreement_id, "agreement_number": number,
-                      "month": month, "died_on": died_on, "invoice_number": invoice,
-                      "amount_idr": int(amount) // int(workers) if workers else 0})
-    return items
+    def query(cur: Cursor) -> list[dict[str, Any]]:
+        seen: set[tuple[str, str, str]] = set()
+        items = []
+        for nik, agreement_id, number, month, died_on, invoice, amount, workers in (
+                ledger_queries.billed_after_death(cur, scopes)):
+            if (nik, agreement_id, month) in seen:
+                continue  # an adjustment of the month bills her again: one finding
+            seen.add((nik, agreement_id, month))
+            items.append({"nik": nik, "agreement_id": agreement_id, "agreement_number": number,
+                          "month": month, "died_on": died_on, "invoice_number": invoice,
+                          "amount_idr": int(amount) // int(workers) if workers else 0})
+        return items
+
+    return _read(runner, query)
 
 
 def agreements_in_month(runner: ProjectionRunner, month: str) -> list[tuple[str, str]]:

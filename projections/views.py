@@ -9,14 +9,19 @@ it never opens a transaction or catches a read model up itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
-from projections import agreement_page_queries, coverage_queries, history_queries, ledger_views
+from projections import (
+    agreement_page_queries,
+    coverage_queries,
+    history_queries,
+    ledger_views,
+    reveal,
+)
 from projections.agreements import list_agreements
 from projections.runner import ProjectionRunner
 from registry.domain import nik as niks
@@ -28,17 +33,18 @@ from registry.domain.errors import NotFound
 from registry.domain.ledger import LAPSED
 from registry.domain.region import Region
 from registry.domain.term import Term
-from registry.domain.worker import Worker
 from registry.store.db import Cursor
 
 T = TypeVar("T")
 Page = tuple[list[dict[str, Any]], int | None]  # items, and the cursor of the next page
 
 
-def _read(runner: ProjectionRunner, query: Callable[[Cursor], T]) -> T:
-    """`query` over read models as current as the log was when it was called (or, on a
-    replica, as the client's own writes need: projections/replica.py)."""
-    return runner.read(query)
+_read = reveal.read
+
+
+def _pseudonym(runner: ProjectionRunner, nik: str) -> str:
+    """What the read models know the worker with this NIK by."""
+    return str(runner.app.worker_id(nik))
 
 
 # Agreements.
@@ -75,8 +81,9 @@ def enrollments(runner: ProjectionRunner, agreement_id: UUID, *, on: date, statu
 def enrollment(runner: ProjectionRunner, agreement_id: UUID, nik: str, *, on: date,
                known_at: datetime | None = None) -> dict[str, Any]:
     """The worker's latest enrollment under the agreement, preferring one not voided."""
+    key = _pseudonym(runner, nik)
     found = _read(runner, lambda cur: coverage_queries.enrollment(
-        cur, str(agreement_id), nik, on, known_at))
+        cur, str(agreement_id), key, on, known_at))
     if found is None:
         raise NotFound(f"no enrollment of that NIK under agreement {agreement_id}")
     return found
@@ -86,12 +93,13 @@ def worker(runner: ProjectionRunner, nik: str, *, on: date, scopes: list[str] | 
            known_at: datetime | None = None) -> dict[str, Any]:
     """The worker's details and every coverage visible in `scopes`, each with its
     status on `on`; as recorded by `known_at`, if given."""
-    found = _read(runner, lambda cur: coverage_queries.worker(cur, nik, on, scopes, known_at))
+    key = _pseudonym(runner, nik)
+    found = _read(runner, lambda cur: coverage_queries.worker(cur, key, on, scopes, known_at))
     if found is None:
         raise NotFound(f"no worker with NIK {niks.mask(nik)}")
     if known_at is not None:
         # The worker's own details as recorded by then, from the worker's stream.
-        then = runner.app.as_recorded(Worker.create_id(nik), known_at)
+        then = runner.app.as_recorded(UUID(key), known_at)
         if then is None:
             raise NotFound(f"no worker with NIK {niks.mask(nik)} was recorded by then")
         found.update(
@@ -104,7 +112,8 @@ def worker(runner: ProjectionRunner, nik: str, *, on: date, scopes: list[str] | 
 def require_visible_worker(runner: ProjectionRunner, nik: str,
                            scopes: list[str] | None) -> None:
     """NotFound unless a token scoped to `scopes` may read the worker."""
-    if not _read(runner, lambda cur: coverage_queries.visible_in(cur, nik, scopes)):
+    key = _pseudonym(runner, nik)
+    if not _read(runner, lambda cur: coverage_queries.visible_in(cur, key, scopes)):
         raise NotFound(f"no worker with NIK {niks.mask(nik)}")
 
 
@@ -154,10 +163,12 @@ def worker_history(runner: ProjectionRunner, nik: str, *, scopes: list[str] | No
     """The worker's events visible in `scopes`, in log order; NotFound for a worker
     the scopes may not read."""
 
+    key = _pseudonym(runner, nik)
+
     def query(cur: Cursor) -> Page:
-        if coverage_queries.worker(cur, nik, today(), scopes) is None:
+        if coverage_queries.worker(cur, key, today(), scopes) is None:
             raise NotFound(f"no worker with NIK {niks.mask(nik)}")
-        return history_queries.worker_history(cur, runner.reader, nik, scopes, after, limit)
+        return history_queries.worker_history(cur, runner.reader, key, scopes, after, limit)
 
     return _read(runner, query)
 

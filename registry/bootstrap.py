@@ -23,6 +23,7 @@ from registry.store import copies
 from registry.store.access import AccessLog
 from registry.store.db import SqlStore, ensure_schema
 from registry.store.idempotency import IdempotencyStore
+from registry.store.keyring import Keyring
 from registry.store.tokens import TokenStore
 
 log = logging.getLogger("registry.projections")
@@ -72,6 +73,16 @@ class Registry:
         store = SqlStore(settings.database)
         copy = copies.mark_of(store)
         app = _application(settings, copy, create_tables)
+        try:
+            keyring = Keyring.open(store, settings.master_key_path,
+                                   create=create_tables and copy is None
+                                   and not settings.read_only)
+            if keyring is not None:
+                app.use_keyring(keyring)
+        except BaseException:
+            app.close()
+            store.close()
+            raise
         app.ledger_policy = policy_of(settings)
         runner = ProjectionRunner(app, store)
         app.roster = ProjectedRoster(runner)
@@ -107,9 +118,12 @@ def _replica(settings: Settings, runner: ProjectionRunner) -> ReplicaReads | Non
     if settings.read_database is None:
         return None
     # A replica that does not answer within a second is skipped for the primary.
-    return ReplicaReads(runner, SqlStore(settings.read_database, wait_seconds=1),
-                        ReadOnlyApplication(settings.read_database, create_tables=False,
-                                            connect_timeout=1))
+    replica = SqlStore(settings.read_database, wait_seconds=1)
+    app = ReadOnlyApplication(settings.read_database, create_tables=False, connect_timeout=1)
+    if runner.app.keyring is not None:
+        # The replica holds the same keys (wrapped), streamed from the primary.
+        app.use_keyring(Keyring(replica, *runner.app.keyring.secrets()))
+    return ReplicaReads(runner, replica, app)
 
 
 def _application(settings: Settings, copy: copies.CopyMark | None,

@@ -36,6 +36,7 @@ DEFAULT_PROBE_LIMIT = 200
 DEFAULT_IDEMPOTENCY_TTL_HOURS = 24
 DEFAULT_LOG_ORIGIN = "localhost/registry"
 SIGNING_KEY_NAME = "registry.key"
+MASTER_KEY_NAME = "registry.master.key"
 MAX_IDEMPOTENCY_TTL_HOURS = 24 * 366
 DEFAULT_UI_SESSION_MINUTES = 8 * 60  # a working day
 MAX_UI_SESSION_MINUTES = 7 * 24 * 60
@@ -129,6 +130,7 @@ class Settings:
     idempotency_ttl_hours: int = DEFAULT_IDEMPOTENCY_TTL_HOURS
     log_origin: str = DEFAULT_LOG_ORIGIN
     signing_key_file: str = ""  # empty: the default place (`signing_key_path`)
+    master_key_file: str = ""  # empty: the default place (`master_key_path`)
     ui_session_minutes: int = DEFAULT_UI_SESSION_MINUTES
     read_only: bool = False
     preview_ttl_minutes: int = DEFAULT_PREVIEW_TTL_MINUTES
@@ -156,6 +158,14 @@ class Settings:
             return os.path.join(os.path.dirname(self.database.path), SIGNING_KEY_NAME)
         return SIGNING_KEY_NAME
 
+    @property
+    def master_key_path(self) -> str:
+        """The key that wraps the keys of personal data: as configured, else beside the
+        signing key (docs/privacy.md)."""
+        if self.master_key_file:
+            return self.master_key_file
+        return os.path.join(os.path.dirname(self.signing_key_path), MASTER_KEY_NAME)
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
@@ -180,6 +190,7 @@ class Settings:
                                          MAX_IDEMPOTENCY_TTL_HOURS, "hours"),
             log_origin=_log_origin(env),
             signing_key_file=env.get("REGISTRY_SIGNING_KEY_FILE") or "",
+            master_key_file=env.get("REGISTRY_MASTER_KEY_FILE") or "",
             ui_session_minutes=_whole(env, "REGISTRY_UI_SESSION_MINUTES",
                                       DEFAULT_UI_SESSION_MINUTES, MAX_UI_SESSION_MINUTES,
                                       "minutes"),

@@ -20,6 +20,9 @@ class EventOut(Strict):
     reason = fields.String(allow_none=True)
     request_id = fields.String()
     data = fields.Dict()
+    erased = fields.Boolean(metadata={
+        "description": "true on an event of a worker whose personal data was erased: its "
+                       "personal fields are null"})
 
 
 class EventPage(Strict):

@@ -105,8 +105,16 @@ class CertificateQuestion(Strict):
     on = fields.String()
 
 
+class CertificateWorker(Strict):
+    id = fields.String(metadata={"description": "the worker's stream (a pseudonym)"})
+    key = fields.String(allow_none=True, metadata={
+        "description": "the worker's data key (base64url), which opens the NIK sealed in "
+                       "the worker's first event, and nothing of anyone else"})
+
+
 class CertificateOut(Strict):
     question = fields.Nested(CertificateQuestion)
+    worker = fields.Nested(CertificateWorker)
     answer = fields.Nested(CertificateAnswer)
     checkpoint = fields.String()
     events = fields.List(fields.Nested(CertificateEvent))

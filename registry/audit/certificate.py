@@ -31,6 +31,7 @@ from registry.domain.errors import NotFound
 from registry.domain.programs import PROGRAMS
 from registry.domain.worker import Worker
 from registry.service.application import RegistryApplication
+from registry.store import sealing
 from registry.store.chain import CHAIN_TABLE
 from registry.store.db import log_position
 
@@ -116,10 +117,9 @@ def answer(worker: Worker, agreements: dict[str, Agreement], on: date,
             "coverages": coverages}
 
 
-def answer_from(events: Sequence[dict[str, Any]], nik: str, on: date) -> dict[str, Any]:
+def answer_from(events: Sequence[dict[str, Any]], worker_id: UUID, on: date) -> dict[str, Any]:
     """The answer the exported events give, replayed with the registry's own aggregates."""
     objects = decoded(events)
-    worker_id = Worker.create_id(nik)
     worker = replay_worker([e for e in objects if e.originator_id == worker_id])
     by_stream: dict[str, list[Any]] = {}
     for event in objects:
@@ -152,10 +152,13 @@ def _stream_param(log: VerifiableLog, stream: UUID) -> str:
 def build(log: VerifiableLog, nik: str, on: date) -> dict[str, Any]:
     """The certificate for `nik` on `on`, under the newest cosigned checkpoint that holds
     every event it rests on, else under a checkpoint of the tree as stored now."""
-    worker_id = Worker.create_id(nik)
+    worker_id = log.app.worker_id(nik)
+    keyring = log.app.keyring
+    key = keyring.key(worker_id) if keyring is not None else None
+    erased = keyring is not None and keyring.is_erased(worker_id)
     with log.store.snapshot() as cur:
         own = _rows(log, cur, "e.originator_id = ?", (_stream_param(log, worker_id),))
-        if not own:
+        if not own or erased:
             raise NotFound(f"no worker with NIK {niks.mask(nik)}")
         enrolled_under = sorted({str(e.agreement_id) for e in decoded(own)
                                  if hasattr(e, "agreement_id")})
@@ -180,7 +183,11 @@ def build(log: VerifiableLog, nik: str, on: date) -> dict[str, Any]:
         proofs = [[b64(h) for h in reader.inclusion(i, size)] for i in indexes]
     return {
         "question": {"nik": nik, "on": on.isoformat()},
-        "answer": answer_from(events, nik, on),
+        # The worker's stream and data key: whoever holds the certificate can open the
+        # NIK sealed in the worker's first event and see it is this one. The key
+        # opens this worker's fields and nothing else.
+        "worker": {"id": str(worker_id), "key": sealing.encoded(key) if key else None},
+        "answer": answer_from(events, worker_id, on),
         "checkpoint": log.served(size),
         # Each event without its chain link (`hash`), which binds every event before it
         # and so cannot be checked offline: a certificate holds nothing unchecked.

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -31,24 +30,6 @@ class KeyFileError(ValueError):
 def _pem(key: Ed25519PrivateKey) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
-
-
-def _write_new(path: Path, content: bytes) -> bool:
-    """Write `content` at `path` unless a file is there already; whether this wrote it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
-    try:
-        with files.open_private(partial, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        try:
-            os.link(partial, path)
-        except FileExistsError:
-            return False
-        return True
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def _read(path: Path) -> tuple[str | None, Ed25519PrivateKey]:
@@ -71,7 +52,7 @@ def _read(path: Path) -> tuple[str | None, Ed25519PrivateKey]:
 
 def make_signing_key(path: str | os.PathLike[str]) -> bool:
     """Make the log's signing key at `path` unless one is there; whether this made it."""
-    return _write_new(Path(path), _pem(Ed25519PrivateKey.generate()))
+    return files.write_new(Path(path), _pem(Ed25519PrivateKey.generate()))
 
 
 def signing_key(path: str | os.PathLike[str], *, create: bool = True) -> Ed25519PrivateKey:
@@ -95,7 +76,7 @@ def witness_key(path: str | os.PathLike[str],
         if not _NAME.fullmatch(name):
             raise KeyFileError("a witness name has no spaces or '+', e.g. bpk.go.id/witness")
         header = f"{WITNESS_PREFIX}{name}\n".encode()
-        _write_new(target, header + _pem(Ed25519PrivateKey.generate()))
+        files.write_new(target, header + _pem(Ed25519PrivateKey.generate()))
     found, key = _read(target)
     if found is None:
         raise KeyFileError(f"{target} names no witness (its first line is not "

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -19,7 +20,7 @@ from uuid import UUID
 
 from registry.audit import certificate, notes
 from registry.domain.worker import Worker
-from registry.store import merkle
+from registry.store import merkle, sealing
 from registry.store.chain import digest_bytes
 
 EVENT_FIELDS = {"position", "stream", "version", "type", "state", "digest"}
@@ -177,9 +178,10 @@ def verify_certificate(doc: Any, vkey: notes.VerifierKey,
         events.append((entry["leaf_index"], event))
     _check_order(events)
     ordered = [e for _, e in sorted(events, key=lambda pair: pair[0])]
-    _check_streams(ordered, nik)
+    worker_id = _worker_of(doc, nik, ordered)
+    _check_streams(ordered, str(worker_id))
     try:
-        recomputed = certificate.answer_from(ordered, nik, on)
+        recomputed = certificate.answer_from(ordered, worker_id, on)
     except Exception as e:  # noqa: BLE001 - events that do not replay are the finding
         raise Invalid("replay", f"the events do not replay into a worker and its agreements: "
                                 f"{type(e).__name__}: {e}") from None
@@ -203,9 +205,39 @@ def _check_order(events: list[tuple[int, dict[str, Any]]]) -> None:
         raise Invalid("events", "the events' positions are not in the order of their leaves")
 
 
-def _check_streams(events: list[dict[str, Any]], nik: str) -> None:
+def _worker_of(doc: dict[str, Any], nik: str, events: list[dict[str, Any]]) -> UUID:
+    """The worker's stream, checked to be this NIK's: the NIK its first event holds
+    (sealed, opened with the data key the certificate carries; or in clear, in a
+    store written before sealing) is the one asked about."""
+    given = doc.get("worker")
+    if given is None:
+        return Worker.create_id(nik)  # a certificate from before workers were pseudonymous
+    try:
+        worker_id = UUID(_field(given, "id", str, "worker."))
+    except ValueError:
+        raise Invalid("format", "worker.id is not a stream id") from None
+    first = next((e for e in events if e["stream"] == str(worker_id) and e["version"] == 1
+                  and e["type"] == "WorkerRegistered"), None)
+    if first is None:
+        raise Invalid("worker", "the worker's first event is not in the certificate")
+    try:
+        held = json.loads(_b64(first["state"], "the worker's first event")).get("nik")
+    except ValueError:
+        raise Invalid("format", "the worker's first event is not JSON") from None
+    if sealing.is_sealed(held):
+        try:
+            held = sealing.unseal(sealing.decoded_key(str(given.get("key"))), str(worker_id),
+                                  "nik", held)
+        except sealing.Unsealable:
+            raise Invalid("worker", "the key the certificate carries does not open the "
+                                    "worker's NIK") from None
+    if held != nik:
+        raise Invalid("worker", "the certificate's worker is not the NIK asked about")
+    return worker_id
+
+
+def _check_streams(events: list[dict[str, Any]], worker_id: str) -> None:
     """The worker's versions run 1..n; each agreement's are its signing, then increase."""
-    worker_id = str(Worker.create_id(nik))
     versions: dict[str, list[int]] = {}
     for event in events:
         versions.setdefault(event["stream"], []).append(event["version"])

@@ -35,6 +35,7 @@ from registry.domain.errors import RegistryError
 from registry.store import copies, tiles
 from registry.store.chain import CHAIN_TABLE, GENESIS, canonical_id
 from registry.store.db import Cursor, SqlStore, log_position
+from registry.store.keyring import install, make_master_key, read_master_key
 
 BATCH = 5000  # events copied per transaction: an interrupted copy resumes from the last
 SCAN = 2000  # events read per page while looking for the first recorded after T
@@ -229,6 +230,19 @@ def copy_events(source_app: Any, source: SqlStore, target_app: Any, target: SqlS
                         f"'notification_id'), (SELECT MAX(notification_id) "  # noqa: S608
                         f"FROM {target_events}))")
     return copied
+
+
+def copy_keys(source: Any, target: Any, master_key_path: str) -> None:
+    """The source's keys of personal data, wrapped again under the copy's own master key
+    (made at `master_key_path` if there is none), so that the copy opens on its own."""
+    if source.app.keyring is None:
+        return
+    make_master_key(master_key_path)
+    master = read_master_key(master_key_path)
+    with source.store.snapshot() as cur:
+        keys = source.app.keyring.rewrapped(cur, master)
+    with target.store.transaction(write=True) as cur:
+        install(cur, keys)
 
 
 def events_in(app: Any, store: SqlStore) -> int:

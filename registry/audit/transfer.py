@@ -54,15 +54,27 @@ def export(app: Any, store: Any, out: IO[str], progress: Progress = lambda _n: N
             sort_keys=True, separators=(",", ":")) + "\n")
         count += 1
         progress(1)
+    keyring = getattr(app, "keyring", None)
+    if keyring is not None:
+        # Last: the workers' data keys, wrapped; an import needs the same master key.
+        with store.transaction() as cur:
+            out.write(json.dumps({"keys": keyring.exported(cur)}, sort_keys=True,
+                                 separators=(",", ":")) + "\n")
     return count
 
 
 def read_lines(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
     """Parse and check each line against the chain; raise at the first that breaks it."""
     previous, last_position = GENESIS, 0
+    keys_seen = False
     for number, line in enumerate(lines, start=1):
+        if keys_seen:
+            raise TransferRefused(f"line {number} follows the keys, which end an export")
         try:
             row = json.loads(line)
+            if set(row) == {"keys"}:
+                keys_seen = True
+                continue
             state = base64.b64decode(row["state"], validate=True)
             position, version = int(row["position"]), int(row["version"])
             event_digest = digest(position, row["stream"], version, row["type"], state)
@@ -86,11 +98,30 @@ def check_file(path: str) -> tuple[int, int, str]:
     return count, head[0], head[1]
 
 
+def exported_keys(path: str) -> dict[str, Any] | None:
+    """The keys an export ends with; None for one written before personal data was sealed."""
+    last = ""
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            last = line
+    try:
+        found = json.loads(last) if last.strip() else None
+    except ValueError:
+        return None
+    return found["keys"] if isinstance(found, dict) and set(found) == {"keys"} else None
+
+
 def import_file(app: Any, store: Any, path: str, progress: Progress = lambda _n: None) -> int:
-    """Load a verified export into an empty store, keeping every position."""
+    """Load a verified export into an empty store, keeping every position; its keys
+    too, which open only under the master key of the store it came from."""
     if app.head_position():
         raise TransferRefused("the target store is not empty; import only into a new database")
-    check_file(path)
+    _, head, _ = check_file(path)
+    keys, keyring = exported_keys(path), getattr(app, "keyring", None)
+    if keys is not None and keyring is not None and not keyring.opens(keys["index"]):
+        raise TransferRefused(
+            "REGISTRY_MASTER_KEY_FILE: this master key does not open the export's keys; "
+            "import with the master key of the store it was exported from")
     table = app.recorder.events_table_name
     sqlite = store.engine == "sqlite"
     count = 0
@@ -105,6 +136,8 @@ def import_file(app: Any, store: Any, path: str, progress: Progress = lambda _n:
         count += _insert(cur, table, batch, sqlite)
         progress(len(batch))
         tiles.catch_up(tiles.TreeCursor(cur))
+        if keyring is not None:
+            keyring.adopt(cur, keys or keyring.clear_export(head + 1 if head else 0))
         if not sqlite and count:
             cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'notification_id'), "
                         "(SELECT MAX(notification_id) FROM " + table + "))")  # noqa: S608

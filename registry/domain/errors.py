@@ -114,3 +114,22 @@ def withheld(error: RegistryError, subject: str) -> RegistryError:
     hidden = type(error)(WITHHELD.format(code=error.code))
     hidden.subject = subject
     return hidden
+
+
+class LegalHold(RegistryError):
+    """The worker's data is linked to the settlement of a legal case: kept."""
+
+    code = "legal_hold"
+
+
+class AlreadyErased(RegistryError):
+    """The worker's personal data was erased already."""
+
+    code = "already_erased"
+
+
+class RecordedInClear(RegistryError):
+    """The worker was recorded before personal data was sealed: destroying a key
+    would erase nothing (docs/privacy.md, migration)."""
+
+    code = "recorded_in_clear"

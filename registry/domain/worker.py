@@ -19,6 +19,8 @@ from events import (
     WorkerCorrected,
     WorkerDisenrolled,
     WorkerEnrolled,
+    WorkerLegalHoldSet,
+    WorkerPersonalDataErased,
     WorkerRegistered,
 )
 from registry.domain import nik as niks
@@ -26,8 +28,10 @@ from registry.domain.context import Context
 from registry.domain.enrollment import REASON_CODES, Coverage, Details, Enrollment, Terminations
 from registry.domain.errors import (
     AlreadyCovered,
+    AlreadyErased,
     IdentityMismatch,
     InvalidTransition,
+    LegalHold,
     NotFound,
     ValidationFailed,
     WorkerDeceased,
@@ -47,6 +51,10 @@ class Worker(Aggregate):
     # Version 2 holds enrollments as `Enrollment`s; version 1 snapshots, as dicts.
     class_version = 2
 
+    # Class defaults: snapshots taken before either existed hold neither.
+    legal_hold = False  # the data is linked to the settlement of a legal case
+    erased = False  # the personal data was erased (its key destroyed)
+
     def __init__(self) -> None:
         self.enrollments: dict[str, Enrollment] = {}
         self.deceased_on: date | None = None
@@ -59,11 +67,16 @@ class Worker(Aggregate):
 
     @staticmethod
     def create_id(nik: str) -> UUID:
+        """The stream id of a worker whose NIK is not kept secret (one registered
+        before personal data was sealed; a registry without a keyring)."""
         return derived_id("worker", nik)
 
     @classmethod
-    def register(cls, ctx: Context, nik: str, details: Details) -> Worker:
-        return cls._create(WorkerRegistered, id=cls.create_id(nik), **ctx.stamp_with_reason(),
+    def register(cls, ctx: Context, nik: str, details: Details,
+                 worker_id: UUID | None = None) -> Worker:
+        """A new worker; its stream id is given by whoever keeps NIKs secret."""
+        return cls._create(WorkerRegistered, id=worker_id or cls.create_id(nik),
+                           **ctx.stamp_with_reason(),
                            nik=nik,
                            name=details.name, birth_date=details.birth_date, sex=details.sex,
                            occupation=details.occupation, address=details.address)
@@ -74,6 +87,7 @@ class Worker(Aggregate):
                terminations: Terminations | None = None) -> str:
         """Cover the worker; refuse another name for this NIK, and overlap with any
         other enrollment's programs."""
+        self._require_not_erased()
         if not same_name(details.name, self.name):
             raise IdentityMismatch(
                 "the name sent does not match the name recorded for this NIK: check the NIK, "
@@ -173,6 +187,7 @@ class Worker(Aggregate):
         """
         if not reason.strip():
             raise ValidationFailed("reason: must not be blank", {"reason": "must not be blank"})
+        self._require_not_erased()
         fields = ("name", "birth_date", "sex", "occupation", "address")
         changes = {k: v for k, v in changes.items() if k in fields and v is not None}
         if not any(getattr(self, k) != v for k, v in changes.items()):
@@ -182,6 +197,33 @@ class Worker(Aggregate):
         niks.check(self.nik, changes.get("birth_date"), changes.get("sex"))
         self.trigger_event(WorkerCorrected, **ctx.stamp(), reason=reason,
                            **{k: changes.get(k) for k in fields})
+
+    def set_legal_hold(self, ctx: Context, held: bool, reason: str) -> bool:
+        """Keep (or stop keeping) the data for a legal case; whether anything changed."""
+        if not reason.strip():
+            raise ValidationFailed("reason: must not be blank", {"reason": "must not be blank"})
+        self._require_not_erased()
+        if held == self.legal_hold:
+            return False
+        self.trigger_event(WorkerLegalHoldSet, **ctx.stamp(), held=held, reason=reason)
+        return True
+
+    def erase(self, ctx: Context, reason: str, legal_basis: str) -> None:
+        """Forget the person (UU 27/2022): what remains are pseudonymous coverage facts."""
+        for name, value in (("reason", reason), ("legal_basis", legal_basis)):
+            if not value.strip():
+                raise ValidationFailed(f"{name}: must not be blank", {name: "must not be blank"})
+        self._require_not_erased()
+        if self.legal_hold:
+            raise LegalHold("the worker's data is linked to the settlement of a legal case "
+                            "(legal hold): lift the hold first (PUT /workers/{nik}/legal-hold)")
+        self.trigger_event(WorkerPersonalDataErased, **ctx.stamp(), reason=reason,
+                           legal_basis=legal_basis)
+
+    def _require_not_erased(self) -> None:
+        if self.erased:
+            raise AlreadyErased("this worker's personal data was erased; nothing personal "
+                                "is recorded about them again")
 
     def outlived_enrollments(self, died_on: date) -> list[Enrollment]:
         """Enrollments (active or already ended) that still cover a day after `died_on`."""
@@ -310,6 +352,16 @@ class Worker(Aggregate):
                      reason_code=e.reason_code)
         if e.reason_code == "DECEASED":
             self.deceased_on = e.ends_on
+
+    @when.register(WorkerLegalHoldSet)
+    def _legal_hold(self, e: WorkerLegalHoldSet) -> None:
+        self.legal_hold = e.held
+
+    @when.register(WorkerPersonalDataErased)
+    def _erased(self, e: WorkerPersonalDataErased) -> None:
+        # What the sealed fields held is gone; nothing of it stays in memory either.
+        self.erased = True
+        self.__dict__.update(nik=None, name=None, birth_date=None, address=None)
 
     @when.register(EnrollmentVoided)
     def _voided(self, e: EnrollmentVoided) -> None:

@@ -18,6 +18,7 @@ from registry.entrypoints import (
     corrections_cli,
     demo_cli,
     enroll_cli,
+    keys_cli,
     ledger_cli,
     log_commands,
 )
@@ -25,6 +26,7 @@ from registry.entrypoints.addresses import SERVE_HOST, SERVE_PORT
 from registry.entrypoints.console import cli_context
 from registry.entrypoints.opening import opened
 from registry.store import files
+from registry.store.keyring import PrivacyKeyError
 from registry.store.tokens import LIFETIME
 
 
@@ -51,7 +53,7 @@ def serve(host: str, port: int, workers: int, read_only: bool) -> None:
 
     try:
         run(host, port, workers, read_only=read_only)
-    except ConfigurationError as e:
+    except (ConfigurationError, PrivacyKeyError) as e:
         raise click.ClickException(str(e)) from None
 
 
@@ -129,6 +131,7 @@ def verify(expect_head: str | None, read_models: bool) -> None:
     from projections import check as read_model_check
     from registry.audit import integrity
     from registry.store import chain
+    from registry.store.keyring import events_in_clear
 
     try:
         expected = chain.parse_head(expect_head) if expect_head else None
@@ -143,8 +146,11 @@ def verify(expect_head: str | None, read_models: bool) -> None:
                                    file=sys.stderr) as bar:
                 found = integrity.audit(registry, expected, read_models=True,
                                         progress=bar.update)
+        clear = events_in_clear(registry.app.keyring) if registry.app.keyring else 0
     _say_chain(found.chain)
     log_commands.say_tree(found.tree)
+    click.echo(f"personal data: {clear} events hold it in clear" + (
+        " (written before sealing began: docs/privacy.md)" if clear else ""))
     for problem in found.token_problems:
         click.echo(f"TOKEN {problem['name']!r}: {problem['problem']}", err=True)
     if found.read_models is not None:
@@ -320,3 +326,4 @@ main.add_command(demo_cli.demo)
 main.add_command(enroll_cli.enroll)
 main.add_command(ledger_cli.invoice)
 main.add_command(ledger_cli.payments)
+main.add_command(keys_cli.keys)

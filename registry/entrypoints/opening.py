@@ -10,6 +10,7 @@ import click
 from registry.bootstrap import Registry
 from registry.config import ConfigurationError, Settings
 from registry.domain.errors import RegistryError
+from registry.store.keyring import PrivacyKeyError
 
 
 @contextmanager
@@ -17,7 +18,7 @@ def opened() -> Iterator[Registry]:
     """The registry named by the environment, with errors a person can act on."""
     try:
         registry = Registry.open(Settings.from_env())
-    except ConfigurationError as e:
+    except (ConfigurationError, PrivacyKeyError) as e:
         raise click.ClickException(str(e)) from None
     except Exception as e:  # noqa: BLE001 - a database we cannot open
         raise click.ClickException(f"cannot open the registry database: {e}") from None

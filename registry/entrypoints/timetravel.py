@@ -116,6 +116,7 @@ def _build(source: Registry, settings: Settings, wanted: travel.Moment, jobs: in
             bar.update(travel.events_in(target.app, target.store))  # by an interrupted run
             travel.copy_events(source.app, source.store, target.app, target.store, wanted,
                                bar.update)
+        travel.copy_keys(source, target, settings.master_key_path)
         if any(target.projections.lag().values()):
             rebuild = Rebuild(target.projections)
             with click.progressbar(length=max(rebuild.remaining(), 1),

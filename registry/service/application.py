@@ -20,7 +20,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, AggregateEvent
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper
 
 from registry.config import Database
 from registry.domain.agreement import Agreement
@@ -41,6 +41,8 @@ from registry.domain.worker import Worker
 from registry.service.cache import AggregateCache
 from registry.service.enrollments import EnrollmentUseCases
 from registry.store import reservations
+from registry.store.keyring import Keyring
+from registry.store.sealed_mapper import SealingMapper
 
 SAVE_ATTEMPTS = 12
 T = TypeVar("T")
@@ -67,14 +69,16 @@ class Roster(Protocol):
     """Who holds a slot in a term: read from a read model brought up to date."""
 
     def active_in_term(self, agreement_id: UUID, term_number: int) -> list[tuple[str, str]]:
-        """(nik, enrollment_id) of every enrollment holding a slot in the term."""
+        """(worker id, enrollment_id) of every enrollment holding a slot in the term."""
 
 
 class RegistryApplication(EnrollmentUseCases, Application):
     """Signs, amends, renews and terminates agreements; enrolls workers."""
 
     name = "registry"
-    snapshotting_intervals = {Agreement: 200, Worker: 50}
+    # No snapshots of workers: a snapshot holds the worker's details as one
+    # document, which sealing field by field would not cover (their streams are short).
+    snapshotting_intervals = {Agreement: 200}
     # The contributions ledger's policy; the composition root sets it from the settings.
     ledger_policy = Policy()
 
@@ -89,6 +93,39 @@ class RegistryApplication(EnrollmentUseCases, Application):
     def close(self) -> None:
         self.reservations.close()
         super().close()
+
+    # Personal fields are sealed once `use_keyring` is called (the composition root does).
+    keyring: Keyring | None = None
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(transcoder=self.construct_transcoder(),
+                                   mapper_class=SealingMapper)
+
+    def use_keyring(self, keyring: Keyring) -> None:
+        """Seal workers' personal fields under their data keys from now on."""
+        self.keyring = keyring
+        cast(SealingMapper, self.mapper).keyring = keyring
+        cast(Any, self.recorder).keyring = keyring
+
+    def worker_id(self, nik: str) -> UUID:
+        """The stream id of the worker with this NIK, whether or not it exists yet."""
+        return self.worker_ids([nik])[nik]
+
+    def new_worker_id(self, nik: str) -> UUID:
+        """The stream id a worker registered now gets: from the NIK's blind index."""
+        return self.keyring.worker_id(nik) if self.keyring else Worker.create_id(nik)
+
+    def worker_ids(self, niks: Iterable[str]) -> dict[str, UUID]:
+        """Each NIK's stream id: pseudonymous (the blind index) unless its worker was
+        registered, under uuid5 of the NIK, before sealing began."""
+        wanted = list(dict.fromkeys(niks))
+        if self.keyring is None:
+            return {nik: self.new_worker_id(nik) for nik in wanted}
+        ids = {nik: self.keyring.candidate_ids(nik) for nik in wanted}
+        legacy = {found[1]: nik for nik, found in ids.items() if len(found) > 1}
+        old = self.recorder.existing_originators(list(legacy)) if legacy else set()
+        return {nik: found[1] if len(found) > 1 and found[1] in old else found[0]
+                for nik, found in ids.items()}
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -264,7 +301,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
         holders = self.roster.active_in_term(agreement.id, len(agreement.terms))
         if len(holders) != last.enrolled:
             raise _Conflict  # the read model lags a write the agreement has seen
-        workers = [self.get_worker(nik) for nik, _ in holders]
+        workers = [self.aggregates.get(UUID(worker_id)) for worker_id, _ in holders]
         terminations = self._terminations(workers)
         return [(w, enrollment_id) for w, (_, enrollment_id) in zip(workers, holders, strict=True)
                 if w.can_continue(enrollment_id, starts_on, terms["ends_on"], terminations)]
@@ -285,7 +322,7 @@ class RegistryApplication(EnrollmentUseCases, Application):
         return Written(agreement, position)
 
     def write(self, attempt: Attempt[T], ctx: Context | None = None, *,
-              reserve: Collection[UUID] = ()) -> tuple[T, int]:
+              reserve: Collection[UUID] = (), erase_keys: bool = False) -> tuple[T, int]:
         """Run get -> command -> save, again from the start if another writer won.
 
         A writer that loses a race reserves the agreements it was saving, so
@@ -295,7 +332,8 @@ class RegistryApplication(EnrollmentUseCases, Application):
 
         Returns the attempt's value and the position of the last event saved
         (the head of the log if the attempt saved nothing). The save also marks
-        `ctx`'s Idempotency-Key applied, in the events' transaction.
+        `ctx`'s Idempotency-Key applied, in the events' transaction. With `erase_keys`,
+        the same transaction destroys the data keys of the workers saved.
         """
         reserved = set(reserve)
         for attempt_number in range(SAVE_ATTEMPTS):
@@ -306,8 +344,11 @@ class RegistryApplication(EnrollmentUseCases, Application):
                     if not aggregates:
                         return value, self.head_position()
                     with self.reservations.saving(_agreement_ids(aggregates) - reserved):
-                        recordings = self.save(*aggregates,
-                                               **(ctx.save_options() if ctx else {}))
+                        options = ctx.save_options() if ctx else {}
+                        if erase_keys:
+                            options["erase_keys"] = [a.id for a in aggregates
+                                                     if isinstance(a, Worker)]
+                        recordings = self.save(*aggregates, **options)
             except (IntegrityError, _Conflict):
                 # Another writer got there first: reserve what we lost, re-read, retry.
                 lost = _agreement_ids(aggregates) - reserved

@@ -93,10 +93,14 @@ def _with_encoded_details(request: EnrollmentRequest, on: date) -> EnrollmentReq
 
 
 class EnrollmentUseCases:
-    """Mixed into RegistryApplication; relies on its `write`, `_get` and `aggregates`."""
+    """Mixed into RegistryApplication; relies on its `write`, `_get`, `aggregates` and
+    its worker ids."""
 
     aggregates: Any
     recorder: Any
+    worker_id: Any
+    worker_ids: Any
+    new_worker_id: Any
     write: Any
     agreement_for_write: Any
     _get: Any
@@ -177,7 +181,7 @@ class EnrollmentUseCases:
                 raise QuotaExceeded(f"term {term} of {plan.agreement.agreement_number} "
                                     f"is full (quota {quota})")
             worker = plan.workers.get(request.nik) or Worker.register(
-                ctx, request.nik, request.details)
+                ctx, request.nik, request.details, worker_id=self.new_worker_id(request.nik))
             enrollment_id = self._enroll_as_seen_by(ctx, worker, coverage, request, terminations)
         except RegistryError as error:
             return RowResult(request.row, request.nik, "rejected", error)
@@ -354,14 +358,14 @@ class EnrollmentUseCases:
 
     def get_worker(self, nik: str) -> Worker:
         try:
-            worker = self.aggregates.get(Worker.create_id(nik))
+            worker = self.aggregates.get(self.worker_id(nik))
         except AggregateNotFoundError:
             raise NotFound(f"no worker with NIK {niks.mask(nik)}") from None
         return worker
 
     def _existing_workers(self, nik_set: set[str]) -> dict[str, Worker]:
         """The workers already registered; most of a big batch usually is not."""
-        ids = {Worker.create_id(nik): nik for nik in nik_set}
+        ids = {worker_id: nik for nik, worker_id in self.worker_ids(nik_set).items()}
         existing = self.recorder.existing_originators(list(ids))
         found = {}
         for worker_id in existing:

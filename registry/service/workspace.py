@@ -85,7 +85,7 @@ class Workspace:
     def worker(self, nik: str) -> Worker:
         found = self.workers.get(nik)
         if found is None:
-            loaded = self._load(Worker.create_id(nik), f"no worker with NIK {niks.mask(nik)}")
+            loaded = self._load(self.app.worker_id(nik), f"no worker with NIK {niks.mask(nik)}")
             if not isinstance(loaded, Worker):
                 raise NotFound(f"no worker with NIK {niks.mask(nik)}")
             found = self.workers[nik] = loaded
@@ -110,7 +110,7 @@ class Workspace:
         are saved in it); note the others as having none, so that a later write can
         tell if one appeared."""
         wanted = dict.fromkeys(n for n in niks_in_order if n not in self.workers)
-        ids = {Worker.create_id(nik): nik for nik in wanted}
+        ids = {worker_id: nik for nik, worker_id in self.app.worker_ids(wanted).items()}
         # Their events in a few queries, not two queries and a copy per worker: a
         # worker's stream is short, so no snapshot is needed to load it quickly.
         streams = self.app.recorder.select_streams(list(ids))

@@ -12,7 +12,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 import stat
+from pathlib import Path
 from typing import IO, Any
 
 log = logging.getLogger("registry.store.files")
@@ -77,3 +79,24 @@ def _tighten(path: str) -> None:
                     "run: chmod 600 %s", path, mode, e.strerror, path)
         return
     log.warning("%s was readable by other accounts (mode %o); made it 0600", path, mode)
+
+
+def write_new(path: Path, content: bytes) -> bool:
+    """Write `content` at `path` (0600) unless a file is there already; whether this wrote it.
+
+    Made whole under a temporary name and linked into place: two processes starting
+    at once end up with one file, and nobody ever reads half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.partial")
+    try:
+        with open_private(partial, "wb") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
+        try:
+            os.link(partial, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        partial.unlink(missing_ok=True)

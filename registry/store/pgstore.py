@@ -25,7 +25,7 @@ from eventsourcing.utils import retry
 from psycopg import sql
 
 from registry.domain.context import HeldKey
-from registry.store import tiles
+from registry.store import keyring, tiles
 from registry.store.chain import CHAIN_TABLE, GENESIS, links_for
 from registry.store.idempotency import TABLE as IDEMPOTENCY_TABLE
 from registry.store.idempotency import KeyTakenOver, mark_applied_sql
@@ -80,6 +80,8 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
                                         chain=self._chain)
                 tiles.append(tree, positions, [bytes.fromhex(d) for _, d, _ in links],
                              tree.rightmost(edge))
+                keyring.write_keys(curs.execute, getattr(self, "keyring", None), stored_events,
+                                   kwargs.get("erase_keys", ()), table=self._keys, mark="%s")
                 held: HeldKey | None = kwargs.get("idempotency")
                 if held is not None:
                     # The request's Idempotency-Key is applied in the events' own transaction.
@@ -87,7 +89,10 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
                     if curs.rowcount != 1:
                         raise KeyTakenOver("a retry with this Idempotency-Key took over the "
                                            "request; this attempt wrote nothing")
-                return positions
+        keys = getattr(self, "keyring", None)
+        if keys is not None:
+            keys.stored(e.originator_id for e in stored_events)
+        return positions
 
     @staticmethod
     def _last_two_results(curs: Any) -> tuple[list[Any], list[Any]]:
@@ -109,6 +114,7 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
         # by registry.config).
         self._chain = f'"{self.datastore.schema}".{CHAIN_TABLE}'
         self._tiles = f'"{self.datastore.schema}".{tiles.TABLE}'
+        self._keys = f'"{self.datastore.schema}".worker_keys'
         tree = tiles.TreeCursor(None, table=self._tiles, chain=self._chain)
         self.sql_create_statements += [
             sql.SQL(statement)  # type: ignore[misc]

@@ -17,7 +17,7 @@ from eventsourcing.sqlite import (
 )
 
 from registry.domain.context import HeldKey
-from registry.store import tiles, writelock
+from registry.store import keyring, tiles, writelock
 from registry.store.chain import CHAIN_TABLE, GENESIS, links_for
 from registry.store.idempotency import KeyTakenOver, mark_applied_sql
 
@@ -34,7 +34,11 @@ class _QueuedWrites:
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
         with self._write_lock.held():
-            return super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+            positions = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+        keys = getattr(self, "keyring", None)
+        if keys is not None:
+            keys.stored(e.originator_id for e in stored_events)
+        return positions
 
 
 class RegistrySQLiteRecorder(_QueuedWrites, SQLiteApplicationRecorder):
@@ -86,6 +90,11 @@ class RegistrySQLiteRecorder(_QueuedWrites, SQLiteApplicationRecorder):
             c.executemany(f"INSERT INTO {CHAIN_TABLE} (position, digest, hash) VALUES (?, ?, ?)",
                           links)
             tiles.append(tiles.TreeCursor(c), positions, [bytes.fromhex(d) for _, d, _ in links])
+            erased = kwargs.get("erase_keys", ())
+            if erased:
+                # Freed bytes are zeroed, not left in the file's free pages.
+                c.execute("PRAGMA secure_delete = ON")
+            keyring.write_keys(c.execute, getattr(self, "keyring", None), stored_events, erased)
             held: HeldKey | None = kwargs.get("idempotency")
             if held is not None:
                 # The request's Idempotency-Key is applied in the events' own transaction.

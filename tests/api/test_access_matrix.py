@@ -37,6 +37,7 @@ class Endpoint:
                        # {m} a worker enrolled only in Kota Medan (12.71)
     kind: str          # public | list | read | write | sign | integrity | lookup | accesslog
                        # | log (any token) | cosign (admins and witnesses) | corrections
+                       # | admin (admins who can see the worker)
     body: Any = None
     region: str = "12.22"   # where the data the endpoint touches lies
 
@@ -83,6 +84,10 @@ ENDPOINTS = [
     Endpoint("POST", V1 + "/workers/{w}/corrections", "write",
              {"reason": "salah ketik", "name": "Pekerja Satu"}),
     Endpoint("GET", V1 + "/workers/{w}/access-log", "accesslog"),
+    Endpoint("PUT", V1 + "/workers/{w}/legal-hold", "admin",
+             {"held": True, "reason": "perkara kecelakaan kerja"}),
+    Endpoint("POST", V1 + "/workers/{w}/erasure", "admin",
+             {"reason": "permintaan pekerja", "legal_basis": "UU 27/2022 Pasal 8"}),
     # A worker of another region: out of sight of 12.22's tokens on every route.
     Endpoint("GET", V1 + "/workers/{m}", "read", region="12.71"),
     Endpoint("GET", V1 + "/workers/{m}/coverage?on=2025-03-01", "lookup", region="12.71"),
@@ -174,6 +179,8 @@ def expected(endpoint: Endpoint, who: str) -> tuple[int, str | None]:
     if blind:             # invisible comes first: an auditor of 36.73 writing is 404 too
         return 404, "not_found"
     if endpoint.kind == "accesslog" and role == "registrar":
+        return 403, "forbidden"
+    if endpoint.kind == "admin" and role != "admin":
         return 403, "forbidden"
     if endpoint.kind == "write" and role == "auditor":
         return 403, "forbidden"

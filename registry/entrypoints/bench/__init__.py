@@ -24,6 +24,7 @@ from registry.entrypoints.bench import (
     measures,
     national,
     ops_measures,
+    privacy_measures,
     ui_measures,
 )
 from registry.entrypoints.bench.harness import BenchError, fresh_store
@@ -89,6 +90,9 @@ SHOWN += intake_measures.SHOWN
 # The contributions ledger (registry/entrypoints/bench/ledger_measures.py).
 TARGETS.update(ledger_measures.TARGETS)
 SHOWN += ledger_measures.SHOWN
+# Erasure of personal data (registry/entrypoints/bench/privacy_measures.py).
+TARGETS.update(privacy_measures.TARGETS)
+SHOWN += privacy_measures.SHOWN
 
 
 def _header(engine: str, quick: bool) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from registry.entrypoints.bench import (
     ledger_measures,
     log_measures,
     ops_measures,
+    privacy_measures,
     ui_measures,
     workload,
 )
@@ -149,6 +150,7 @@ def scale(store: Store, quick: bool, say: Say) -> dict[str, Any]:
         figures.update(log_measures.checkpoints_and_check(registry))
         figures.update(correction_measures.corrections(registry, say))
         figures.update(ledger_measures.ledger(registry, say))
+        figures.update(privacy_measures.erasure(registry, niks, say))
     finally:
         registry.close()
     return figures
