@@ -143,14 +143,24 @@ def verify(expect_head: str | None, read_models: bool) -> None:
                                    file=sys.stderr) as bar:
                 found = integrity.audit(registry, expected, read_models=True,
                                         progress=bar.update)
+        access = registry.access.verify()
     _say_chain(found.chain)
+    _say_access(access)
     log_commands.say_tree(found.tree)
     for problem in found.token_problems:
         click.echo(f"TOKEN {problem['name']!r}: {problem['problem']}", err=True)
     if found.read_models is not None:
         _say_read_models(found.read_models)
-    if not found.ok:
+    if not (found.ok and access.ok):
         sys.exit(1)
+
+
+def _say_access(report: Any) -> None:
+    if report.ok:
+        click.echo(f"access records: intact, {report.checked} checked")
+        return
+    click.echo(f"ACCESS RECORDS TAMPERED: first bad record {report.first_bad_id}: "
+               f"{report.problem} ({report.checked} checked before it)", err=True)
 
 
 def _say_chain(result: Any) -> None:
