@@ -99,13 +99,15 @@ class Registry:
         return registry
 
     def close(self) -> None:
-        self.access.close()
-        if self.replica is not None:
-            self.replica.replica.close()
-            if self.replica.replica_app is not None:
-                self.replica.replica_app.close()
-        self.store.close()
-        self.app.close()
+        try:
+            self.access.close()  # the access records held back, while the store is open
+        finally:
+            if self.replica is not None:
+                self.replica.replica.close()
+                if self.replica.replica_app is not None:
+                    self.replica.replica_app.close()
+            self.store.close()
+            self.app.close()
 
 
 def _signing_key_bytes(settings: Settings) -> Callable[[], bytes]:
