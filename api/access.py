@@ -14,10 +14,12 @@ import os
 from collections.abc import Iterable
 from typing import Any
 
+from eventsourcing.utils import resolve_topic
 from flask import g, request
 
 from api.common import registry
 from api.errors import ApiProblem
+from events import worker as worker_events
 from registry.domain.errors import RegistryError
 from registry.domain.worker import Worker
 from registry.store.access import PROBE_WINDOW, Access
@@ -52,6 +54,13 @@ def shown(subjects: Iterable[str]) -> None:
 def workers_in(events: Iterable[dict[str, Any]]) -> list[str]:
     """The workers a page of events shows: the streams of those that are a worker's."""
     return [str(e["stream"]) for e in events if e["stream_kind"] == "worker"]
+
+
+def worker_stream_of(event: dict[str, Any]) -> list[str]:
+    """The worker an exported event shows (its stored bytes hold the worker's details):
+    its stream, if it is a worker's event."""
+    shows_a_worker = resolve_topic(event["type"]).__module__ == worker_events.__name__
+    return [str(event["stream"])] if shows_a_worker else []
 
 
 def _too_many() -> ApiProblem:

@@ -74,15 +74,21 @@ def test_a_list_gives_one_record_per_worker_it_shows(world: dict[str, Any]) -> N
     "/agreements/{agreement}/history",
     "/events",
     "/audit/backdated",
+    "/log/proof?position={position}",
 ])
-def test_every_answer_that_shows_the_worker_is_recorded(world: dict[str, Any],
+def test_every_answer_that_shows_the_worker_is_recorded(world: dict[str, Any], registry: Any,
                                                         path: str) -> None:
+    registry.projections.catch_up()
+    with registry.store.transaction() as cur:
+        registered = cur.execute("SELECT MIN(position) FROM rm_history WHERE nik = ?",
+                                 (nik(1),)).one()[0]
     auditor = world["auditor"]
-    answer = auditor.get(V1 + path.format(nik=nik(1), agreement=world["agreement"]))
+    answer = auditor.get(V1 + path.format(nik=nik(1), agreement=world["agreement"],
+                                          position=registered))
     assert answer.status_code == 200, answer.get_data(as_text=True)
     assert [r["route"] for r in shown(world["admin"], nik(1))] == [
-        V1 + path.replace("{nik}", "<nik:nik>").replace("{agreement}",
-                                                       "<uuid:agreement_id>")]
+        V1 + path.split("?")[0].replace("{nik}", "<nik:nik>").replace(
+            "{agreement}", "<uuid:agreement_id>")]
 
 
 def test_a_coverage_answer_for_a_worker_not_visible_records_nothing(
