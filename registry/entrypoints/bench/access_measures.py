@@ -12,6 +12,9 @@ that a slow moment of the shared machine falls on both sides of a pair of rounds
   most 1.10);
 - `access_log_overhead_spread`: the lowest and highest ratio of a pair: how much
   the machine moved under the measure;
+- `access_log_cpu_overhead`: the CPU time the server's processes spent per look-up
+  with the log over that without (Linux: from /proc): what the recording costs,
+  much less moved by other work on the machine than a rate is;
 - `access_log_reads_per_s`, `access_log_baseline_reads_per_s`, and each side's p50;
 - `access_log_records_missing`: look-ups the recording server answered minus the
   "shown" records found once both servers have stopped (an orderly exit writes what
@@ -42,6 +45,7 @@ SHOWN: tuple[tuple[str, str], ...] = (
     ("access_log_reads_per_s", "coverage look-ups/s with the access log, 8 clients"),
     ("access_log_baseline_reads_per_s", "  the same without recording, interleaved"),
     ("access_log_overhead", "  ratio: without / with (1.10 = 10 % slower)"),
+    ("access_log_cpu_overhead", "  server CPU per look-up: with / without"),
     ("access_log_records_missing", "  look-ups answered without a record"),
 )
 
@@ -60,6 +64,22 @@ def _server(store: Store, recording: bool) -> Iterator[Server]:
         del os.environ[BENCH_BASELINE]
     with server:
         yield server
+
+
+def _cpu_seconds(group: int) -> float:
+    """CPU time (user and system) of the processes of the process group, so far."""
+    ticks = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        if int(fields[2]) == group:  # after the name: state, ppid, pgrp, ...
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _lookups(niks: list[str]) -> Callable[[int], Any]:
@@ -104,9 +124,12 @@ def overhead(store: Store, quick: bool, say: Say) -> dict[str, Any]:
     rounds, seconds = (8, 1.0) if quick else (12, 2.5)
     look_up = _lookups(niks)
     runs: dict[bool, list[Load]] = {True: [], False: []}
+    cpu = {True: 0.0, False: 0.0}
     answered = 0
     with _server(store, recording=True) as logged, _server(store, recording=False) as bare:
         ports = {True: logged.port, False: bare.port}
+        # serve runs in a session of its own: its processes are one group.
+        groups = {True: logged.process.pid, False: bare.process.pid}
         for recording in (True, False):  # warm each process up, as a running service is
             warm = hammer(ports[recording], token, CLIENTS, look_up, requests=25)
             answered += len(warm.latencies) if recording else 0
@@ -114,7 +137,9 @@ def overhead(store: Store, quick: bool, say: Say) -> dict[str, Any]:
             f"without the log, interleaved")
         for n in range(rounds):
             for recording in ((True, False) if n % 2 == 0 else (False, True)):
+                began = _cpu_seconds(groups[recording])
                 load = hammer(ports[recording], token, CLIENTS, look_up, seconds=seconds)
+                cpu[recording] += _cpu_seconds(groups[recording]) - began
                 runs[recording].append(load)
                 if recording:
                     answered += len(load.latencies)
@@ -129,9 +154,15 @@ def overhead(store: Store, quick: bool, say: Say) -> dict[str, Any]:
             load.per_second for load in runs[False]),
         "access_log_overhead": statistics.median(ratios),
         "access_log_overhead_spread": [ratios[0], ratios[-1]],
+        "access_log_cpu_overhead": (cpu[True] / _count(runs[True])) / max(
+            cpu[False] / _count(runs[False]), 1e-9),
         "access_log_p50_ms": statistics.median(load.percentile_ms(50) for load in runs[True]),
         "access_log_baseline_p50_ms": statistics.median(
             load.percentile_ms(50) for load in runs[False]),
         "access_log_records": kept, "access_log_records_missing": answered - kept,
         "access_log_chain_intact": int(intact),
     }
+
+
+def _count(loads: list[Load]) -> int:
+    return max(1, sum(len(load.latencies) for load in loads))
