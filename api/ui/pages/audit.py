@@ -161,11 +161,12 @@ def _report_csv() -> Any:
         writer = csv.writer(out)
         writer.writerow(escaped(header))
         before: int | None = None
-        shown: set[str] = set()  # one record per worker for the whole download
+        recorded: set[str] = set()  # one access record per worker for the whole download
         while True:
             rows, before = _read(filters, before, CSV_PAGE_ROWS)
-            access.shown(set(access.workers_in(rows)) - shown)
-            shown.update(access.workers_in(rows))
+            first_seen = set(access.workers_in(rows)) - recorded
+            access.shown(first_seen)
+            recorded |= first_seen
             for row in rows:
                 writer.writerow(escaped(_csv_row(row)))
             yield out.getvalue()
