@@ -110,10 +110,11 @@ class Registry:
             self.app.close()
 
 
-def _signing_key_bytes(settings: Settings) -> Callable[[], bytes]:
-    """The log's signing key as raw bytes, read when first needed: what the access
-    records' chain key is derived from (registry/store/access.py)."""
-    return lambda: keys.signing_key(settings.signing_key_path).private_bytes(
+def _signing_key_bytes(settings: Settings) -> Callable[[bool], bytes]:
+    """The log's signing key as raw bytes, read when first needed (and made, if `create`
+    and there is none): what the access records' chain key is derived from
+    (registry/store/access.py)."""
+    return lambda create: keys.signing_key(settings.signing_key_path, create=create).private_bytes(
         Encoding.Raw, PrivateFormat.Raw, NoEncryption())
 
 

@@ -159,6 +159,9 @@ def _say_access(report: Any) -> None:
     if report.ok:
         click.echo(f"access records: intact, {report.checked} checked")
         return
+    if report.first_bad_id is None:
+        click.echo(f"ACCESS RECORDS {report.problem}", err=True)
+        return
     click.echo(f"ACCESS RECORDS TAMPERED: first bad record {report.first_bad_id}: "
                f"{report.problem} ({report.checked} checked before it)", err=True)
 

@@ -103,16 +103,17 @@ def seal(key: bytes, previous: str, row: Sequence[object]) -> str:
 
 
 class AccessLog:
-    def __init__(self, store: SqlStore, signing_key: Callable[[], bytes]) -> None:
+    def __init__(self, store: SqlStore, signing_key: Callable[[bool], bytes]) -> None:
         self.store = store
         self._signing_key = signing_key
         self._key: bytes | None = None
         self._batches = Batches(self._append)
         atexit.register(self.flush)
 
-    def key(self) -> bytes:
+    def key(self, create: bool = True) -> bytes:
+        """The chain's key; the signing key file is made first if there is none and `create`."""
         if self._key is None:
-            self._key = chain_key(self._signing_key())
+            self._key = chain_key(self._signing_key(create))
         return self._key
 
     def create_table(self) -> None:
@@ -213,7 +214,11 @@ class AccessLog:
                     "WHERE id > ? ORDER BY id LIMIT ?", (after, _VERIFY_PAGE)).fetchall()
             if not rows:
                 return ChainReport(True, checked)
-            key = self.key()  # not before there is a record: no key file is made for none
+            try:
+                # Never a new key: every record would fail under it.
+                key = self.key(create=False)
+            except (OSError, ValueError) as e:
+                return ChainReport(False, checked, None, f"cannot be checked: {e}")
             for found in rows:
                 expected = seal(key, previous, found[1:-1])
                 if found[-1] is None or not hmac.compare_digest(expected, str(found[-1])):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from typing import Any
@@ -138,3 +139,21 @@ def test_records_kept_before_the_chain_are_sealed_as_they_stand(settings: Any) -
         assert registry.access.verify() == ChainReport(True, 2)
     finally:
         registry.close()
+
+
+def test_without_the_signing_key_verify_says_so_and_makes_none(settings: Any,
+                                                               tmp_path: Any) -> None:
+    keyed = dataclasses.replace(settings, signing_key_file=str(tmp_path / "log.key"))
+    registry = Registry.open(keyed)
+    try:
+        registry.access.shown(ADMIN, ["w-1"])
+        registry.access.flush()
+    finally:
+        registry.close()
+    elsewhere = Registry.open(dataclasses.replace(keyed, signing_key_file=str(tmp_path / "no.key")))
+    try:
+        found = elsewhere.access.verify()
+    finally:
+        elsewhere.close()
+    assert not found.ok and found.problem and found.problem.startswith("cannot be checked")
+    assert not (tmp_path / "no.key").exists()
