@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from api import auth
+from api import access, auth
 from api.blueprint import Blueprint
 from api.common import read_models, registry, with_problems
 from api.errors import ApiProblem
@@ -43,4 +43,6 @@ class Certificate(MethodView):
         """Was the worker covered on `on`: the answer, every event it rests on with its
         inclusion proof, and one signed checkpoint, to verify offline."""
         require_whole_stream_visible(nik)
-        return certificate.build(registry().log, nik, args["on"] or today())
+        built = certificate.build(registry().log, nik, args["on"] or today())
+        access.shown([access.subject_of(nik)])
+        return built

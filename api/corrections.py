@@ -74,6 +74,7 @@ class Preview(MethodView):
             raise ApiProblem(e.code, e.detail, errors=e.errors) from None
         answer = desk().preview(requests.context(), g.principal, found.file)
         access.record_refusals(o.error for o in answer["rows"])
+        access.shown(access.subjects_of(w["nik"] for w in answer["changes"]["workers"]))
         return preview_json(answer, found.lines)
 
 
@@ -90,4 +91,6 @@ class Apply(MethodView):
         `preview_already_applied`; 422 `preview_has_rejected_rows`.
         """
         _writer()
-        return desk().apply(requests.context(), g.principal, preview_id), 201
+        applied = desk().apply(requests.context(), g.principal, preview_id)
+        access.shown(access.subjects_of(w["nik"] for w in applied["changes"]["workers"]))
+        return applied, 201

@@ -79,6 +79,7 @@ def enrollment_view(worker: Worker, enrollment_id: str, position: int | None = N
 
 def changed(worker: Worker, enrollment_id: str, position: int) -> Any:
     """The answer to a write on an existing enrollment, with the worker's ETag."""
+    access.shown([str(worker.id)])
     return enrollment_view(worker, enrollment_id, position), 200, {"ETag": f'"{worker.version}"'}
 
 
@@ -93,6 +94,7 @@ class Enrollments(MethodView):
         items, next_after = views.enrollments(
             read_models(), agreement_id, on=args["on"] or today(), status=args["status"],
             after=args["after"], limit=args["limit"], known_at=args["known_at"])
+        access.shown(access.subjects_of(item["nik"] for item in items))
         return {"items": items, "next_after": next_after}
 
     @blp.arguments(EnrollIn)
@@ -198,6 +200,7 @@ class Enrollment(MethodView):
         visible_agreement(agreement_id, known_at=args["known_at"])
         found = views.enrollment(read_models(), agreement_id, nik, on=args["on"] or today(),
                                  known_at=args["known_at"])
+        access.shown([access.subject_of(nik)])
         # The enrollment lives in the worker's stream: its version is the ETag.
         return found, 200, worker_etag(nik)
 

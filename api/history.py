@@ -7,7 +7,7 @@ from uuid import UUID
 
 from flask.views import MethodView
 
-from api import auth
+from api import access, auth
 from api.blueprint import Blueprint
 from api.common import read_models, registry, visible_agreement, with_problems
 from api.errors import ApiProblem
@@ -37,6 +37,7 @@ class AgreementHistory(MethodView):
         visible_agreement(agreement_id)
         events, next_after = views.agreement_history(read_models(), agreement_id,
                                                      after=args["after"], limit=args["limit"])
+        access.shown(access.workers_in(events))
         return {"events": events, "next_after": next_after}
 
 
@@ -50,6 +51,7 @@ class WorkerHistory(MethodView):
         events, next_after = views.worker_history(read_models(), nik,
                                                   scopes=auth.principal().scopes,
                                                   after=args["after"], limit=args["limit"])
+        access.shown([access.subject_of(nik)])
         return {"events": events, "next_after": next_after}
 
 
@@ -62,6 +64,7 @@ class Events(MethodView):
         """The global log in position order (only the token's regions, if scoped)."""
         events, next_after = views.global_log(read_models(), scopes=auth.principal().scopes,
                                               after=args["after"], limit=args["limit"])
+        access.shown(access.workers_in(events))
         return {"events": events, "next_after": next_after}
 
 
@@ -82,6 +85,7 @@ class Backdated(MethodView):
             read_models(), min_days=args["min_days"], scopes=scopes, before=args["after"],
             limit=args["limit"], agreement_id=args["agreement_id"], actor=args["actor"],
             recorded_from=args["from_"], recorded_to=args["to"])
+        access.shown(access.workers_in(items))
         return {"items": items, "next_after": next_after}
 
 

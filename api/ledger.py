@@ -9,7 +9,7 @@ from uuid import UUID
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from api import auth, requests
+from api import access, auth, requests
 from api.blueprint import Blueprint
 from api.common import read_models, registry, visible_agreement, with_problems, writable
 from api.errors import ApiProblem
@@ -146,4 +146,6 @@ class PaidAfterDeath(MethodView):
         who = auth.principal()
         if who.role == "registrar":
             raise ApiProblem("forbidden", "audit findings are for auditors and admins")
-        return {"items": ledger_views.paid_after_death(read_models(), who.scopes)}
+        items = ledger_views.paid_after_death(read_models(), who.scopes)
+        access.shown(access.subjects_of(item["nik"] for item in items))
+        return {"items": items}

@@ -13,7 +13,7 @@ from flask import Response, json
 from flask.views import MethodView
 from marshmallow import RAISE
 
-from api import auth
+from api import access, auth
 from api.blueprint import Blueprint
 from api.common import read_models, registry, with_problems
 from api.errors import ApiProblem
@@ -63,6 +63,7 @@ class Proof(MethodView):
         """The event at `position`, its RFC 9162 inclusion proof and the signed checkpoint
         of `tree_size` (default: the tree as stored now)."""
         found = registry().log.proof(args["position"], args["tree_size"], _visible)
+        access.shown(access.worker_stream_of(found["event"]))
         # Already the documented shape, all plain JSON values: written out directly, as
         # a proof is asked for often and marshmallow's dump doubled its cost.
         return Response(json.dumps(found), mimetype="application/json")

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask.views import MethodView
 
-from api import auth, requests
+from api import access, auth, requests
 from api.blueprint import Blueprint
 from api.common import read_models, registry, with_problems, worker_etag
 from api.errors import ApiProblem
@@ -39,7 +39,9 @@ class Worker(MethodView):
         The ETag is the worker's version, for `If-Match` on corrections,
         disenrollments and voids.
         """
-        return visible_worker(nik, args), 200, worker_etag(nik)
+        found = visible_worker(nik, args)
+        access.shown([access.subject_of(nik)])
+        return found, 200, worker_etag(nik)
 
 
 @blp.route("/<nik:nik>/coverage")
@@ -52,6 +54,8 @@ class Coverage(MethodView):
         on, known_at = args["on"] or today(), args["known_at"]
         covered = views.coverage(read_models(), nik, on=on, scopes=auth.principal().scopes,
                                  known_at=known_at)
+        if covered["known"]:  # an unknown worker's answer shows no more than the NIK sent
+            access.shown([access.subject_of(nik)])
         return {"nik": nik, "on": on.isoformat(),
                 "known_at": utc_iso(known_at) if known_at else None, **covered}
 
@@ -74,6 +78,7 @@ class Corrections(MethodView):
             requests.context(), nik, body.pop("reason"),
             expected_version=requests.expected_version(), **body)
         corrected = visible_worker(nik, {"on": None, "known_at": None})
+        access.shown([str(worker.id)])
         return {**corrected, "position": position}, 201, {"ETag": f'"{worker.version}"'}
 
 
@@ -87,8 +92,10 @@ class AccessRecords(MethodView):
         visible_worker(nik, {"on": None, "known_at": None})
         if auth.principal().role == "registrar":
             raise ApiProblem("forbidden", "access records are for auditors and admins")
-        items, next_after = registry().access.of_worker(
-            str(registry().app.worker_id(nik)), args["after"], args["limit"])
+        reg = registry()
+        reg.access.flush()  # this process's records held back, so the reader sees its own
+        items, next_after = reg.access.of_worker(access.subject_of(nik), args["after"],
+                                                 args["limit"])
         return {"items": items, "next_after": next_after}
 
 

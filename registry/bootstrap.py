@@ -9,11 +9,15 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from projections.rebuild import Rebuild
 from projections.replica import ReplicaReads
 from projections.runner import ProjectedRoster, ProjectionRunner
+from registry.audit import keys
 from registry.audit.log import VerifiableLog
 from registry.config import Settings
 from registry.service.application import RegistryApplication
@@ -89,7 +93,7 @@ class Registry:
         # A copy's tokens are recorded beside its log, never in it (registry/store/copies.py).
         token_log = copies.CopyTokens(store) if copy is not None else app
         registry = cls(settings, app, store, runner, TokenStore(store, token_log),
-                       IdempotencyStore(store), AccessLog(store),
+                       IdempotencyStore(store), AccessLog(store, _signing_key_bytes(settings)),
                        VerifiableLog(app, store, settings), copy, _replica(settings, runner))
         if create_tables:
             registry.tokens.create_table()
@@ -106,12 +110,23 @@ class Registry:
         return registry
 
     def close(self) -> None:
-        if self.replica is not None:
-            self.replica.replica.close()
-            if self.replica.replica_app is not None:
-                self.replica.replica_app.close()
-        self.store.close()
-        self.app.close()
+        try:
+            self.access.close()  # the access records held back, while the store is open
+        finally:
+            if self.replica is not None:
+                self.replica.replica.close()
+                if self.replica.replica_app is not None:
+                    self.replica.replica_app.close()
+            self.store.close()
+            self.app.close()
+
+
+def _signing_key_bytes(settings: Settings) -> Callable[[bool], bytes]:
+    """The log's signing key as raw bytes, read when first needed (and made, if `create`
+    and there is none): what the access records' chain key is derived from
+    (registry/store/access.py)."""
+    return lambda create: keys.signing_key(settings.signing_key_path, create=create).private_bytes(
+        Encoding.Raw, PrivateFormat.Raw, NoEncryption())
 
 
 def _replica(settings: Settings, runner: ProjectionRunner) -> ReplicaReads | None:

@@ -54,7 +54,9 @@ def read_model_rows(registry: Registry) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def everything(registry: Registry) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table in the registry's database (or schema)."""
+    """Every row of every table in the registry's database (or schema), with the
+    access records this process holds back written first."""
+    registry.access.flush()
     with registry.store.transaction() as cur:
         if registry.store.engine == "sqlite":
             names = [r[0] for r in cur.execute(

@@ -147,7 +147,9 @@ def verify(expect_head: str | None, read_models: bool) -> None:
                 found = integrity.audit(registry, expected, read_models=True,
                                         progress=bar.update)
         clear = events_in_clear(registry.app.keyring) if registry.app.keyring else 0
+        access = registry.access.verify()
     _say_chain(found.chain)
+    _say_access(access)
     log_commands.say_tree(found.tree)
     click.echo(f"personal data: {clear} events hold it in clear" + (
         " (written before sealing began: docs/privacy.md)" if clear else ""))
@@ -155,8 +157,19 @@ def verify(expect_head: str | None, read_models: bool) -> None:
         click.echo(f"TOKEN {problem['name']!r}: {problem['problem']}", err=True)
     if found.read_models is not None:
         _say_read_models(found.read_models)
-    if not found.ok:
+    if not (found.ok and access.ok):
         sys.exit(1)
+
+
+def _say_access(report: Any) -> None:
+    if report.ok:
+        click.echo(f"access records: intact, {report.checked} checked")
+        return
+    if report.first_bad_id is None:
+        click.echo(f"ACCESS RECORDS {report.problem}", err=True)
+        return
+    click.echo(f"ACCESS RECORDS TAMPERED: first bad record {report.first_bad_id}: "
+               f"{report.problem} ({report.checked} checked before it)", err=True)
 
 
 def _say_chain(result: Any) -> None:

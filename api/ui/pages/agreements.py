@@ -20,7 +20,7 @@ from flask import render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from api import auth
+from api import access, auth
 from api.common import read_models, registry
 from api.ui import charts, forms, i18n
 from api.ui.blueprint import bp
@@ -119,6 +119,7 @@ def agreement(agreement_id: UUID) -> Any:
                                            on=on)
     events, next_after = views.agreement_history_page(
         read_models(), agreement_id, after=forms.page_cursor(), limit=PAGE)
+    access.shown(access.workers_in(events))
     return render_template(
         "agreement.html", a=doc, parent=parent, children=children, tree=_tree(tree),
         more_children=more_children, terms=_terms(found.terms, on),

@@ -18,7 +18,7 @@ from typing import Any
 from flask import Response, current_app, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 
-from api import auth
+from api import access, auth
 from api.common import read_models, registry
 from api.errors import ApiProblem
 from api.ui import forms
@@ -122,6 +122,7 @@ def _report_page() -> Any:
     after = forms.page_cursor()
     if not errors:
         rows, next_after = _read(filters, after or None, PAGE_ROWS)
+        access.shown(access.workers_in(rows))
     kept: dict[str, Any] = {k: v for k, v in request.args.items() if k in FILTERS}
     csv_url = url_for("ui.backdated", **kept, format="csv")
     return render_template("backdated.html", filters=filters, errors=errors, rows=rows,
@@ -160,8 +161,12 @@ def _report_csv() -> Any:
         writer = csv.writer(out)
         writer.writerow(escaped(header))
         before: int | None = None
+        recorded: set[str] = set()  # one access record per worker for the whole download
         while True:
             rows, before = _read(filters, before, CSV_PAGE_ROWS)
+            first_seen = set(access.workers_in(rows)) - recorded
+            access.shown(first_seen)
+            recorded |= first_seen
             for row in rows:
                 writer.writerow(escaped(_csv_row(row)))
             yield out.getvalue()

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import render_template, request
 
-from api import auth
+from api import access, auth
 from api.ui import evidence, forms
 from api.ui.blueprint import bp
 from registry.domain.dates import today
@@ -20,6 +20,8 @@ def check() -> Any:
     answer = None
     if nik and on and not known_error:
         answer = evidence.was_covered(auth.principal(), nik, on, known_at)
+        if answer.visible:
+            access.shown([access.subject_of(nik)])
     errors = {"nik": nik_error, "on": on_error, "known_at": known_error}
     status = 422 if any(errors.values()) else 200
     return render_template("check.html", nik=nik or request.args.get("nik", ""), on=on,

@@ -13,7 +13,7 @@ from typing import Any
 from flask import render_template
 from flask_babel import gettext as _
 
-from api import auth
+from api import access, auth
 from api.common import read_models
 from api.ui.blueprint import bp
 from api.ui.pages.agreements import history_row
@@ -32,7 +32,8 @@ def dashboard() -> Any:
     chart = coverage_chart(
         "regions-chart", _("Covered workers against this year's UCJ target, by region"),
         [(r["region_name"], r["covered_workers"], r["target"]) for r in regions])
-    events = [history_row(e) for e in views.recent_events(read_models(), scopes=who.scopes,
-                                                          limit=RECENT)]
+    recent = views.recent_events(read_models(), scopes=who.scopes, limit=RECENT)
+    access.shown(access.workers_in(recent))
+    events = [history_row(e) for e in recent]
     return render_template("dashboard.html", regions=regions, chart=chart, today=today,
                            log=views.log_status(read_models()), events=events)

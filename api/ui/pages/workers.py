@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response, json, render_template, request
 
-from api import auth, certificates
+from api import access, auth, certificates
 from api.common import read_models, registry
 from api.ui import evidence, forms
 from api.ui.blueprint import bp
@@ -38,6 +38,7 @@ def worker(nik: str) -> Any:
     page = evidence.worker_page(who, nik, on, known_at)
     events, next_after = views.worker_history(read_models(), nik, scopes=who.scopes,
                                               after=forms.page_cursor(), limit=HISTORY_PAGE)
+    access.shown([access.subject_of(nik)])
     return render_template(
         "worker.html", nik=nik, on=on, known_at=known_at, raw=request.args, errors=errors,
         page=page, events=evidence.flagged(events, on, known_at), next_after=next_after,
@@ -53,6 +54,7 @@ def worker_certificate(nik: str) -> Any:
         raise NotFound("not a date")
     certificates.require_whole_stream_visible(nik)
     built = certificate.build(registry().log, nik, on)
+    access.shown([access.subject_of(nik)])
     return Response(json.dumps(built, indent=2), mimetype="application/json", headers={
         "Content-Disposition":
             f'attachment; filename="coverage-certificate-{nik[:6]}-{on.isoformat()}.json"'})
