@@ -100,7 +100,9 @@ class LogReader:
     """Pages of the log, each event read once for every read model."""
 
     def __init__(self, app: Any, engine: str) -> None:
-        self.mapper = app.mapper
+        # Personal fields as stored (sealed): read models keep them so, and never hold a key.
+        sealed_view = getattr(app.mapper, "sealed_view", None)
+        self.mapper = sealed_view() if sealed_view else app.mapper
         self.engine = engine
         self.table = app.recorder.events_table_name
         self.position = log_position(engine)

@@ -161,9 +161,12 @@ class Settings:
     @property
     def master_key_path(self) -> str:
         """The key that wraps the keys of personal data: as configured, else beside the
-        signing key (docs/privacy.md)."""
+        SQLite file, else beside the signing key (docs/privacy.md)."""
         if self.master_key_file:
             return self.master_key_file
+        if self.database.engine == "sqlite" and not self.database.path.startswith(
+                ("file:", ":memory:")):
+            return os.path.join(os.path.dirname(self.database.path), MASTER_KEY_NAME)
         return os.path.join(os.path.dirname(self.signing_key_path), MASTER_KEY_NAME)
 
     @classmethod

@@ -81,7 +81,10 @@ def replay_into(until: int | None, known_at: str | None, into: str | None, jobs:
             wanted = travel.moment(opened.app, opened.store, until, moment)
         except travel.BadMoment as e:
             raise click.BadParameter(str(e), param_hint=e.option) from None
-        _build(opened, dataclasses.replace(settings, database=target), wanted, jobs)
+        # The copy is a store of its own, with a master key of its own where its
+        # settings put one by default (beside a SQLite file).
+        _build(opened, dataclasses.replace(settings, database=target, master_key_file=""),
+               wanted, jobs)
     except RegistryError as e:
         raise click.ClickException(e.detail) from None
     finally:
@@ -105,7 +108,7 @@ def _build(source: Registry, settings: Settings, wanted: travel.Moment, jobs: in
         probe.close()
     if state == "done":
         click.echo(f"{into} already holds this copy, built", err=True)
-        _say_done(into, wanted, None)
+        _say_done(into, wanted, None, os.path.abspath(settings.master_key_path))
         return
     if state == "resume":
         click.echo(f"resuming the copy into {into}", err=True)
@@ -131,10 +134,11 @@ def _build(source: Registry, settings: Settings, wanted: travel.Moment, jobs: in
         chain = integrity.check(target.app, target.store)
     finally:
         target.close()
-    _say_done(into, wanted, chain)
+    _say_done(into, wanted, chain, os.path.abspath(settings.master_key_path))
 
 
-def _say_done(into: str, wanted: travel.Moment, chain: Verification | None) -> None:
+def _say_done(into: str, wanted: travel.Moment, chain: Verification | None,
+              master_key: str) -> None:
     asked = f" (the log as known at {wanted.known_at.isoformat()})" if wanted.known_at else ""
     click.echo(f"copied the log up to position {wanted.position}{asked}: {wanted.events} "
                f"events, head {wanted.position}:{wanted.head_hash}, and built every read "
@@ -146,5 +150,6 @@ def _say_done(into: str, wanted: travel.Moment, chain: Verification | None) -> N
     click.echo(f"""
 It is read-only. To browse it:
   export REGISTRY_DATABASE_URL='{into}'   # add the password, if it has one
+  export REGISTRY_MASTER_KEY_FILE='{master_key}'   # the copy's own
   registry tokens create --role auditor --name investigator   # kept in the copy only
   registry serve --read-only --port 8001""", err=True)

@@ -25,8 +25,9 @@ import requests
 from registry.entrypoints.bench import harness
 from tests.e2e.servers import REGISTRY, cli
 
-# The log's signing key too, had the demo made one: checkpoints it signed must verify.
-DATABASE_FILES = ("registry.db", "registry.db-wal", "registry.key")
+# The log's signing key too, had the demo made one: checkpoints it signed must verify;
+# and the master key, without which the copy does not open.
+DATABASE_FILES = ("registry.db", "registry.db-wal", "registry.key", "registry.master.key")
 
 
 def _registry_demo(env: dict[str, str], folder: Path) -> str:

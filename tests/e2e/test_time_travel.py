@@ -5,6 +5,7 @@ it; and `registry serve --read-only` on a registry of its own. Both engines."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -53,7 +54,8 @@ def post(server: Server, token: str, path: str, body: Any) -> requests.Response:
 
 
 def test_an_investigator_serves_a_copy_as_of_a_position_and_it_answers_as_then(
-        database_url: str, copy_url: str, tmp_path: Path) -> None:
+        database_url: str, copy_url: str, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     source = start_server(database_url, tmp_path)
     try:
         admin = source.token()
@@ -82,6 +84,9 @@ def test_an_investigator_serves_a_copy_as_of_a_position_and_it_answers_as_then(
     finally:
         stop_server(source)
 
+    # The copy has a master key of its own; the command says where.
+    copy_key = re.search(r"REGISTRY_MASTER_KEY_FILE='([^']+)'", built.stderr).group(1)
+    monkeypatch.setenv("REGISTRY_MASTER_KEY_FILE", copy_key)
     copy_env = {**os.environ, "REGISTRY_DATABASE_URL": copy_url}
     investigator = cli(copy_env, "tokens", "create", "--role", "auditor",
                        "--name", "investigator")

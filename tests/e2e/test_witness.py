@@ -92,14 +92,17 @@ def test_a_witness_cosigns_a_growing_log_and_reports_a_rewritten_one(
         assert ok(server, tmp_path, *round_args).startswith("cosigned size ")
         held = (tmp_path / "bpk-state" / "checkpoint").read_text()
         held_size = int(held.split("\n")[1])
-        # An operator renames a worker in an event the witness has seen, covering its tracks.
+        # An operator changes a worker's occupation in an event the witness has seen,
+        # covering its tracks (names are sealed: an edit of one would not even open).
         registry = Registry.open(Settings.from_env({
             "REGISTRY_DATABASE_URL": database_url,
-            "REGISTRY_SIGNING_KEY_FILE": str(tmp_path / "unused.key")}))
+            "REGISTRY_SIGNING_KEY_FILE": str(tmp_path / "unused.key"),
+            "REGISTRY_MASTER_KEY_FILE": server.env["REGISTRY_MASTER_KEY_FILE"]}))
         try:
             position = next(p for p in range(1, held_size + 1)
-                            if b"Pekerja 11" in state_at(registry, p))
-            rewrite_event(registry, position, b"Pekerja 11", b"Pekerja 99")
+                            if b'"occupation":"nelayan"' in state_at(registry, p))
+            rewrite_event(registry, position, b'"occupation":"nelayan"',
+                          b'"occupation":"petani"')
         finally:
             registry.close()
         # ... and starts the registry again on the rewritten database.

@@ -9,7 +9,6 @@ from uuid import UUID
 
 from projections import coverage_queries
 from projections.runner import all_projections
-from registry.domain.worker import Worker
 
 
 def held(registry: Any, agreement_id: UUID, term: int = 1) -> int:
@@ -21,7 +20,7 @@ def coverages(registry: Any, number: str, on: date) -> list[dict[str, Any]]:
     """The worker's coverages on the day, from the coverage read model (caught up)."""
     registry.projections.catch_up()
     with registry.store.transaction() as cur:
-        found = coverage_queries.worker(cur, number, on, None)
+        found = coverage_queries.worker(cur, str(registry.app.worker_id(number)), on, None)
     assert found is not None
     return found["coverages"]
 
@@ -39,7 +38,7 @@ def billable(registry: Any, agreement_id: UUID, first: date, last: date) -> int:
 
 def event_types(registry: Any, number: str) -> list[str]:
     """The class names of the worker's events, in order."""
-    return [type(e).__name__ for e in registry.app.events.get(Worker.create_id(number))]
+    return [type(e).__name__ for e in registry.app.events.get(registry.app.worker_id(number))]
 
 
 def rows(registry: Any) -> dict[str, list[str]]:

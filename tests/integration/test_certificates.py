@@ -128,8 +128,17 @@ def test_a_certificate_names_what_fails(registry: Registry, admin: Caller,
         offline.verify_certificate(lied, vkey)
     gap = json.loads(json.dumps(found))
     gap["events"] = [e for e in gap["events"] if e["event"]["type"] != "WorkerRegistered"]
-    with pytest.raises(offline.Invalid, match="^worker versions: "):
+    with pytest.raises(offline.Invalid, match="^worker: the worker's first event is not"):
         offline.verify_certificate(gap, vkey)
+    # The stream is the NIK's only if the key it carries opens that NIK in its first event.
+    another = json.loads(json.dumps(found))
+    another["question"]["nik"] = nik(2)
+    with pytest.raises(offline.Invalid, match="^worker: the certificate's worker is not"):
+        offline.verify_certificate(another, vkey)
+    wrong_key = json.loads(json.dumps(found))
+    wrong_key["worker"]["key"] = "A" * 43
+    with pytest.raises(offline.Invalid, match="^worker: the key the certificate carries"):
+        offline.verify_certificate(wrong_key, vkey)
     other = notes.Signer("localhost/registry", Ed25519PrivateKey.generate())
     with pytest.raises(offline.Invalid, match="^checkpoint signature"):
         offline.verify_certificate(found, other.vkey)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from projections import coverage_queries
+from projections import coverage_queries, reveal
 from registry.bootstrap import Registry
 from registry.config import Settings
 from registry.domain.contributions import contributions
@@ -99,7 +99,10 @@ def test_medans_mou_lists_16_children_and_owes_the_sum_of_what_they_owe(loaded):
 def test_the_demos_workers_have_names_of_their_sex_and_serang_has_marbots(loaded):
     registry, ids = loaded
     with registry.store.transaction() as cur:
-        rows = cur.execute("SELECT name, sex FROM rm_workers").fetchall()
+        # The read model holds names sealed: opened as an answer opens them.
+        rows = [(w["name"], w["sex"]) for w in reveal.reveal(cur, registry.app.keyring, [
+            {"nik": nik, "name": name, "sex": sex} for nik, name, sex in cur.execute(
+                "SELECT nik, name, sex FROM rm_workers").fetchall()])]
         serang = {r[0] for r in cur.execute(
             "SELECT DISTINCT occupation FROM rm_enrollments WHERE agreement_id = ?",
             (str(ids["serang"]),)).fetchall()}
@@ -117,8 +120,9 @@ def test_a_replay_of_the_demo_gives_identical_answers_on_every_read_endpoint(loa
     token = registry.tokens.create(f"replay-{registry.store.engine}", "auditor", [])
     headers = {"Authorization": f"Bearer {token}"}
     with registry.store.transaction() as cur:
-        niks = [r[0] for r in cur.execute(
-            "SELECT nik FROM rm_workers ORDER BY nik LIMIT 25").fetchall()]
+        niks = [w["nik"] for w in reveal.reveal(cur, registry.app.keyring, [
+            {"nik": r[0]} for r in cur.execute(
+                "SELECT nik FROM rm_workers ORDER BY nik LIMIT 25").fetchall()])]
     paths = ["/api/v1/agreements?limit=500", "/api/v1/events?limit=500",
              "/api/v1/events?after=9000&limit=500", "/api/v1/audit/backdated?min_days=0",
              "/api/v1/audit/integrity?full=true"]

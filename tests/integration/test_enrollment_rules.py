@@ -156,7 +156,8 @@ def test_a_voided_enrollment_vanishes_from_coverage_quota_and_contributions(regi
         active, _ = coverage_queries.agreement_enrollments(
             cur, str(pks), on=NOV15, status="active", after=0, limit=50)
     assert region["covered_workers"] == 1
-    assert [e["nik"] for e in active] == [kept]
+    # The read model knows workers by pseudonym, never by NIK.
+    assert [e["nik"] for e in active] == [str(registry.app.worker_id(kept))]
     # The history keeps it.
     assert event_types(registry, voided) == [
         "WorkerRegistered", "WorkerEnrolled", "EnrollmentVoided"]

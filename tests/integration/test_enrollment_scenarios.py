@@ -168,7 +168,8 @@ def test_regional_coverage_of_a_province_counts_distinct_workers_by_program(regi
     assert banten["covered_workers"] == 1
     assert goal == {"workforce": 200, "target_percent": 25.0}
     assert round(100 * province["covered_workers"] / goal["workforce"], 2) == 1.0  # realised %
-    assert both in {c["nik"] for c in coverages(registry, both, NOV15)}
+    assert {c["nik"] for c in coverages(registry, both, NOV15)} == {
+        str(registry.app.worker_id(both))}  # as the read model knows her: by pseudonym
 
 
 def test_twenty_concurrent_enrollments_for_five_free_slots_enroll_exactly_five(registry):
@@ -283,7 +284,7 @@ def test_after_a_deceased_disenrollment_no_coverage_after_that_day(registry):
     enroll_worker(registry, jht_before, 1)
     registry.projections.catch_up()
     with registry.store.transaction() as cur:
-        found = coverage_queries.worker(cur, number, NOV15, None)
+        found = coverage_queries.worker(cur, str(registry.app.worker_id(number)), NOV15, None)
     assert found is not None and found["deceased_on"] == "2022-11-10"
     assert [c["agreement_id"] for c in found["coverages"]] == [str(pks), str(jht_before)]
 

@@ -37,8 +37,12 @@ def permissive_umask() -> Iterator[None]:
 
 
 def cli(database_url: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # The master key where this process made it (run elsewhere, in `cwd`).
+    master_key = os.path.abspath(Settings.from_env(
+        {"REGISTRY_DATABASE_URL": database_url}).master_key_path)
     return subprocess.run([REGISTRY, *args], env={**os.environ,
-                                                  "REGISTRY_DATABASE_URL": database_url},
+                                                  "REGISTRY_DATABASE_URL": database_url,
+                                                  "REGISTRY_MASTER_KEY_FILE": master_key},
                           cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
 
 

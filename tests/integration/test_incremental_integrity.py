@@ -61,7 +61,7 @@ def test_a_change_before_the_verified_position_is_seen_by_a_full_check(log):
     registry, _ = log
     state = bytes(sql(registry, "SELECT state FROM {events} WHERE {pos} = 5")[0][0])
     sql(registry, "UPDATE {events} SET state = ? WHERE {pos} = 5",
-        (state.replace(b"W1", b"X1"),))
+        (state.replace(b'"actor":"', b'"actor":"X'),))
     assert audit_since_verified(registry)["ok"]
     full = audit_since_verified(registry, full=True)
     assert not full["ok"] and full["first_bad_position"] == 5

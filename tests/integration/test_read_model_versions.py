@@ -51,7 +51,7 @@ def test_a_read_model_built_by_an_earlier_version_is_built_again_when_the_regist
                                               "ledger": 0}
         with reopened.store.transaction() as cur:
             assert dict(cur.execute("SELECT name, version FROM projection_versions")
-                        .fetchall()) == {"agreements": 1, "coverage": 1, "history": 3, "ledger": 1}
+                        .fetchall()) == {"agreements": 1, "coverage": 2, "history": 4, "ledger": 1}
     finally:
         reopened.close()
     assert admin.get("/api/v1/events?limit=500").json == answer
@@ -89,7 +89,7 @@ def test_a_rebuild_on_opening_that_was_interrupted_is_resumed_by_the_next_open(
         assert rows(reopened) == expected
         with reopened.store.transaction() as cur:
             assert cur.execute("SELECT version FROM projection_versions "
-                               "WHERE name = 'history'").fetchone() == (3,)
+                               "WHERE name = 'history'").fetchone() == (4,)
     finally:
         reopened.close()
 

@@ -54,7 +54,7 @@ def test_events_written_without_a_reason_load_everywhere_with_none(registry):
         quota=10))
     mou.allocate_to_child(OLD, pks, 10)
     details = Details("Siti Aminah", "penyapu jalan")
-    worker = Worker.register(OLD, NIK, details)
+    worker = Worker.register(OLD, NIK, details, worker_id=registry.app.new_worker_id(NIK))
     enrollment_id = worker.enroll(OLD, pks.coverage_for(date(2025, 2, 1), None,
                                                         date(2025, 2, 1)), details)
     pks.take_slots(OLD, 1, 1)

@@ -170,8 +170,10 @@ def test_the_log_moves_with_its_token_events_and_replays(registry, as_role, tmp_
 
     assert Rebuild(registry.projections).run()
     assert integrity.audit(registry, read_models=True).ok
-    copy = Registry.open(Settings.from_env({"REGISTRY_DATABASE_URL":
-                                             f"sqlite:///{tmp_path}/copy.db"}))
+    copy = Registry.open(Settings.from_env({
+        "REGISTRY_DATABASE_URL": f"sqlite:///{tmp_path}/copy.db",
+        # An export opens only under the master key of the store it came from.
+        "REGISTRY_MASTER_KEY_FILE": registry.settings.master_key_path}))
     try:
         assert transfer.import_file(copy.app, copy.store, str(path)) == 3
         assert Rebuild(copy.projections).run()

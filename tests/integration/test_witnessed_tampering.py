@@ -45,11 +45,12 @@ def test_a_rewritten_event_passes_verify_but_the_witness_says_inconsistent(
     assert "\u2014 bpk.go.id/witness " in client.get(
         V1 + "/log/checkpoint", headers=transport.headers).get_data(as_text=True)
     held_text = (state / "checkpoint").read_text()
-    # Later: more events, and an operator renames a worker in an event the witness saw.
+    # Later: more events, and an operator changes a worker's occupation in an event the
+    # witness saw (the name is sealed: an edit of it would not even open).
     grow(registry, 2)
-    name = f"Pekerja {workers[1][-4:]}".encode()
-    position = next(p for p in range(1, first.size + 1) if name in state_at(registry, p))
-    rewrite_event(registry, position, name, b"Pekerja Palsu")
+    position = next(p for p in range(1, first.size + 1)
+                    if b'"occupation":"petani"' in state_at(registry, p))
+    rewrite_event(registry, position, b'"occupation":"petani"', b'"occupation":"nelayan"')
     # ... and starts the registry again on the rewritten database.
     registry = Registry.open(settings)
     client = create_app(registry=registry).test_client()

@@ -49,7 +49,8 @@ def test_the_aggregate_and_the_read_model_agree_on_who_may_read_a_worker(
     aggregate = registry.app.get_worker(number)
     registry.projections.catch_up()
     with registry.store.transaction() as cur:
-        in_sql = [coverage_queries.visible_in(cur, number, list(s) if s else None)
+        key = str(registry.app.worker_id(number))  # the read models' pseudonym of the NIK
+        in_sql = [coverage_queries.visible_in(cur, key, list(s) if s else None)
                   for s in SCOPES]
     assert [aggregate.visible_in(s) for s in SCOPES] == in_sql
     expected = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from registry.domain.worker import Worker
 from tests.builders import enroll_worker, sign_labusel_pks
 
 PAGES = [
@@ -28,6 +27,6 @@ def test_each_page_that_shows_the_worker_is_recorded_with_the_token_that_read_it
         answer = browser.get(page.format(nik=nik, agreement=agreement))
         assert answer.status_code == 200, answer.get_data(as_text=True)
     registry.access.flush()
-    records, _ = registry.access.of_worker(str(Worker.create_id(nik)), 0, 50)
+    records, _ = registry.access.of_worker(str(registry.app.worker_id(nik)), 0, 50)
     assert [(r["role"], r["route"], r["outcome"]) for r in records] == [
         ("auditor", route, "shown") for _, route in PAGES]

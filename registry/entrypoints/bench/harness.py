@@ -126,6 +126,10 @@ class Server:
                     "REGISTRY_LOG_LEVEL": "WARNING"}
         if key_file:  # else beside the SQLite file, or in `folder`, where it starts
             self.env["REGISTRY_SIGNING_KEY_FILE"] = key_file
+        # The master key where this process found it when it made the store (it starts
+        # elsewhere, in `folder`).
+        self.env.setdefault("REGISTRY_MASTER_KEY_FILE", os.path.abspath(
+            Settings.from_env(self.env).master_key_path))
         self.process = subprocess.Popen(
             [REGISTRY, "serve", "--port", str(self.port), "--workers", str(workers),
              *serve_args],  # e.g. ("--read-only",): the end-to-end tests of time travel
