@@ -18,7 +18,7 @@ from registry.bootstrap import Registry
 from registry.config import Settings
 from registry.store import sealing
 from registry.store.keyring import PrivacyKeyError, events_in_clear, make_master_key
-from tests.builders import labusel_pks, nik
+from tests.builders import enroll_worker, labusel_pks, nik, sign_labusel_pks
 from tests.callers import Caller
 
 V1 = "/api/v1"
@@ -223,3 +223,26 @@ def test_rotating_the_master_key_touches_no_event(registry: Registry, admin: Cal
         assert rotated.app.get_worker(nik(1)).name == NAME
     finally:
         rotated.close()
+
+
+def test_keys_rotate_on_the_command_line_keeps_the_old_key_aside_and_the_store_open(
+        tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from registry.entrypoints.cli import main
+
+    env = {"REGISTRY_DATABASE_URL": f"sqlite:///{tmp_path}/registry.db"}
+    registry = Registry.open(Settings.from_env(env))
+    try:
+        enroll_worker(registry, sign_labusel_pks(registry), 1)
+    finally:
+        registry.close()
+    old = (tmp_path / "registry.master.key").read_bytes()
+    rotated = CliRunner().invoke(main, ["keys", "rotate"], env=env)
+    assert rotated.exit_code == 0, rotated.output
+    assert "rotated: 1 data keys" in rotated.output
+    assert [p.read_bytes() for p in tmp_path.glob("registry.master.key.retired-*")] == [old]
+    assert (tmp_path / "registry.master.key").read_bytes() != old
+    verified = CliRunner().invoke(main, ["verify"], env=env)
+    assert verified.exit_code == 0, verified.output
+    assert "personal data: 0 events hold it in clear" in verified.output
