@@ -24,11 +24,10 @@ from eventsourcing.postgres import (
 from eventsourcing.utils import retry
 from psycopg import sql
 
-from registry.domain.context import HeldKey
 from registry.store import tiles
 from registry.store.chain import CHAIN_TABLE, GENESIS, links_for
 from registry.store.idempotency import TABLE as IDEMPOTENCY_TABLE
-from registry.store.idempotency import KeyTakenOver, mark_applied_sql
+from registry.store.idempotency import KeyTakenOver, applied_keys, mark_applied_sql
 
 
 class RegistryPostgresRecorder(PostgresApplicationRecorder):
@@ -80,10 +79,10 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
                                         chain=self._chain)
                 tiles.append(tree, positions, [bytes.fromhex(d) for _, d, _ in links],
                              tree.rightmost(edge))
-                held: HeldKey | None = kwargs.get("idempotency")
-                if held is not None:
-                    # The request's Idempotency-Key is applied in the events' own transaction.
-                    curs.execute(self._mark_applied, [positions[-1], held.digest, held.attempt])
+                # Each request's Idempotency-Key is applied in the events' own transaction,
+                # at the position of its last event (a group commit saves many requests).
+                for held, last in applied_keys(kwargs, len(positions)):
+                    curs.execute(self._mark_applied, [positions[last], held.digest, held.attempt])
                     if curs.rowcount != 1:
                         raise KeyTakenOver("a retry with this Idempotency-Key took over the "
                                            "request; this attempt wrote nothing")
