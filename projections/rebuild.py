@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from projections.base import REPLAY, Projection, Shadow
 from projections.runner import Prefetched, ProjectionRunner, bulk_settings
 from registry.store.db import Cursor
 
+T = TypeVar("T")
 # Builds a rebuild's shadow tables in place of `Rebuild.build`, e.g. shared by processes.
 Builder: TypeAlias = Callable[["Rebuild", Callable[[int], None]], None]
 
@@ -34,15 +35,31 @@ SHARED_FROM = 150_000
 SWITCH_SECONDS = 0.0002
 
 
+class _NoThread(Executor):
+    """Reads the next page when asked, in this thread."""
+
+    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
+        done: Future[T] = Future()
+        try:
+            done.set_result(fn(*args, **kwargs))
+        except Exception as error:  # noqa: BLE001 - raised where the page is taken
+            done.set_exception(error)
+        return done
+
+
 @contextmanager
-def _quick_turns() -> Iterator[None]:
-    """Threads hand Python's lock over sooner while the page ahead is read: the
-    writer's statements are short, and each would otherwise wait up to 5 ms for
-    the reader to let go of it."""
+def _reader(engine: str) -> Iterator[Executor]:
+    """Where the next page is read: a thread of its own on SQLite, handing
+    Python's lock over sooner meanwhile (the writer's statements are short,
+    and each would otherwise wait up to 5 ms for the reader to let go of it)."""
+    if engine != "sqlite":
+        yield _NoThread()
+        return
     before = sys.getswitchinterval()
     sys.setswitchinterval(SWITCH_SECONDS)
     try:
-        yield
+        with ThreadPoolExecutor(1, thread_name_prefix="replay-read") as reader:
+            yield reader
     finally:
         sys.setswitchinterval(before)
 
@@ -101,16 +118,18 @@ class Rebuild:
         the switch (which holds the write lock) has little left to apply. False
         if `max_batches` stopped it first.
 
-        A thread reads and decodes the next page while this one applies the
-        page before it: the database writes without holding Python's lock, so
-        the decoding of one page and the writing of the other overlap.
-        Pages are read outside the write lock, which is held only to apply
-        them: rebuilds in other processes write meanwhile.
+        On SQLite a thread reads and decodes the next page while this one
+        applies the page before it: SQLite writes in this process without
+        holding Python's lock, so the decoding of one page and the writing of
+        the other overlap. (On PostgreSQL the server's own process writes; a
+        thread reading ahead was measured slower there, on two cores.) Pages
+        are read outside the write lock, which is held only to apply them:
+        rebuilds in other processes write meanwhile.
         """
         runner, batches = self.runner, 0
         with runner.store.transaction() as cur:
             positions = {key: self._position_of(cur, key) for key, _ in self._keyed}
-        with ThreadPoolExecutor(1, thread_name_prefix="replay-read") as reader, _quick_turns():
+        with _reader(runner.store.engine) as reader:
             ahead = reader.submit(self._read_ahead, positions)
             while max_batches is None or batches < max_batches:
                 prefetched = ahead.result()
