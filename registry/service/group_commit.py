@@ -46,6 +46,8 @@ T = TypeVar("T")
 # (the aggregates it names may be replaced on the workspace when a later request
 # in the group is undone).
 Command = Callable[[Workspace], Callable[[], T]]
+# A bound on one transaction's size: far above what queues behind a save of a few
+# milliseconds on a server's few request threads.
 MAX_GROUP = 64
 
 
@@ -56,7 +58,6 @@ class _Request(Generic[T]):
     woken: threading.Event = field(default_factory=threading.Event)
     lead: bool = False  # woken to run the next group
     alone: bool = False  # woken to write on its own: the group's save failed
-    done: bool = False
     answer: Callable[[], T] | None = None
     position: int = 0
     error: BaseException | None = None
@@ -103,7 +104,6 @@ class GroupCommit:
             for request in group:
                 if not request.alone and request.error is None and request.answer is None:
                     request.error = RuntimeError("the group commit stopped before this request")
-                request.done = True
             with self._lock:
                 if self._queue:
                     following = self._queue[0]
