@@ -14,17 +14,13 @@ its own (`Shadow` CHECK), compares them with the live ones and drops them
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from contextlib import contextmanager
-from typing import Any, TypeAlias, TypeVar
+from collections.abc import Callable, Sequence
+from typing import TypeAlias
 
 from projections.base import REPLAY, Projection, Shadow
-from projections.runner import Prefetched, ProjectionRunner, bulk_settings
+from projections.runner import ProjectionRunner, bulk_settings
 from registry.store.db import Cursor
 
-T = TypeVar("T")
 # Builds a rebuild's shadow tables in place of `Rebuild.build`, e.g. shared by processes.
 Builder: TypeAlias = Callable[["Rebuild", Callable[[int], None]], None]
 
@@ -32,36 +28,6 @@ BATCH = 1000  # events per transaction: bigger ones measured no faster
 # Events to apply, summed over the read models, from which starting a second
 # process pays for itself (the demo's 18,000 events x 3 rebuild faster in one).
 SHARED_FROM = 150_000
-SWITCH_SECONDS = 0.0002
-
-
-class _NoThread(Executor):
-    """Reads the next page when asked, in this thread."""
-
-    def submit(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> Future[T]:
-        done: Future[T] = Future()
-        try:
-            done.set_result(fn(*args, **kwargs))
-        except Exception as error:  # noqa: BLE001 - raised where the page is taken
-            done.set_exception(error)
-        return done
-
-
-@contextmanager
-def _reader(engine: str) -> Iterator[Executor]:
-    """Where the next page is read: a thread of its own on SQLite, handing
-    Python's lock over sooner meanwhile (the writer's statements are short,
-    and each would otherwise wait up to 5 ms for the reader to let go of it)."""
-    if engine != "sqlite":
-        yield _NoThread()
-        return
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(SWITCH_SECONDS)
-    try:
-        with ThreadPoolExecutor(1, thread_name_prefix="replay-read") as reader:
-            yield reader
-    finally:
-        sys.setswitchinterval(before)
 
 
 class ShadowCursor(Cursor):
@@ -116,58 +82,30 @@ class Rebuild:
     def build(self, progress: Callable[[int], None], max_batches: int | None = None) -> bool:
         """Load the shadow tables up to the head, as it moves while they load, so
         the switch (which holds the write lock) has little left to apply. False
-        if `max_batches` stopped it first.
-
-        On SQLite a thread reads and decodes the next page while this one
-        applies the page before it: SQLite writes in this process without
-        holding Python's lock, so the decoding of one page and the writing of
-        the other overlap. (On PostgreSQL the server's own process writes; a
-        thread reading ahead was measured slower there, on two cores.) Pages
-        are read outside the write lock, which is held only to apply them:
-        rebuilds in other processes write meanwhile.
-        """
+        if `max_batches` stopped it first."""
         runner, batches = self.runner, 0
-        with runner.store.transaction() as cur:
-            positions = {key: self._position_of(cur, key) for key, _ in self._keyed}
-        with _reader(runner.store.engine) as reader:
-            ahead = reader.submit(self._read_ahead, positions)
-            while max_batches is None or batches < max_batches:
-                prefetched = ahead.result()
-                if prefetched is None:
-                    return True
-                reached = self._reached(prefetched)
-                positions.update((key, reached) for key, _ in prefetched.plan.group)
-                ahead = reader.submit(self._read_ahead, dict(positions))
-                with runner.store.transaction(write=True) as cur:
-                    step = runner.advance(cur, self._keyed, prefetched.head, BATCH, self.cursor,
-                                          prefetched)
-                batches += 1
-                if step is not None:
-                    progress(step.events * step.projections)
-            ahead.cancel()
+        while max_batches is None or batches < max_batches:
+            head = runner.app.head_position()
+            # The page is read and decoded before taking the write lock, which is
+            # then held only to apply it: rebuilds in other processes write meanwhile.
+            prefetched = runner.prefetch(self._keyed, head, BATCH)
+            if prefetched is None:
+                return True
+            with runner.store.transaction(write=True) as cur:
+                step = runner.advance(cur, self._keyed, head, BATCH, self.cursor, prefetched)
+            batches += 1
+            if step is not None:
+                progress(step.events * step.projections)
         return False
-
-    def _read_ahead(self, positions: dict[str, int]) -> Prefetched | None:
-        """The page after `positions`, up to the head as it is now; None at the head."""
-        head = self.runner.app.head_position()
-        return self.runner.prefetch(self._keyed, head, BATCH, positions)
-
-    @staticmethod
-    def _reached(prefetched: Prefetched) -> int:
-        """Where the page takes the read models it moves (as `advance` records it)."""
-        return prefetched.batch[-1][0] if prefetched.batch else prefetched.plan.stop
-
-    def _position_of(self, cur: Cursor, key: str) -> int:
-        row = cur.execute("SELECT position FROM projection_positions WHERE name = ?",
-                          (key,)).fetchone()
-        return int(row[0]) if row else 0
 
     def cursor(self, cur: Cursor) -> Cursor:
         """`cur`, addressing this rebuild's shadow tables."""
         return ShadowCursor(cur, self.shadow)
 
     def _position(self, cur: Cursor, projection: Projection) -> int:
-        return self._position_of(cur, self.shadow.key(projection))
+        row = cur.execute("SELECT position FROM projection_positions WHERE name = ?",
+                          (self.shadow.key(projection),)).fetchone()
+        return int(row[0]) if row else 0
 
     def prepare(self) -> None:
         """Shadow tables for a new rebuild; for one resumed, what is loaded stays."""

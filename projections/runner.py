@@ -80,7 +80,6 @@ def plan(positions: dict[str, int], keyed: Keyed, head: int) -> Plan | None:
 class Prefetched:
     plan: Plan
     batch: Batch
-    head: int = 0  # the head the page was planned to
 
 
 class ProjectionRunner:
@@ -254,24 +253,19 @@ class ProjectionRunner:
                     f"WHERE name IN ({', '.join('?' for _ in names)})", (reached, *names))
         return Step(len(batch), len(step.group))
 
-    def prefetch(self, keyed: Keyed, head: int, limit: int,
-                 positions: dict[str, int] | None = None) -> Prefetched | None:
+    def prefetch(self, keyed: Keyed, head: int, limit: int) -> Prefetched | None:
         """The page `advance` would apply next, read outside any write transaction
         (so a writer that owns these positions holds the write lock only to apply
-        it). None when every one is at `head`. `positions`, if given, are where
-        the read models will be when the page is applied (a page read ahead);
-        else they are read as they are now."""
+        it). None when every one is at `head`."""
         names = [key for key, _ in keyed]
         with self.store.transaction() as cur:
-            if positions is None:
-                found = dict(cur.execute(
-                    "SELECT name, position FROM projection_positions "  # noqa: S608
-                    f"WHERE name IN ({', '.join('?' for _ in names)})", names).fetchall())
-                positions = {name: int(found.get(name, 0)) for name in names}
-            step = plan(positions, keyed, head)
+            found = dict(cur.execute(
+                "SELECT name, position FROM projection_positions "  # noqa: S608
+                f"WHERE name IN ({', '.join('?' for _ in names)})", names).fetchall())
+            step = plan({name: int(found.get(name, 0)) for name in names}, keyed, head)
             if step is None:
                 return None
-            return Prefetched(step, self.reader.read(cur, step.low, step.stop, limit), head)
+            return Prefetched(step, self.reader.read(cur, step.low, step.stop, limit))
 
     def lock_positions(self, cur: Cursor, names: Sequence[str]) -> dict[str, int]:
         """The positions of `names`, locked for this transaction (SQLite's write
