@@ -59,7 +59,7 @@ class _Request(Generic[T]):
     lead: bool = False  # woken to run the next group
     alone: bool = False  # woken to write on its own: the group's save failed
     answer: Callable[[], T] | None = None
-    position: int = 0
+    position: int | None = None  # set once what it wrote is committed (or nothing was)
     error: BaseException | None = None
     events: set[int] = field(default_factory=set)  # ids of its pending events
 
@@ -87,7 +87,7 @@ class GroupCommit:
             return self._write_alone(request)
         if request.error is not None:
             raise request.error
-        assert request.answer is not None
+        assert request.answer is not None and request.position is not None
         return request.answer(), request.position
 
     def _lead(self) -> None:
@@ -98,12 +98,12 @@ class GroupCommit:
             self._commit(group)
         except Exception as error:  # noqa: BLE001 - every request of the group is told
             for request in group:
-                if not request.alone and request.error is None:
+                if not request.alone and request.error is None and request.position is None:
                     request.error = error
         finally:
             for request in group:
-                if not request.alone and request.error is None and request.answer is None:
-                    request.error = RuntimeError("the group commit stopped before this request")
+                if not request.alone and request.error is None and request.position is None:
+                    request.error = RuntimeError("the group stopped before this request was saved")
             with self._lock:
                 if self._queue:
                     following = self._queue[0]
