@@ -33,7 +33,7 @@ class Queued:
         def run() -> None:
             try:
                 self.outcomes[name] = write()
-            except RegistryError as error:
+            except BaseException as error:  # noqa: BLE001 - the outcome the test looks at
                 self.outcomes[name] = error
 
         queued = len(self.committer._queue)
@@ -150,3 +150,28 @@ def test_a_write_alone_is_saved_at_once(registry):
     _, _, position = registry.app.enroll_worker(CTX, agreement, enrollment_request(1))
     assert position == registry.app.head_position()
     assert not registry.app.group_commit._running and not registry.app.group_commit._queue
+
+
+class Stopped(BaseException):
+    """Stands for what no `except Exception` catches (a worker's timeout, say)."""
+
+
+def test_a_group_stopped_midway_answers_none_of_its_requests_as_saved(registry):
+    agreement = sign_labusel_pks(registry, quota=10)
+    head = registry.app.head_position()
+
+    def stop(_ws: Workspace) -> Callable[[], None]:
+        raise Stopped
+
+    with held_group(registry) as queued:
+        for n in (1, 2):  # the first leads the group, in its own thread
+            queued.send(f"enroll-{n}", lambda n=n: registry.app.enroll_worker(
+                CTX, agreement, enrollment_request(n)))
+        queued.send("stop", lambda: registry.app.group_commit.run(CTX, stop))
+    assert isinstance(queued.outcomes["enroll-1"], Stopped)  # raised in the leader's thread
+    assert isinstance(queued.outcomes["enroll-2"], RuntimeError)  # applied, never saved
+    assert isinstance(queued.outcomes["stop"], RuntimeError)
+    assert registry.app.head_position() == head
+    # The next write is saved as usual.
+    _, _, position = registry.app.enroll_worker(CTX, agreement, enrollment_request(1))
+    assert position > head
