@@ -7,8 +7,9 @@ no-double-coverage hold under any number of concurrent writers.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from registry.domain.enrollment import Coverage, Details, Enrollment, Terminatio
 from registry.domain.errors import NotFound, QuotaExceeded, RegistryError, require_version, withheld
 from registry.domain.region import Region
 from registry.domain.worker import Worker
+from registry.service.group_commit import GroupCommit
 from registry.service.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -92,9 +94,23 @@ def _with_encoded_details(request: EnrollmentRequest, on: date) -> EnrollmentReq
     return replace(request, details=filled)
 
 
+_committer_guard = threading.Lock()
+
+
 class EnrollmentUseCases:
     """Mixed into RegistryApplication; relies on its `write`, `_get`, `aggregates` and
     its worker ids."""
+
+    _group_commit: GroupCommit | None = None
+
+    @property
+    def group_commit(self) -> GroupCommit:
+        """This application's one committer of single-worker writes."""
+        if self._group_commit is None:
+            with _committer_guard:
+                if self._group_commit is None:
+                    self._group_commit = GroupCommit(self)
+        return self._group_commit
 
     aggregates: Any
     recorder: Any
@@ -107,14 +123,22 @@ class EnrollmentUseCases:
 
     def enroll_worker(self, ctx: Context, agreement_id: UUID, request: EnrollmentRequest,
                       *, expected_version: int | None = None) -> tuple[Worker, str, int]:
-        """Enroll one worker; raises the rule it breaks. Returns worker, enrollment id, position."""
-        outcome, plan_workers = self._enroll(ctx, agreement_id, [request], atomic=True,
-                                             expected_version=expected_version)
-        result = outcome.results[0]
-        if result.error is not None:
-            raise result.error
-        assert outcome.position is not None
-        return plan_workers[request.nik], result.enrollment_id or "", outcome.position
+        """Enroll one worker; raises the rule it breaks. Returns worker, enrollment id, position.
+
+        Saved with the single writes that arrive with it (registry/service/group_commit.py)."""
+
+        def enroll(ws: Workspace) -> Callable[[], tuple[Worker, str]]:
+            plan = self.enrollment_plan(ws, agreement_id)
+            require_version(plan.agreement, expected_version, "agreement")
+            ws.load_workers([request.nik])
+            result = self.plan_enrollment(ws, ctx, plan, request, today())
+            if result.error is not None:
+                raise result.error
+            self.take_planned_slots(ctx, plan)
+            return lambda: (ws.worker(request.nik), result.enrollment_id or "")
+
+        (worker, enrollment_id), position = self.group_commit.run(ctx, enroll)
+        return worker, enrollment_id, position
 
     def enroll_workers(self, ctx: Context, agreement_id: UUID,
                        requests: list[EnrollmentRequest], *, atomic: bool = True,
@@ -251,14 +275,13 @@ class EnrollmentUseCases:
         """
         ctx = ctx.because(reason)
 
-        def attempt() -> tuple[list[Aggregate], tuple[Worker, str]]:
-            ws = Workspace(self)
+        def disenroll(ws: Workspace) -> Callable[[], tuple[Worker, str]]:
             before = self.disenroll_in(ws, ctx, agreement_id, nik, ends_on=ends_on,
                                        reason_code=reason_code, reason=reason,
                                        expected_version=expected_version)
-            return ws.changed(), (ws.worker(nik), before.enrollment_id)
+            return lambda: (ws.worker(nik), before.enrollment_id)
 
-        (worker, enrollment_id), position = self.write(attempt, ctx)
+        (worker, enrollment_id), position = self.group_commit.run(ctx, disenroll)
         return worker, enrollment_id, position
 
     def disenroll_in(self, ws: Workspace, ctx: Context, agreement_id: UUID, nik: str, *,
@@ -300,12 +323,11 @@ class EnrollmentUseCases:
         """
         ctx = ctx.because(reason)
 
-        def attempt() -> tuple[list[Aggregate], tuple[Worker, str]]:
-            ws = Workspace(self)
+        def void(ws: Workspace) -> Callable[[], tuple[Worker, str]]:
             before = self.void_in(ws, ctx, agreement_id, nik, reason, expected_version)
-            return ws.changed(), (ws.worker(nik), before.enrollment_id)
+            return lambda: (ws.worker(nik), before.enrollment_id)
 
-        (worker, enrollment_id), position = self.write(attempt, ctx)
+        (worker, enrollment_id), position = self.group_commit.run(ctx, void)
         return worker, enrollment_id, position
 
     def void_in(self, ws: Workspace, ctx: Context, agreement_id: UUID, nik: str, reason: str,
@@ -323,12 +345,13 @@ class EnrollmentUseCases:
                        **changes: Any) -> tuple[Worker, int]:
         """Correct a worker's details (never the NIK); the correction is an event."""
 
-        def attempt() -> tuple[list[Aggregate], Worker]:
-            ws = Workspace(self)
+        def correct(ws: Workspace) -> Callable[[], Worker]:
             self.correct_in(ws, ctx, nik, reason, expected_version, **changes)
-            return ws.changed(), ws.worker(nik)
+            return lambda: ws.worker(nik)
 
-        return self.write(attempt, ctx)
+        worker: Worker
+        worker, position = self.group_commit.run(ctx, correct)
+        return worker, position
 
     @staticmethod
     def correct_in(ws: Workspace, ctx: Context, nik: str, reason: str,

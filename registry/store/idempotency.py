@@ -72,6 +72,15 @@ def mark_applied_sql(table: str = TABLE, placeholder: str = "?") -> str:
             "AND state IN ('running', 'applied')")
 
 
+def applied_keys(save_options: dict[str, Any], events: int) -> list[tuple[HeldKey, int]]:
+    """The keys a save marks applied, each with the index of its request's last event:
+    `idempotency` (one request: the save's last event) or `idempotency_group` (a group
+    commit, registry/service/group_commit.py: each request's own)."""
+    held: HeldKey | None = save_options.get("idempotency")
+    keys: list[tuple[HeldKey, int]] = list(save_options.get("idempotency_group", ()))
+    return [(held, events - 1), *keys] if held is not None else keys
+
+
 def now() -> datetime:
     """The clock of this module (tests move it)."""
     return datetime.now(UTC)

@@ -24,11 +24,10 @@ from eventsourcing.postgres import (
 from eventsourcing.utils import retry
 from psycopg import sql
 
-from registry.domain.context import HeldKey
 from registry.store import keyring, tiles
 from registry.store.chain import CHAIN_TABLE, GENESIS, links_for
 from registry.store.idempotency import TABLE as IDEMPOTENCY_TABLE
-from registry.store.idempotency import KeyTakenOver, mark_applied_sql
+from registry.store.idempotency import KeyTakenOver, applied_keys, mark_applied_sql
 
 
 class RegistryPostgresRecorder(PostgresApplicationRecorder):
@@ -82,10 +81,10 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
                              tree.rightmost(edge))
                 keyring.write_keys(curs.execute, getattr(self, "keyring", None), stored_events,
                                    kwargs.get("erase_keys", ()), table=self._keys, mark="%s")
-                held: HeldKey | None = kwargs.get("idempotency")
-                if held is not None:
-                    # The request's Idempotency-Key is applied in the events' own transaction.
-                    curs.execute(self._mark_applied, [positions[-1], held.digest, held.attempt])
+                # Each request's Idempotency-Key is applied in the events' own transaction,
+                # at the position of its last event (a group commit saves many requests).
+                for held, last in applied_keys(kwargs, len(positions)):
+                    curs.execute(self._mark_applied, [positions[last], held.digest, held.attempt])
                     if curs.rowcount != 1:
                         raise KeyTakenOver("a retry with this Idempotency-Key took over the "
                                            "request; this attempt wrote nothing")

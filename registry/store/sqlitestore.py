@@ -16,10 +16,9 @@ from eventsourcing.sqlite import (
     SQLiteFactory,
 )
 
-from registry.domain.context import HeldKey
 from registry.store import keyring, tiles, writelock
 from registry.store.chain import CHAIN_TABLE, GENESIS, links_for
-from registry.store.idempotency import KeyTakenOver, mark_applied_sql
+from registry.store.idempotency import KeyTakenOver, applied_keys, mark_applied_sql
 
 
 class _QueuedWrites:
@@ -95,10 +94,10 @@ class RegistrySQLiteRecorder(_QueuedWrites, SQLiteApplicationRecorder):
                 # Freed bytes are zeroed, not left in the file's free pages.
                 c.execute("PRAGMA secure_delete = ON")
             keyring.write_keys(c.execute, getattr(self, "keyring", None), stored_events, erased)
-            held: HeldKey | None = kwargs.get("idempotency")
-            if held is not None:
-                # The request's Idempotency-Key is applied in the events' own transaction.
-                c.execute(mark_applied_sql(), (positions[-1], held.digest, held.attempt))
+            # Each request's Idempotency-Key is applied in the events' own transaction,
+            # at the position of its last event (a group commit saves many requests).
+            for held, last in applied_keys(kwargs, len(positions)):
+                c.execute(mark_applied_sql(), (positions[last], held.digest, held.attempt))
                 c.execute("SELECT changes()")
                 if c.fetchone()[0] != 1:
                     raise KeyTakenOver("a retry with this Idempotency-Key took over the "

@@ -27,33 +27,36 @@ def fire_together(calls: list[Any]) -> list[requests.Response]:
         return list(pool.map(run, calls))
 
 
-def test_twenty_concurrent_requests_for_the_last_five_slots_enroll_exactly_five(
-        server, admin_headers):
-    # Sign a PKS with room for 15; fill 10 of the slots.
+@pytest.mark.parametrize(("clients", "slots"), [(20, 5), (50, 10)])
+def test_concurrent_requests_for_the_last_slots_enroll_exactly_as_many_as_there_are(
+        server, admin_headers, clients, slots):
+    # Sign a PKS with room for 10 more than the race is for; fill those 10.
     created = requests.post(server.url("/api/v1/agreements"), headers=admin_headers,
-                            json=labusel_pks(quota=15), timeout=30)
+                            json=labusel_pks(quota=10 + slots), timeout=30)
     assert created.status_code == 201, created.text
     enrollments = server.url(f"/api/v1/agreements/{created.json()['id']}/enrollments")
     batch = requests.post(enrollments + "/batch", headers=admin_headers,
                           json={"workers": [enrollment_body(5000 + i) for i in range(10)]},
                           timeout=30)
     assert batch.status_code == 201, batch.text
-    # Twenty different workers race for the last five slots.
+    # Different workers race for the last slots (single writes are saved in groups).
     responses = fire_together([
         (lambda i=i: requests.post(enrollments, headers=admin_headers,
                                    json=enrollment_body(5100 + i), timeout=60))
-        for i in range(20)])
+        for i in range(clients)])
     outcomes = Counter(r.status_code if r.status_code == 201 else r.json()["code"]
                        for r in responses)
-    assert outcomes == {201: 5, "quota_exceeded": 15}
-    # The read side, from any worker process, agrees.
+    assert outcomes == {201: slots, "quota_exceeded": clients - slots}
+    # Every 201 names its own position; the read side, from any worker process, agrees.
+    positions = [r.json()["position"] for r in responses if r.status_code == 201]
+    assert len(set(positions)) == slots
     agreement = requests.get(server.url(f"/api/v1/agreements/{created.json()['id']}"),
                              headers=admin_headers, params={"on": "2022-11-01"}, timeout=30)
-    assert agreement.json()["enrolled"] == 15
+    assert agreement.json()["enrolled"] == 10 + slots
     listed = requests.get(enrollments, headers=admin_headers,
                           params={"limit": 500, "on": "2022-11-01", "status": "active"},
                           timeout=30)
-    assert len(listed.json()["items"]) == 15
+    assert len(listed.json()["items"]) == 10 + slots
 
 
 def test_one_worker_sent_into_two_overlapping_agreements_at_once_is_enrolled_once(

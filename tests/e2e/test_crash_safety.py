@@ -36,6 +36,7 @@ def test_sigkill_during_enrollments_keeps_every_confirmed_write_and_no_half_batc
     enrollments = server.url(f"/api/v1/agreements/{agreement}/enrollments")
     batches = {n: batch(n) for n in range(40)}
     confirmed: list[str] = []
+    confirmed_singles: list[str] = []
     lock = threading.Lock()
 
     def send(n: int) -> None:
@@ -59,11 +60,14 @@ def test_sigkill_during_enrollments_keeps_every_confirmed_write_and_no_half_batc
         if answer.status_code == 201:
             with lock:
                 confirmed.append(worker["nik"])
+                confirmed_singles.append(worker["nik"])
 
-    # Fire batches and single enrollments from six clients; kill everything part-way.
-    with ThreadPoolExecutor(max_workers=6) as pool:
-        futures = [pool.submit(send, n) for n in batches]
-        futures += [pool.submit(send_single, w) for w in singles]
+    # Fire batches and single enrollments (saved in groups) from ten clients, singles
+    # among the batches; kill everything part-way.
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        futures = [pool.submit(send_single, w) for w in singles[:100]]
+        futures += [pool.submit(send, n) for n in batches]
+        futures += [pool.submit(send_single, w) for w in singles[100:]]
         deadline = time.monotonic() + 30
         while len(confirmed) < 500 and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -73,6 +77,7 @@ def test_sigkill_during_enrollments_keeps_every_confirmed_write_and_no_half_batc
     server.process.wait()
     server.log.close()
     assert confirmed, "no batch was confirmed before the kill"
+    assert confirmed_singles, "no single enrollment was confirmed before the kill"
 
     # Restart on the same database.
     restarted = start_server(database_url, tmp_path)
@@ -90,8 +95,12 @@ def test_sigkill_during_enrollments_keeps_every_confirmed_write_and_no_half_batc
                 restarted.url(f"/api/v1/agreements/{agreement}/enrollments"), headers=headers,
                 params={"limit": 500, "on": "2022-11-01", "after": listed["next_after"]},
                 timeout=60).json()
-        # Every confirmed write is there...
+        # Every confirmed write is there, and each confirmed single is covered...
         assert set(confirmed) <= enrolled
+        for nik in confirmed_singles:
+            coverage = requests.get(restarted.url(f"/api/v1/workers/{nik}/coverage"),
+                                    headers=headers, params={"on": "2022-11-01"}, timeout=30)
+            assert coverage.json()["covered"] is True, nik
         # ...and every batch is all there or not there at all.
         for workers in batches.values():
             present = {w["nik"] for w in workers} & enrolled

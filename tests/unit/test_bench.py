@@ -76,3 +76,24 @@ def test_ten_million_events_are_planned_as_2000_agreements_of_2500_workers() -> 
     assert national.plan(10_000_000) == (2_000, 2_500)
     agreements, workers = national.plan(40_000)
     assert agreements * workers * 2 == 40_000
+
+
+def test_a_figure_in_rounds_is_their_median_and_the_json_keeps_every_round() -> None:
+    from registry.entrypoints.bench.rounds import in_rounds
+
+    taken = iter([{"read_ratio": 0.9}, {"read_ratio": 0.3}, {"read_ratio": 0.8}])
+    figures = in_rounds(lambda _r: next(taken))
+    assert figures == {"read_ratio": 0.8, "read_ratio_rounds": [0.9, 0.3, 0.8]}
+    lines = bench.table(_figures(**figures)).splitlines()
+    line = next(x for x in lines if "look-ups / health" in x)
+    assert "0.80 (0.30-0.90)" in line and "met" in line and "MISSED" not in line
+
+
+def test_a_phase_with_failed_requests_fails_the_run_naming_the_phase() -> None:
+    import pytest
+
+    from registry.entrypoints.bench.harness import BenchError
+
+    with pytest.raises(BenchError, match="phase 'pages on the demo log': 3 requests failed"), \
+            bench.phase("pages on the demo log"):
+        raise BenchError("3 requests failed; first: HTTP 500")

@@ -28,6 +28,7 @@ from registry.entrypoints.bench.harness import (
     admin_token,
     hammer,
 )
+from registry.entrypoints.bench.rounds import ROUNDS, in_rounds
 from registry.entrypoints.rebuild_share import shared_by
 
 API = "/api/v1"
@@ -43,8 +44,9 @@ def _sign(client: Client, number: str, quota: int, region: str = workload.REGION
 
 
 def bulk_and_traffic(store: Store, library_store: Store, quick: bool, say: Say) -> dict[str, Any]:
-    """One server on one fresh store: the 5,000-worker batch, then single enrollments
-    from 8 clients, then coverage look-ups against /health."""
+    """One server on one fresh store, in rounds (registry/entrypoints/bench/rounds.py):
+    a 5,000-worker batch and the library saving the same events; single enrollments
+    from 8 clients; coverage look-ups and /health, each for as long."""
     token = admin_token(store)
     figures: dict[str, Any] = {}
     with Server(store.url, workers=2, key_file=store.key_file) as server:
@@ -54,49 +56,70 @@ def bulk_and_traffic(store: Store, library_store: Store, quick: bool, say: Say) 
         for n in range(4):
             admin.post(f"{API}/agreements/{warm}/enrollments/batch",
                        {"workers": workload.workers(900_000 + 10 * n, 10)})
-        rows = workload.workers(0, 5000)
-        bulk = _sign(admin, "PKS/BENCH/BULK", 5000)
-        say("bulk: one batch of 5,000 workers through registry serve")
-        before = log_measures.head(store)
-        began = time.perf_counter()
-        status, body = admin.post(f"{API}/agreements/{bulk}/enrollments/batch",
-                                  {"workers": rows})
-        registry_s = time.perf_counter() - began
-        if status != 201 or body.get("enrolled") != 5000:
-            raise BenchError(f"the 5,000-worker batch answered {status}: {str(body)[:500]}")
-        say("bulk: the library saving the same events in batches of 500")
-        library_s = library_bulk_save(library_store, rows)
-        figures.update(bulk_enroll_5000_s=registry_s, library_bulk_5000_s=library_s,
-                       bulk_enroll_ratio=library_s / registry_s)
-        figures.update(log_measures.tree_share(store, before, registry_s))
 
-        per_client = 250 if quick else 500
-        say(f"single: {CLIENTS} clients x {per_client} single enrollments")
-        agreements = [_sign(admin, f"PKS/BENCH/SINGLE/{c}", per_client, workload.REGIONS[c])
-                      for c in range(CLIENTS)]
+        def one_round(r: int) -> dict[str, float]:
+            say(f"round {r + 1} of {ROUNDS}")
+            taken = _bulk(store, library_store, admin, r, say)
+            if r == 0:  # the tree's own share, timed apart once
+                figures.update(log_measures.tree_share(store, taken.pop("before"),
+                                                       taken["bulk_enroll_5000_s"]))
+            taken.pop("before", None)
+            taken.update(_singles(server.port, token, admin, r, quick, say))
+            taken.update(_reads(server.port, token, taken.pop("niks"), quick, say))
+            return taken
 
-        def enroll(c: int) -> Any:
-            rows = workload.workers(100_000 * (c + 1), per_client, workload.REGIONS[c])
-            path = f"{API}/agreements/{agreements[c]}/enrollments"
-            return lambda client, i: client.post(path, rows[i])
-
-        single = hammer(server.port, token, CLIENTS, enroll, requests=per_client, expect=201)
-        figures.update(single_enroll_per_s=single.per_second,
-                       single_enroll_p50_ms=single.percentile_ms(50),
-                       single_enroll_p99_ms=single.percentile_ms(99))
-
-        seconds = 3.0 if quick else 10.0
-        niks = [r["nik"] for r in rows]
-        say(f"read: coverage look-ups and /health, {CLIENTS} clients, {seconds:g} s each")
-        coverage = hammer(server.port, token, CLIENTS, lambda c: _lookups(niks, c),
-                          seconds=seconds)
-        health = hammer(server.port, token, CLIENTS,
-                        lambda c: lambda client, i: client.get("/health"), seconds=seconds)
+        figures.update(in_rounds(one_round))
         admin.close()
-    figures.update(coverage_per_s=coverage.per_second, health_per_s=health.per_second,
-                   read_ratio=coverage.per_second / health.per_second,
-                   read_p50_ms=coverage.percentile_ms(50), read_p99_ms=coverage.percentile_ms(99))
     return figures
+
+
+BULK = 5000
+
+
+def _bulk(store: Store, library_store: Store, admin: Client, r: int, say: Say) -> dict[str, Any]:
+    rows = workload.workers(BULK * r, BULK)
+    bulk = _sign(admin, f"PKS/BENCH/BULK/{r}", BULK)
+    say(f"bulk: one batch of {BULK:,} workers through registry serve")
+    before = log_measures.head(store)
+    began = time.perf_counter()
+    status, body = admin.post(f"{API}/agreements/{bulk}/enrollments/batch", {"workers": rows})
+    registry_s = time.perf_counter() - began
+    if status != 201 or body.get("enrolled") != BULK:
+        raise BenchError(f"the {BULK:,}-worker batch answered {status}: {str(body)[:500]}")
+    say("bulk: the library saving the same events in batches of 500")
+    library_s = library_bulk_save(library_store, rows)
+    return {"bulk_enroll_5000_s": registry_s, "library_bulk_5000_s": library_s,
+            "bulk_enroll_ratio": library_s / registry_s, "before": before,
+            "niks": [row["nik"] for row in rows]}
+
+
+def _singles(port: int, token: str, admin: Client, r: int, quick: bool,
+             say: Say) -> dict[str, float]:
+    per_client = 250 if quick else 500
+    say(f"single: {CLIENTS} clients x {per_client} single enrollments")
+    agreements = [_sign(admin, f"PKS/BENCH/SINGLE/{r}/{c}", per_client, workload.REGIONS[c])
+                  for c in range(CLIENTS)]
+
+    def enroll(c: int) -> Any:
+        rows = workload.workers(100_000 * (c + 1) + 1000 * r, per_client, workload.REGIONS[c])
+        path = f"{API}/agreements/{agreements[c]}/enrollments"
+        return lambda client, i: client.post(path, rows[i])
+
+    single = hammer(port, token, CLIENTS, enroll, requests=per_client, expect=201)
+    return {"single_enroll_per_s": single.per_second,
+            "single_enroll_p50_ms": single.percentile_ms(50),
+            "single_enroll_p99_ms": single.percentile_ms(99)}
+
+
+def _reads(port: int, token: str, niks: list[str], quick: bool, say: Say) -> dict[str, float]:
+    seconds = 3.0 if quick else 10.0
+    say(f"read: coverage look-ups and /health, {CLIENTS} clients, {seconds:g} s each")
+    coverage = hammer(port, token, CLIENTS, lambda c: _lookups(niks, c), seconds=seconds)
+    health = hammer(port, token, CLIENTS,
+                    lambda c: lambda client, i: client.get("/health"), seconds=seconds)
+    return {"coverage_per_s": coverage.per_second, "health_per_s": health.per_second,
+            "read_ratio": coverage.per_second / health.per_second,
+            "read_p50_ms": coverage.percentile_ms(50), "read_p99_ms": coverage.percentile_ms(99)}
 
 
 def _lookups(niks: list[str], client_number: int) -> Any:
@@ -158,17 +181,24 @@ def scale(store: Store, quick: bool, say: Say) -> dict[str, Any]:
 
 def _replay_and_verify(registry: Any, say: Say) -> dict[str, Any]:
     events = registry.app.head_position()
-    say(f"replay: rebuilding every read model from {events:,} events")
-    replay_s = _timed(lambda: Rebuild(registry.projections).run())
-    say("replay: the library decoding the same log")
-    decoded, decode_s = library_decode(registry.app)
-    figures = {"replay_events": events, "replay_events_per_s": events / replay_s,
-               "decode_events_per_s": decoded / decode_s,
-               "replay_ratio": (events / replay_s) / (decoded / decode_s)}
-    if (os.cpu_count() or 1) > 1:
-        say("replay: the same rebuild shared by two processes (registry replay --jobs 2)")
-        shared_s = _timed(lambda: Rebuild(registry.projections).run(share=shared_by(2)))
-        figures["replay_shared_ratio"] = (events / shared_s) / (decoded / decode_s)
+    shared = (os.cpu_count() or 1) > 1
+
+    def one_round(r: int) -> dict[str, float]:
+        say(f"replay, round {r + 1} of {ROUNDS}: rebuilding every read model "
+            f"from {events:,} events")
+        replay_s = _timed(lambda: Rebuild(registry.projections).run())
+        say("replay: the library decoding the same log")
+        decoded, decode_s = library_decode(registry.app)
+        decode_rate = decoded / decode_s
+        taken = {"replay_events_per_s": events / replay_s, "decode_events_per_s": decode_rate,
+                 "replay_ratio": (events / replay_s) / decode_rate}
+        if shared:
+            say("replay: the same rebuild shared by two processes (registry replay --jobs 2)")
+            shared_s = _timed(lambda: Rebuild(registry.projections).run(share=shared_by(2)))
+            taken["replay_shared_ratio"] = (events / shared_s) / decode_rate
+        return taken
+
+    figures = {"replay_events": events, **in_rounds(one_round)}
     return {**figures, "verify_events_per_s": events / verify_seconds(registry, events, say)}
 
 

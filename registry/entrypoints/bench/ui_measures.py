@@ -122,8 +122,8 @@ def _report(say: Say, prefix: str, timed: dict[str, Any]) -> None:
         say(f"{prefix}: {len(timed['missing'])} pages answered 404 (not timed): "
             + ", ".join(timed["missing"]))
     if timed["failed"]:
-        say(f"{prefix}: pages that failed (not timed): "
-            + ", ".join(f"{k} ({v})" for k, v in timed["failed"].items()))
+        raise BenchError(f"{prefix}: pages that failed: "
+                         + ", ".join(f"{k} ({v})" for k, v in timed["failed"].items()))
 
 
 def _demo_pages(registry: Any, ids: dict[str, Any]) -> Pages:
