@@ -80,8 +80,9 @@ def test_every_answer_that_shows_the_worker_is_recorded(world: dict[str, Any], r
                                                         path: str) -> None:
     registry.projections.catch_up()
     with registry.store.transaction() as cur:
+        # The history knows the worker by pseudonym, never the NIK.
         registered = cur.execute("SELECT MIN(position) FROM rm_history WHERE nik = ?",
-                                 (nik(1),)).one()[0]
+                                 (str(registry.app.worker_id(nik(1))),)).one()[0]
     auditor = world["auditor"]
     answer = auditor.get(V1 + path.format(nik=nik(1), agreement=world["agreement"],
                                           position=registered))
