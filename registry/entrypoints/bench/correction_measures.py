@@ -65,7 +65,7 @@ def corrections(registry: Registry, say: Callable[[str], None]) -> dict[str, Any
     dead, others = niks[:ROWS], niks[ROWS:]
     say(f"corrections: reading 5,000 workers' streams, log of {events:,} events")
     began = time.perf_counter()
-    workers: list[Worker] = [registry.app.repository.get(Worker.create_id(n)) for n in dead]
+    workers: list[Worker] = [registry.app.repository.get(registry.app.worker_id(n)) for n in dead]
     read_s = time.perf_counter() - began
     enrollments = [w.live_enrollments()[0] for w in workers]
     died_on = _midway(enrollments)
