@@ -190,18 +190,25 @@ class Keyring:
                               (canonical_id(stream),)).fetchone()
         return row is not None and row[0] is not None
 
-    def sealing_key(self, stream: str) -> bytes:
-        """The key to seal a new event of `stream` with: its own, else a new one that
-        is stored with the events (`rows_for`)."""
-        key = self.key(stream)
-        if key is not None:
-            return key
+    def sealing_key(self, stream: str, version: int) -> bytes:
+        """The key to seal event `version` of `stream` with: one made for the stream's
+        first events in this save, else its own, else a new one, stored with the events
+        (`rows_for`). A stream's first event needs no look-up: no key can be stored for
+        a stream that is not."""
+        with self._lock:
+            pending = self._pending.get(stream)
+        if pending is not None:
+            return pending[0]
+        if version > 1:
+            key = self.key(stream)
+            if key is not None:
+                return key
+            if self.is_erased(stream):
+                raise PrivacyKeyError(f"worker {stream} was erased: nothing personal "
+                                      "is recorded about them again")
         with self._lock:
             pending = self._pending.get(stream)
             if pending is None:
-                if self.is_erased(stream):
-                    raise PrivacyKeyError(f"worker {stream} was erased: nothing personal "
-                                          "is recorded about them again")
                 key = sealing.new_key()
                 pending = self._pending[stream] = (key, sealing.wrap(self._master, stream, key))
             return pending[0]
@@ -215,7 +222,8 @@ class Keyring:
                     for stream in {canonical_id(s) for s in streams} if stream in self._pending]
 
     def stored(self, streams: Iterable[Any]) -> None:
-        """The events (and so the new keys) of these streams are committed."""
+        """The events (and so the new keys) of these streams are committed, or were not
+        and never will be as sealed: either way, their keys are no longer pending."""
         with self._lock:
             for stream in {canonical_id(s) for s in streams}:
                 self._pending.pop(stream, None)

@@ -56,8 +56,20 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
                     topic=row["topic"], state=bytes(row["state"])))
         return found
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        keys = getattr(self, "keyring", None)
+        try:
+            return self._insert_events_retried(stored_events, **kwargs)
+        finally:
+            # Written or not, the keys made for these events are pending no more: a
+            # retry seals its events again, with the key it then finds stored, or a new one.
+            if keys is not None:
+                keys.stored(e.originator_id for e in stored_events)
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _insert_events_retried(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         if not stored_events:
@@ -88,9 +100,6 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
                     if curs.rowcount != 1:
                         raise KeyTakenOver("a retry with this Idempotency-Key took over the "
                                            "request; this attempt wrote nothing")
-        keys = getattr(self, "keyring", None)
-        if keys is not None:
-            keys.stored(e.originator_id for e in stored_events)
         return positions
 
     @staticmethod

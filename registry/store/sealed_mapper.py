@@ -44,7 +44,7 @@ class SealingMapper(Mapper[UUID]):
         for field in fields:
             value = state.get(field)
             if value is not None and not sealing.is_sealed(value):
-                key = key or self.keyring.sealing_key(stream)
+                key = key or self.keyring.sealing_key(stream, version)
                 state[field] = sealing.seal(key, stream, version, field, value)
         stored_state = self.transcoder.encode(state)
         if self.compressor:

@@ -32,12 +32,15 @@ class _QueuedWrites:
 
     def insert_events(self, stored_events: Sequence[StoredEvent],
                       **kwargs: Any) -> Sequence[int] | None:
-        with self._write_lock.held():
-            positions = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
         keys = getattr(self, "keyring", None)
-        if keys is not None:
-            keys.stored(e.originator_id for e in stored_events)
-        return positions
+        try:
+            with self._write_lock.held():
+                return super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+        finally:
+            # Written or not, the keys made for these events are pending no more: a
+            # retry seals its events again, with the key it then finds stored, or a new one.
+            if keys is not None:
+                keys.stored(e.originator_id for e in stored_events)
 
 
 class RegistrySQLiteRecorder(_QueuedWrites, SQLiteApplicationRecorder):

@@ -98,6 +98,9 @@ def library_bulk_save(store: Store, rows: list[dict[str, Any]], batch: int = 500
 
 def library_decode(app: Any, page: int = 1000) -> tuple[int, float]:
     """(events, seconds) for the library to read and decode the whole log of `app`."""
+    # The library's own mapper: personal fields stay sealed, as the rebuild reads them.
+    sealed_view = getattr(app.mapper, "sealed_view", None)
+    mapper = sealed_view() if sealed_view else app.mapper
     began = time.perf_counter()
     count, position = 0, 0
     while True:
@@ -106,7 +109,7 @@ def library_decode(app: Any, page: int = 1000) -> tuple[int, float]:
         if not notifications:
             break
         for notification in notifications:
-            app.mapper.to_domain_event(notification)
+            mapper.to_domain_event(notification)
         count += len(notifications)
         position = notifications[-1].id
     return count, time.perf_counter() - began
