@@ -340,17 +340,18 @@ def events_table(engine: str) -> str:
     return "stored_events" if engine == "sqlite" else "registry_events"
 
 
-def write_keys(execute: Any, keyring: Keyring | None, stored_events: Iterable[Any],
+def write_keys(cursor: Any, keyring: Keyring | None, stored_events: Iterable[Any],
                erased: Iterable[Any], table: str = "worker_keys", mark: str = "?") -> None:
     """In the events' own transaction: store the new data keys their streams use, and
-    destroy those of workers erased by them. `execute(sql, params)` is the recorder's."""
-    if keyring is not None:
-        for row in keyring.rows_for({e.originator_id for e in stored_events}):
-            execute(f"INSERT INTO {table} (worker_id, wrapped, created_at) "  # noqa: S608
-                    f"VALUES ({mark}, {mark}, {mark}) ON CONFLICT (worker_id) DO NOTHING", row)
+    destroy those of workers erased by them. `cursor` is the recorder's."""
+    rows = keyring.rows_for({e.originator_id for e in stored_events}) if keyring else []
+    if rows:  # in one statement's round trips, not one per worker of a batch
+        cursor.executemany(f"INSERT INTO {table} (worker_id, wrapped, created_at) "  # noqa: S608
+                           f"VALUES ({mark}, {mark}, {mark}) ON CONFLICT (worker_id) DO NOTHING",
+                           rows)
     for stream in erased:
         now = _now()
-        execute(f"INSERT INTO {table} (worker_id, wrapped, created_at, erased_at) "  # noqa: S608
+        cursor.execute(f"INSERT INTO {table} (worker_id, wrapped, created_at, erased_at) "  # noqa: S608
                 f"VALUES ({mark}, NULL, {mark}, {mark}) ON CONFLICT (worker_id) DO UPDATE "
                 "SET wrapped = NULL, erased_at = excluded.erased_at",
                 (canonical_id(stream), now, now))

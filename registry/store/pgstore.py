@@ -91,7 +91,7 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
                                         chain=self._chain)
                 tiles.append(tree, positions, [bytes.fromhex(d) for _, d, _ in links],
                              tree.rightmost(edge))
-                keyring.write_keys(curs.execute, getattr(self, "keyring", None), stored_events,
+                keyring.write_keys(curs, getattr(self, "keyring", None), stored_events,
                                    kwargs.get("erase_keys", ()), table=self._keys, mark="%s")
                 # Each request's Idempotency-Key is applied in the events' own transaction,
                 # at the position of its last event (a group commit saves many requests).

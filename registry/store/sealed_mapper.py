@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
@@ -40,12 +41,12 @@ class SealingMapper(Mapper[UUID]):
         if class_version > 1:
             state["class_version"] = class_version
         stream = canonical_id(originator_id)
-        key = None
+        cipher = None
         for field in fields:
             value = state.get(field)
             if value is not None and not sealing.is_sealed(value):
-                key = key or self.keyring.sealing_key(stream, version)
-                state[field] = sealing.seal(key, stream, version, field, value)
+                cipher = cipher or AESGCM(self.keyring.sealing_key(stream, version))
+                state[field] = sealing.seal(cipher, stream, version, field, value)
         stored_state = self.transcoder.encode(state)
         if self.compressor:
             stored_state = self.compressor.compress(stored_state)
