@@ -74,7 +74,7 @@ class Preview(MethodView):
             raise ApiProblem(e.code, e.detail, errors=e.errors) from None
         answer = desk().preview(requests.context(), g.principal, found.file)
         access.record_refusals(o.error for o in answer["rows"])
-        access.shown(access.subjects_of(w["nik"] for w in answer["changes"]["workers"]))
+        access.shown(access.subjects_of(w.get("nik") for w in answer["changes"]["workers"]))
         return preview_json(answer, found.lines)
 
 
@@ -92,5 +92,5 @@ class Apply(MethodView):
         """
         _writer()
         applied = desk().apply(requests.context(), g.principal, preview_id)
-        access.shown(access.subjects_of(w["nik"] for w in applied["changes"]["workers"]))
+        access.shown(access.subjects_of(w.get("nik") for w in applied["changes"]["workers"]))
         return applied, 201

@@ -94,7 +94,7 @@ class Enrollments(MethodView):
         items, next_after = views.enrollments(
             read_models(), agreement_id, on=args["on"] or today(), status=args["status"],
             after=args["after"], limit=args["limit"], known_at=args["known_at"])
-        access.shown(access.subjects_of(item["nik"] for item in items))
+        access.shown(access.subjects_of(item.get("nik") for item in items))
         return {"items": items, "next_after": next_after}
 
     @blp.arguments(EnrollIn)

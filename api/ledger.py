@@ -147,5 +147,5 @@ class PaidAfterDeath(MethodView):
         if who.role == "registrar":
             raise ApiProblem("forbidden", "audit findings are for auditors and admins")
         items = ledger_views.paid_after_death(read_models(), who.scopes)
-        access.shown(access.subjects_of(item["nik"] for item in items))
+        access.shown(access.subjects_of(item.get("nik") for item in items))
         return {"items": items}

@@ -82,6 +82,9 @@ def reveal(cur: Cursor, keyring: Keyring | None, found: Any) -> Any:
                               (worker.get("data"), sealing.PERSONAL_FIELDS)):
             if isinstance(state, dict):
                 _open(state, fields, stream, key, worker)
+        if worker.get("erased") and worker.get("nik") is None:
+            # Nothing names the person any more: not even an empty NIK to look up.
+            worker.pop("nik", None)
     return found
 
 

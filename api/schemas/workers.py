@@ -144,8 +144,12 @@ class EnrollmentOut(Strict):
     agreement_id = fields.String()
     agreement_number = fields.String()
     region_code = fields.String()
-    nik = fields.String()
-    name = fields.String()
+    nik = fields.String(metadata={"description": "absent once the worker's personal data "
+                                                 "was erased"})
+    name = fields.String(allow_none=True, metadata={"description": "null once erased"})
+    erased = fields.Boolean(metadata={
+        "description": "true once the worker's personal data was erased: the coverage "
+                       "stays, under a pseudonym"})
     occupation = fields.String()
     term_number = fields.Integer()
     programs = fields.List(fields.String())

@@ -119,6 +119,9 @@ def test_erasure_forgets_the_person_and_every_proof_still_verifies(
     assert enrolled and all(e["erased"] and e["data"]["name"] is None
                             and e["data"]["address"] is None for e in enrolled)
     assert admin.get(f"{V1}/agreements/{agreement_id}").json["enrolled"] == 1
+    [listed] = admin.get(f"{V1}/agreements/{agreement_id}/enrollments").json["items"]
+    assert listed["erased"] and listed["name"] is None and "nik" not in listed
+    assert listed["starts_on"] == "2022-10-01"  # her coverage stays, under the pseudonym
     # Every sealed field of hers is undecryptable with any key the registry holds.
     with registry.store.transaction() as cur:
         keys = cur.execute("SELECT worker_id, wrapped FROM worker_keys").fetchall()

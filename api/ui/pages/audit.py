@@ -140,7 +140,7 @@ def _csv_header() -> list[str]:
 
 def _csv_row(row: dict[str, Any]) -> list[object]:
     yes, no = _("yes"), _("no")
-    return [row["nik"], row["agreement_number"], row["agreement_id"], row["type"],
+    return [row.get("nik"), row["agreement_number"], row["agreement_id"], row["type"],
             str(EVENTS.get(row["type"], row["type"])), row["effective_on"], row["recorded_at"],
             row["days_backdated"], row["actor"], row["data"].get("reason_code"),
             row.get("reason"), row["request_id"], row["died_on"],
