@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -21,10 +21,16 @@ from eventsourcing.domain import Aggregate
 from registry.domain import nik as niks
 from registry.domain.context import Context
 from registry.domain.dates import today
-from registry.domain.enrollment import Coverage, Details, Enrollment, Terminations
+from registry.domain.enrollment import Coverage, Enrollment, Terminations
 from registry.domain.errors import NotFound, QuotaExceeded, RegistryError, require_version, withheld
 from registry.domain.region import Region
 from registry.domain.worker import Worker
+from registry.service.enrollment_rows import (
+    BatchOutcome,
+    EnrollmentRequest,
+    RowResult,
+    with_encoded_details,
+)
 from registry.service.group_commit import GroupCommit
 from registry.service.workspace import Workspace
 
@@ -36,37 +42,6 @@ MAX_BATCH_ROWS = 50_000
 # saving that single enrollments would win most races: it reserves the
 # agreement from its first attempt (registry/store/reservations.py).
 RESERVE_FROM_ROWS = 1_000
-
-
-@dataclass(frozen=True)
-class EnrollmentRequest:
-    """One worker to enroll; `row` numbers the data rows of a batch from 0."""
-
-    nik: str
-    details: Details
-    programs: list[str] | None = None
-    starts_on: date | None = None
-    row: int = 0
-
-
-@dataclass
-class RowResult:
-    row: int
-    nik: str | None
-    status: str  # enrolled, already_enrolled, rejected, not_written
-    error: RegistryError | None = None
-    enrollment_id: str | None = None
-
-
-@dataclass
-class BatchOutcome:
-    results: list[RowResult]
-    written: bool
-    position: int | None = None
-    agreement_version: int | None = None
-
-    def count(self, status: str) -> int:
-        return sum(1 for r in self.results if r.status == status)
 
 
 @dataclass
@@ -81,17 +56,6 @@ class _Plan:
     results: list[RowResult] = field(default_factory=list)
     # A batch: a row its worker is already enrolled for, alike, is `already_enrolled`.
     recognise_enrolled: bool = False
-
-
-def _with_encoded_details(request: EnrollmentRequest, on: date) -> EnrollmentRequest:
-    """The birth date and sex the NIK encodes, where the request gives none."""
-    details = request.details
-    if details.birth_date is not None and details.sex is not None:
-        return request
-    filled = replace(details,
-                     birth_date=details.birth_date or niks.encoded_birth_date(request.nik, on),
-                     sex=details.sex or niks.encoded_sex(request.nik))
-    return replace(request, details=filled)
 
 
 _committer_guard = threading.Lock()
@@ -192,7 +156,7 @@ class EnrollmentUseCases:
                   terminations: Terminations, on: date) -> RowResult:
         try:
             niks.check(request.nik, request.details.birth_date, request.details.sex)
-            request = _with_encoded_details(request, on)
+            request = with_encoded_details(request, on)
             coverage = self._coverage(plan, request, on)
             if plan.recognise_enrolled and request.nik not in plan.touched:
                 alike = self._enrolled_alike(plan, request, coverage)
