@@ -29,6 +29,7 @@ from events import RegistryEvent
 from registry.domain.dates import utc_iso
 from registry.domain.term import DateAsISO
 from registry.store.db import Cursor, log_position
+from registry.store.sealed_mapper import as_stored
 
 # An event as read models see it: its class, and every field as a JSON value,
 # with `originator_id` (str), `originator_version` and `timestamp` (`utc_iso`).
@@ -114,8 +115,7 @@ class LogReader:
 
     def __init__(self, app: Any, engine: str) -> None:
         # Personal fields as stored (sealed): read models keep them so, and never hold a key.
-        sealed_view = getattr(app.mapper, "sealed_view", None)
-        self.mapper = sealed_view() if sealed_view else app.mapper
+        self.mapper = as_stored(app.mapper)
         self.engine = engine
         self.table = app.recorder.events_table_name
         self.position = log_position(engine)

@@ -63,6 +63,11 @@ class SealingMapper(Mapper[UUID]):
         return event
 
 
+def as_stored(mapper: Mapper[UUID]) -> Mapper[UUID]:
+    """`mapper`, reading events as stored: a sealing mapper's personal fields stay sealed."""
+    return mapper.sealed_view() if isinstance(mapper, SealingMapper) else mapper
+
+
 def open_fields(keyring: Keyring, stream: Any, state: dict[str, Any],
                 fields: tuple[str, ...] = sealing.PERSONAL_FIELDS) -> dict[str, Any]:
     """Open, in place, the sealed `fields` of one event's `state`: `None` and

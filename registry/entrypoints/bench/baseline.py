@@ -20,6 +20,7 @@ from registry.config import Database
 from registry.domain.term import DateAsISO
 from registry.entrypoints.bench import workload
 from registry.entrypoints.bench.harness import Store
+from registry.store.sealed_mapper import as_stored
 
 
 class BenchAgreement(Aggregate):
@@ -99,8 +100,7 @@ def library_bulk_save(store: Store, rows: list[dict[str, Any]], batch: int = 500
 def library_decode(app: Any, page: int = 1000) -> tuple[int, float]:
     """(events, seconds) for the library to read and decode the whole log of `app`."""
     # The library's own mapper: personal fields stay sealed, as the rebuild reads them.
-    sealed_view = getattr(app.mapper, "sealed_view", None)
-    mapper = sealed_view() if sealed_view else app.mapper
+    mapper = as_stored(app.mapper)
     began = time.perf_counter()
     count, position = 0, 0
     while True:
