@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from inspect import iscoroutinefunction
 from typing import Any
 
 from flask import Flask
@@ -37,6 +38,22 @@ from registry.config import Settings
 from registry.domain.errors import RegistryError
 
 
+class RegistryFlask(Flask):
+    """Flask, asking once per function (not on every hook of every request) whether it
+    is a coroutine function: the registry has none, and the question costs."""
+
+    _sync: dict[Any, bool] = {}
+
+    def ensure_sync(self, func: Any) -> Any:
+        target = getattr(func, "__func__", func)  # a view's bound method is new each request
+        sync = self._sync.get(target)
+        if sync is None:
+            sync = not iscoroutinefunction(func)
+            if len(self._sync) < 10_000:
+                self._sync[target] = sync
+        return func if sync else self.async_to_sync(func)
+
+
 class RegistryApi(Api):
     ERROR_SCHEMA = ProblemSchema
     # Every problem an operation can answer is documented on it (api.common.with_problems);
@@ -50,7 +67,7 @@ class RegistryApi(Api):
 def create_app(settings: Settings | None = None, registry: Registry | None = None) -> Flask:
     """Build the app; it opens its own Registry unless one is given (tests)."""
     registry = registry or Registry.open(settings)
-    app = Flask("registry")
+    app = RegistryFlask("registry")
     app.request_class = requests.RegistryRequest
     app.config.update(
         API_TITLE="Vulnerable-worker protection registry",

@@ -47,3 +47,9 @@ class RegistryParser(FlaskParser):
 
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = RegistryParser()
+
+    def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
+        # webargs builds a schema from a class on every request; one instance serves them
+        # all (loading keeps no state on it), and documents the same.
+        return super().arguments(schema() if isinstance(schema, type) else schema,
+                                 *args, **kwargs)

@@ -35,14 +35,13 @@ def visible_agreement(agreement_id: UUID, **as_of: Any) -> Agreement:
     return agreement
 
 
-def writable(agreement_id: UUID) -> Agreement:
-    """The agreement, if the token may write in its region: 404 where it may not
+def writable(agreement_id: UUID) -> None:
+    """Nothing, if the token may write in the agreement's region: 404 where it may not
     see it, 403 where it may only read it. Read on the primary, which the write
     goes to: a replica may not hold the agreement yet."""
-    agreement = registry().app.get_agreement(agreement_id)
-    auth.require_visible(agreement.region_code, f"agreement {agreement_id}")
-    auth.require_write(agreement.region_code)
-    return agreement
+    region_code = registry().app.agreement_region(agreement_id)
+    auth.require_visible(region_code, f"agreement {agreement_id}")
+    auth.require_write(region_code)
 
 
 def worker_etag(nik: str) -> dict[str, str]:

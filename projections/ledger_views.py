@@ -120,13 +120,9 @@ def lapsed_on(cur: Cursor, policy: ledger.Policy, scopes: list[str] | None,
                         if ledger.standing(f, day, policy) == ledger.LAPSED) for day in days}
 
 
-def with_standing(runner: ProjectionRunner, coverages: list[dict[str, Any]], on: date,
-                  known_at: datetime | None = None) -> list[dict[str, Any]]:
-    """Each coverage with the `standing` and `paid_through` of its agreement's ledger."""
-    if not coverages:
-        return coverages
-    found = _read(runner, lambda cur: standings(
-        cur, runner.app.ledger_policy, [c["agreement_id"] for c in coverages], on, known_at))
+def standing_of(coverages: list[dict[str, Any]],
+                found: dict[str, tuple[str, str | None]]) -> list[dict[str, Any]]:
+    """Each coverage with its agreement's (standing, paid_through) from `standings`."""
     return [{**c, "standing": found[c["agreement_id"]][0],
              "paid_through": found[c["agreement_id"]][1]} for c in coverages]
 

@@ -95,10 +95,16 @@ def worker(runner: ProjectionRunner, nik: str, *, on: date, scopes: list[str] | 
     status on `on`; as recorded by `known_at`, if given."""
     key = _pseudonym(runner, nik)
     found = _read(runner, lambda cur: coverage_queries.worker(cur, key, on, scopes, known_at))
+    return _as_recorded(runner, nik, key, found, known_at)
+
+
+def _as_recorded(runner: ProjectionRunner, nik: str, key: str, found: dict[str, Any] | None,
+                 known_at: datetime | None) -> dict[str, Any]:
+    """The worker read, with its own details as recorded by `known_at` (if given), from
+    the worker's stream; NotFound if there is none."""
     if found is None:
         raise NotFound(f"no worker with NIK {niks.mask(nik)}")
     if known_at is not None:
-        # The worker's own details as recorded by then, from the worker's stream.
         then = runner.app.as_recorded(UUID(key), known_at)
         if then is None:
             raise NotFound(f"no worker with NIK {niks.mask(nik)} was recorded by then")
@@ -122,13 +128,24 @@ def coverage(runner: ProjectionRunner, nik: str, *, on: date, scopes: list[str] 
     """Whether the worker was covered on `on`, for which programs, by which enrollments.
     A worker not visible in `scopes` (or not recorded by `known_at`) is `known: false`
     and not covered: this never says more."""
+    key = _pseudonym(runner, nik)
+    policy = runner.app.ledger_policy
+
+    def query(cur: Cursor) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+        # The worker and its agreements' ledgers in one read: the answer's busiest path.
+        found = coverage_queries.worker(cur, key, on, scopes, known_at)
+        ids = [c["agreement_id"] for c in (found or {}).get("coverages", ())
+               if c["status"] == "active"]
+        return found, (ledger_views.standings(cur, policy, ids, on, known_at) if ids else {})
+
+    read, standing = _read(runner, query)
     try:
-        found, known = worker(runner, nik, on=on, scopes=scopes, known_at=known_at), True
+        found, known = _as_recorded(runner, nik, key, read, known_at), True
     except NotFound:
         found, known = {"coverages": []}, False
     active = [c for c in found["coverages"] if c["status"] == "active"]
     # Contributions: a coverage whose agreement's ledger has lapsed stays listed, covering nothing.
-    active = ledger_views.with_standing(runner, active, on, known_at)
+    active = ledger_views.standing_of(active, standing)
     covering = [c for c in active if c["standing"] != LAPSED]
     return {"known": known, "covered": bool(covering),
             "programs": programs.normalised([p for c in covering for p in c["programs"]]),

@@ -361,6 +361,18 @@ class RegistryApplication(EnrollmentUseCases, Application):
             f"the records kept changing under concurrent writes; "
             f"gave up after {SAVE_ATTEMPTS} attempts, try again")
 
+    def agreement_region(self, agreement_id: UUID) -> str:
+        """The agreement's region, which it keeps for life: read from this process's
+        cache without copying it or asking the log for newer events (a write loads
+        the agreement as it is now anyway, to change it)."""
+        try:
+            agreement = self.aggregates.peek(agreement_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no agreement {agreement_id}") from None
+        if not isinstance(agreement, Agreement):
+            raise NotFound(f"no agreement {agreement_id}")
+        return agreement.region_code
+
     def _get(self, agreement_id: UUID, version: int | None = None) -> Agreement:
         try:
             agreement = (self.aggregates.get(agreement_id) if version is None

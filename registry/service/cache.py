@@ -59,6 +59,14 @@ class AggregateCache:
             self._put(aggregate_id, aggregate)
             return deepcopy(aggregate)
 
+    def peek(self, aggregate_id: UUID) -> Any:
+        """The aggregate as this process last saw it, not copied and perhaps not current
+        (loaded if it never was): for facts an aggregate never changes once created,
+        such as an agreement's region. The caller must not change it."""
+        with self._lock:
+            cached = self._items.get(aggregate_id)
+        return cached if cached is not None else self.get(aggregate_id)
+
     def _put(self, aggregate_id: UUID, aggregate: Any) -> None:
         with self._lock:
             self._items[aggregate_id] = aggregate
