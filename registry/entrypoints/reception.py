@@ -34,6 +34,8 @@ from typing import Any
 
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from registry.entrypoints import balance
+
 SMALL_BODY = 16 * 1024  # a single enrollment is under 1 KiB; a batch is an upload
 RECEIVE_SECONDS = 15.0  # for a head and a small body: at least 1.1 KB/s
 IDLE_SECONDS = 30.0
@@ -118,6 +120,26 @@ class PatientSocket(socket.socket):
 
 class ReceivingWorker(ThreadWorker):
     """gthread, with requests received in the main loop (see the module's docstring)."""
+
+    _connections = 0
+    _yielding: balance.Yielding | None = None
+
+    @property
+    def nr_conns(self) -> int:
+        return self._connections
+
+    @nr_conns.setter
+    def nr_conns(self, count: int) -> None:
+        # gthread counts its connections here: the count is published as it changes.
+        self._connections = count
+        if self._yielding is not None:
+            self._yielding.publish(count)
+
+    def accept(self, listener: Any) -> None:
+        """Take the new connection, unless another worker holds fewer (entrypoints/balance.py)."""
+        if self._yielding is not None and self._yielding.now(self.nr_conns):
+            return
+        super().accept(listener)
 
     def init_process(self) -> None:
         self.uploads = futures.ThreadPoolExecutor(max_workers=self.cfg.threads)
@@ -211,7 +233,11 @@ class ReceivingWorker(ThreadWorker):
         conn.close()
 
     def run(self) -> None:
+        # Counted among the workers once it can take connections, its app loaded.
+        self._yielding = balance.Yielding(balance.SHARED)
         try:
             super().run()
         finally:
             self.uploads.shutdown(wait=False)
+            if self._yielding is not None:
+                self._yielding.release()

@@ -12,7 +12,7 @@ from gunicorn.app.base import BaseApplication
 
 from registry.bootstrap import TABLES_READY, Registry
 from registry.config import ConfigurationError, Settings
-from registry.entrypoints import metrics_dir
+from registry.entrypoints import balance, metrics_dir
 
 log = logging.getLogger("registry.serve")
 READ_ONLY = "REGISTRY_READ_ONLY"
@@ -58,6 +58,7 @@ def serve(host: str, port: int, workers: int, threads: int = 4, read_only: bool 
     # A copy refuses every write: there is never anything newer for read models to apply.
     projector = None if copy is not None else subprocess.Popen(
         [sys.executable, "-m", "registry.entrypoints.projector"])
+    balance.share()  # before gunicorn forks its workers
     try:
         _Gunicorn({
             "bind": f"{host}:{port}",
