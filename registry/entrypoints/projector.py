@@ -39,14 +39,16 @@ def run(poll_seconds: float = POLL_SECONDS) -> None:
                 purged_at = time.monotonic()
                 purge_expired_keys(registry)
             try:
-                applied = registry.projections.catch_up()
+                registry.projections.catch_up()
                 failures = 0
             except Exception:  # noqa: BLE001 - keep serving; the next poll retries
                 failures += 1
                 log.exception("projection catch-up failed (attempt %d)", failures)
-                applied = 0
-            if not applied:
-                time.sleep(min(poll_seconds * (2 ** failures), 10))
+            # Caught up (a catch-up goes to the head it found): wait even while writes
+            # keep coming, so that it applies them a poll's worth at a time. Going again
+            # at once applied them a few at a time, each few a write transaction of its
+            # own on the writers' lock.
+            time.sleep(min(poll_seconds * (2 ** failures), 10))
     finally:
         registry.close()
 
