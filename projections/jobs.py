@@ -47,13 +47,13 @@ def shares(projections: Sequence[Projection], jobs: int) -> list[list[str]]:
 
 
 def build(rebuild: Rebuild, progress: Callable[[int], None], *, jobs: int,
-          child: Sequence[str]) -> None:
+          child: Sequence[str], keys: dict[str, str] | None = None) -> None:
     """Load `rebuild`'s shadow tables up to the head, in `jobs` processes, the
-    others started as the command `child` (see `build_share`). Each follows the
-    head until it has caught up with it, with the facts it has learnt in memory:
-    what is written in the meantime costs it little."""
+    others started as the command `child` (see `build_share`), told the key
+    files `keys`. Each follows the head until it has caught up with it, with the
+    facts it has learnt in memory: what is written in the meantime costs it little."""
     first, *others = shares(rebuild.projections, jobs)
-    children = _Children(rebuild.runner.store.database, others, progress, child)
+    children = _Children(rebuild.runner.store.database, others, progress, child, keys or {})
     try:
         own = Rebuild(rebuild.runner, first)
         own.prepare()
@@ -79,8 +79,10 @@ class _Children:
     """
 
     def __init__(self, database: Database, shares: list[list[str]],
-                 progress: Callable[[int], None], child: Sequence[str]) -> None:
+                 progress: Callable[[int], None], child: Sequence[str],
+                 keys: dict[str, str]) -> None:
         self.progress = progress
+        self.keys = keys
         self.child = list(child)
         self.lines: queues.Queue[tuple[int, str | None]] = queues.Queue()
         self.processes: list[tuple[list[str], subprocess.Popen[str], Any]] = []
@@ -114,7 +116,7 @@ class _Children:
         assert process.stdin is not None
         with process.stdin:
             process.stdin.write(json.dumps({"database": dataclasses.asdict(database),
-                                            "names": names}))
+                                            "names": names, "keys": self.keys}))
 
     def _read(self, number: int, process: subprocess.Popen[str]) -> None:
         assert process.stdout is not None
@@ -162,10 +164,11 @@ class _Children:
             reader.join()
 
 
-def read_job(text: str) -> tuple[Database, list[str]]:
-    """What a child is told on its standard input: the database and its share."""
+def read_job(text: str) -> tuple[Database, list[str], dict[str, str]]:
+    """What a child is told on its standard input: the database, its share, and the
+    key files to open the store with."""
     job = json.loads(text)
-    return Database(**job["database"]), list(job["names"])
+    return Database(**job["database"]), list(job["names"]), dict(job.get("keys", {}))
 
 
 def build_share(runner: ProjectionRunner, names: list[str]) -> None:

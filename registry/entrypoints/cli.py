@@ -283,7 +283,7 @@ def replay(names: tuple[str, ...], jobs: int, until: int | None, known_at: str |
         with click.progressbar(length=max(job.remaining(), 1), label="replaying",
                                file=sys.stderr) as bar:
             try:
-                job.run(bar.update, share=rebuild_share.shared_by(jobs))
+                job.run(bar.update, share=rebuild_share.shared_by(jobs, registry.settings))
             except RebuildFailed as e:
                 raise click.ClickException(f"{e}; run `registry replay` again to resume") from None
         rebuilt = ", ".join(p.name for p in job.projections)

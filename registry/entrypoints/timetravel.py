@@ -126,7 +126,7 @@ def _build(source: Registry, settings: Settings, wanted: travel.Moment, jobs: in
                                    label="building the read models as of then",
                                    file=sys.stderr) as bar:
                 try:
-                    rebuild.run(bar.update, share=rebuild_share.shared_by(jobs))
+                    rebuild.run(bar.update, share=rebuild_share.shared_by(jobs, target.settings))
                 except RebuildFailed as e:
                     raise click.ClickException(
                         f"{e}; run the same command again to resume") from None

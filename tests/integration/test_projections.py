@@ -7,11 +7,13 @@ any batch size, on both engines.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
 import pytest
 
+from api.app import bind, create_app
 from projections import rebuild as rebuilding
 from projections import runner as running
 from projections.agreements import AgreementsProjection
@@ -24,6 +26,7 @@ from projections.runner import ProjectionRunner, all_projections
 from registry.bootstrap import Registry
 from registry.entrypoints.rebuild_share import shared_by
 from tests.builders import write_every_kind_of_event
+from tests.callers import Caller
 from tests.integration.reads import rows
 
 
@@ -160,6 +163,30 @@ def test_a_rebuild_shared_by_two_processes_gives_the_same_rows(registry, admin,
     assert rows(registry) == as_they_came
     assert registry.projections.lag() == {"agreements": 0, "coverage": 0, "history": 0,
                                           "ledger": 0}
+
+
+def test_the_processes_of_a_shared_rebuild_open_the_store_with_its_own_key_files(
+        settings, tmp_path, built_app, shared_however_short):
+    """Key files away from their default places (as `registry bench` and a copy keep
+    theirs): the other process is told where they are, or it could not open the store."""
+    keys = tmp_path / "keys-elsewhere"
+    keys.mkdir()
+    elsewhere = dataclasses.replace(settings, signing_key_file=str(keys / "signing.key"),
+                                    master_key_file=str(keys / "master.key"))
+    registry = Registry.open(elsewhere)
+    try:
+        if built_app:
+            bind(built_app[0], registry)
+        else:
+            built_app.append(create_app(registry=registry))
+        admin = Caller(built_app[0].test_client(), registry.tokens.create("admin", "admin", []))
+        write_every_kind_of_event(admin)
+        registry.projections.catch_up()
+        as_they_came = rows(registry)
+        assert Rebuild(registry.projections).run(share=shared_by(2, elsewhere))
+        assert rows(registry) == as_they_came
+    finally:
+        registry.close()
 
 
 class Unknown(AgreementsProjection):

@@ -194,7 +194,8 @@ def _replay_and_verify(registry: Any, say: Say) -> dict[str, Any]:
                  "replay_ratio": (events / replay_s) / decode_rate}
         if shared:
             say("replay: the same rebuild shared by two processes (registry replay --jobs 2)")
-            shared_s = _timed(lambda: Rebuild(registry.projections).run(share=shared_by(2)))
+            share = shared_by(2, registry.settings)
+            shared_s = _timed(lambda: Rebuild(registry.projections).run(share=share))
             taken["replay_shared_ratio"] = (events / shared_s) / decode_rate
         return taken
 
