@@ -131,7 +131,7 @@ def validated(rows: list[Any], first_row: int = 0, sheet: Rows | None = None
                                      messages)
         else:
             error = None
-        if error is None:
+        if error is None and loaded is not None:  # (no error: loaded)
             valid.append(to_request(index, loaded))
             continue
         nik = data.get("nik") if isinstance(data, dict) else None

@@ -40,8 +40,8 @@ class SealingMapper(Mapper[UUID]):
         if class_version > 1:
             state["class_version"] = class_version
         stream = canonical_id(originator_id)
-        clear = [f for f in fields
-                 if (value := state.get(f)) is not None and not sealing.is_sealed(value)]
+        clear = [f for f in fields if (value := state.get(f)) is not None
+                 and not (type(value) is str and value.startswith(sealing.PREFIX))]
         if clear:
             sealing.seal_fields(self.keyring.sealer(stream, version), stream, version,
                                 state, clear)

@@ -35,6 +35,7 @@ PERSONAL: dict[str, tuple[str, ...]] = {
     "WorkerCorrected": ("name", "birth_date", "address"),
 }
 PERSONAL_FIELDS = ("nik", "name", "birth_date", "address")
+_FIELD_BYTES = {field: field.encode() for field in PERSONAL_FIELDS}
 
 
 class Unsealable(ValueError):
@@ -103,16 +104,18 @@ def seal(key: bytes | AESGCM, stream: str, version: int, field: str, value: Any)
 def seal_fields(cipher: AESGCM, stream: str, version: int, state: dict[str, Any],
                 fields: list[str]) -> None:
     """`seal`, in place, for the `fields` of one event's `state` (a cipher made of the
-    worker's key). The nonces are one random draw cut in twelve-byte pieces: each is
-    as random as a draw of its own."""
+    worker's key): the same sealed text, made with less work per field, as every
+    personal field of every event of a batch goes through here. The nonces are one
+    random draw cut in twelve-byte pieces: each is as random as a draw of its own."""
     nonces = os.urandom(_NONCE * len(fields))
-    prefix = f"{PREFIX}{version}."
+    prefix, context = f"{PREFIX}{version}.", f"{stream}|{version}|".encode()
+    encrypt, b64 = cipher.encrypt, binascii.b2a_base64
     for at, field in enumerate(fields):
         nonce = nonces[at * _NONCE:(at + 1) * _NONCE]
         value = state[field]
         text = value if type(value) is str else as_text(field, value)
-        sealed = cipher.encrypt(nonce, text.encode(), f"{stream}|{version}|{field}".encode())
-        state[field] = prefix + _b64(nonce + sealed)
+        data = nonce + encrypt(nonce, text.encode(), context + _FIELD_BYTES[field])
+        state[field] = prefix + b64(data, newline=False).rstrip(b"=").translate(_URLSAFE).decode()
 
 
 def version_of(sealed: str) -> int:

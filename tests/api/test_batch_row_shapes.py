@@ -82,7 +82,7 @@ def test_a_row_the_short_path_takes_loads_the_same_through_workerin(row: Any) ->
     try:
         loaded = WorkerIn().load(row)
     except ValidationError as e:  # pragma: no cover - the failure this test looks for
-        raise AssertionError(f"the short path took a row WorkerIn refuses: {e.messages}")
+        raise AssertionError(f"the short path took a row WorkerIn refuses: {e.messages}") from e
     assert set(short) == set(loaded)
     assert all(same(short[k], loaded[k]) for k in loaded), (short, loaded)
 
