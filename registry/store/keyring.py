@@ -359,11 +359,15 @@ def write_keys(cursor: Any, keyring: Keyring | None, stored_events: Iterable[Any
     """In the events' own transaction: store the new data keys their streams use, and
     destroy those of workers erased by them. `cursor` is the recorder's."""
     rows = keyring.rows_for({e.originator_id for e in stored_events}) if keyring else []
-    if rows and mark == "%s":  # PostgreSQL: one statement, its rows as three arrays
+    if rows and mark == "%s":
+        # PostgreSQL: one statement, its rows as one JSON text (the driver would adapt
+        # the values of arrays one by one, in Python).
         cursor.execute(f"INSERT INTO {table} (worker_id, wrapped, created_at) "  # noqa: S608
-                       "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[]) "
+                       "SELECT k.worker_id, k.wrapped, k.created_at FROM json_to_recordset("
+                       "%s::json) AS k(worker_id text, wrapped text, created_at text) "
                        "ON CONFLICT (worker_id) DO NOTHING",
-                       [list(column) for column in zip(*rows, strict=True)])
+                       [json.dumps([{"worker_id": w, "wrapped": k, "created_at": c}
+                                    for w, k, c in rows])])
     elif rows:  # SQLite: one statement run for each row, in C
         cursor.executemany(f"INSERT INTO {table} (worker_id, wrapped, created_at) "  # noqa: S608
                            f"VALUES ({mark}, {mark}, {mark}) ON CONFLICT (worker_id) DO NOTHING",
