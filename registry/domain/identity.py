@@ -16,4 +16,5 @@ def normalised(name: str) -> str:
 
 
 def same_name(sent: str, recorded: str) -> bool:
-    return normalised(sent) == normalised(recorded)
+    # Equal text first: a batch sends most names exactly as they were recorded.
+    return sent == recorded or normalised(sent) == normalised(recorded)

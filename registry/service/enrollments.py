@@ -56,6 +56,8 @@ class _Plan:
     results: list[RowResult] = field(default_factory=list)
     # A batch: a row its worker is already enrolled for, alike, is `already_enrolled`.
     recognise_enrolled: bool = False
+    # A batch: the stream id a worker not registered yet gets, by NIK, worked out once.
+    new_ids: dict[str, UUID] = field(default_factory=dict)
 
 
 _committer_guard = threading.Lock()
@@ -128,7 +130,7 @@ class EnrollmentUseCases:
         def attempt() -> tuple[list[Aggregate], tuple[BatchOutcome, dict[str, Worker]]]:
             plan = _Plan(self.agreement_for_write(agreement_id, expected_version),
                          recognise_enrolled=recognise_enrolled)
-            plan.workers = self._existing_workers({r.nik for r in requests})
+            plan.workers = self._existing_workers({r.nik for r in requests}, plan.new_ids)
             terminations = self._terminations(plan.workers.values())
             on = today()
             for request in requests:
@@ -169,7 +171,8 @@ class EnrollmentUseCases:
                 raise QuotaExceeded(f"term {term} of {plan.agreement.agreement_number} "
                                     f"is full (quota {quota})")
             worker = plan.workers.get(request.nik) or Worker.register(
-                ctx, request.nik, request.details, worker_id=self.new_worker_id(request.nik))
+                ctx, request.nik, request.details,
+                worker_id=plan.new_ids.get(request.nik) or self.new_worker_id(request.nik))
             enrollment_id = self._enroll_as_seen_by(ctx, worker, coverage, request, terminations)
         except RegistryError as error:
             return RowResult(request.row, request.nik, "rejected", error)
@@ -350,10 +353,16 @@ class EnrollmentUseCases:
             raise NotFound(f"no worker with NIK {niks.mask(nik)}") from None
         return worker
 
-    def _existing_workers(self, nik_set: set[str]) -> dict[str, Worker]:
-        """The workers already registered; most of a big batch usually is not."""
+    def _existing_workers(self, nik_set: set[str],
+                          new_ids: dict[str, UUID] | None = None) -> dict[str, Worker]:
+        """The workers already registered; most of a big batch usually is not. `new_ids`
+        is given the stream ids of the others: where each is registered."""
         ids = {worker_id: nik for nik, worker_id in self.worker_ids(nik_set).items()}
         existing = self.recorder.existing_originators(list(ids))
+        if new_ids is not None:
+            # A stream that is not yet is at the NIK's new id (`worker_ids`).
+            new_ids.update((nik, worker_id) for worker_id, nik in ids.items()
+                           if worker_id not in existing)
         found = {}
         for worker_id in existing:
             try:

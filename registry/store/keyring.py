@@ -31,6 +31,8 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from registry.domain.ids import derived_id
 from registry.store import files, sealing
 from registry.store.chain import canonical_id
@@ -92,15 +94,17 @@ class Keyring:
                  clear_before: int) -> None:
         self.store = store
         self._master = master
+        self._wrapper = AESGCM(master)  # wraps every new worker's key
         self._index = index_key
+        self._index_mac = hmac.new(index_key, digestmod=hashlib.sha256)
         # Events before this position were written without sealing (0: none were).
         self.clear_before = clear_before
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[bytes, float]] = {}
-        # Keys made for streams whose first events are being written: stored in
-        # the events' own transaction (`rows_for`), so no event is ever stored
-        # under a key that was not.
-        self._pending: dict[str, tuple[bytes, str]] = {}
+        # Keys made for streams whose first events are being written, as (cipher,
+        # wrapped key): stored in the events' own transaction (`rows_for`), so no
+        # event is ever stored under a key that was not.
+        self._pending: dict[str, tuple[AESGCM, str]] = {}
 
     @classmethod
     def open(cls, store: SqlStore, path: str, *, create: bool) -> Keyring | None:
@@ -136,7 +140,9 @@ class Keyring:
 
     def worker_id(self, nik: str) -> UUID:
         """The stream id of the worker with this NIK: from its blind index."""
-        digest = hmac.new(self._index, f"nik:{nik}".encode(), hashlib.sha256).digest()
+        mac = self._index_mac.copy()  # HMAC's keyed state, made once: cheaper than anew
+        mac.update(f"nik:{nik}".encode())
+        digest = mac.digest()
         return UUID(bytes=digest[:16], version=5)
 
     def candidate_ids(self, nik: str) -> tuple[UUID, ...]:
@@ -190,42 +196,43 @@ class Keyring:
                               (canonical_id(stream),)).fetchone()
         return row is not None and row[0] is not None
 
-    def sealing_key(self, stream: str, version: int) -> bytes:
-        """The key to seal event `version` of `stream` with: one made for the stream's
-        first events in this save, else its own, else a new one, stored with the events
-        (`rows_for`). A stream's first event needs no look-up: no key can be stored for
-        a stream that is not."""
-        with self._lock:
-            pending = self._pending.get(stream)
+    def sealer(self, stream: str, version: int) -> AESGCM:
+        """The cipher to seal event `version` of `stream` with: of the key made for the
+        stream's first events in this save, else of its own, else of a new one, stored
+        with the events (`rows_for`). A stream's first event needs no look-up: no key
+        can be stored for a stream that is not."""
+        pending = self._pending.get(stream)  # one dict read: atomic under the GIL
         if pending is not None:
             return pending[0]
         if version > 1:
             key = self.key(stream)
             if key is not None:
-                return key
+                return AESGCM(key)
             if self.is_erased(stream):
                 raise PrivacyKeyError(f"worker {stream} was erased: nothing personal "
                                       "is recorded about them again")
+        key = sealing.new_key()
+        made = (AESGCM(key), sealing.wrap(self._wrapper, stream, key))
         with self._lock:
-            pending = self._pending.get(stream)
-            if pending is None:
-                key = sealing.new_key()
-                pending = self._pending[stream] = (key, sealing.wrap(self._master, stream, key))
-            return pending[0]
+            return self._pending.setdefault(stream, made)[0]
 
     def rows_for(self, streams: Iterable[Any]) -> list[tuple[str, str, str]]:
         """(worker_id, wrapped, created_at) of the new keys these streams' events use,
         for the transaction that writes the events."""
+        if not self._pending:
+            return []
         now = _now()
         with self._lock:
             return [(stream, self._pending[stream][1], now)
-                    for stream in {canonical_id(s) for s in streams} if stream in self._pending]
+                    for stream in _canonical(streams) if stream in self._pending]
 
     def stored(self, streams: Iterable[Any]) -> None:
         """The events (and so the new keys) of these streams are committed, or were not
         and never will be as sealed: either way, their keys are no longer pending."""
+        if not self._pending:
+            return
         with self._lock:
-            for stream in {canonical_id(s) for s in streams}:
+            for stream in _canonical(streams):
                 self._pending.pop(stream, None)
 
     def forget(self, stream: Any) -> None:
@@ -257,6 +264,7 @@ class Keyring:
             cur.execute("UPDATE privacy_secrets SET value = ? WHERE name = ?",
                         (sealing.wrap(new_master, INDEX, self._index), INDEX))
         self._master = new_master
+        self._wrapper = AESGCM(new_master)
         self._cache.clear()
         return len(rewrapped)
 
@@ -295,6 +303,7 @@ class Keyring:
         """Take an export's keys into this (empty) store, in the import's transaction."""
         install(cur, exported)
         self._index = sealing.unwrap(self._master, INDEX, exported["index"])
+        self._index_mac = hmac.new(self._index, digestmod=hashlib.sha256)
         self.clear_before = int(exported["clear_before"])
         self._cache.clear()
 
@@ -308,6 +317,11 @@ def install(cur: Cursor, exported: dict[str, Any]) -> None:
     cur.execute("DELETE FROM worker_keys")
     cur.executemany("INSERT INTO worker_keys (worker_id, wrapped, created_at, erased_at) "
                     "VALUES (?, ?, ?, ?)", [tuple(r) for r in exported["workers"]])
+
+
+def _canonical(streams: Iterable[Any]) -> set[str]:
+    # Each stream once before it is spelled out: a batch names each of its workers twice.
+    return {canonical_id(s) for s in set(streams)}
 
 
 def _secrets(cur: Cursor) -> dict[str, str]:
@@ -345,7 +359,16 @@ def write_keys(cursor: Any, keyring: Keyring | None, stored_events: Iterable[Any
     """In the events' own transaction: store the new data keys their streams use, and
     destroy those of workers erased by them. `cursor` is the recorder's."""
     rows = keyring.rows_for({e.originator_id for e in stored_events}) if keyring else []
-    if rows:  # in one statement's round trips, not one per worker of a batch
+    if rows and mark == "%s":
+        # PostgreSQL: one statement, its rows as one JSON text (the driver would adapt
+        # the values of arrays one by one, in Python).
+        cursor.execute(f"INSERT INTO {table} (worker_id, wrapped, created_at) "  # noqa: S608
+                       "SELECT k.worker_id, k.wrapped, k.created_at FROM json_to_recordset("
+                       "%s::json) AS k(worker_id text, wrapped text, created_at text) "
+                       "ON CONFLICT (worker_id) DO NOTHING",
+                       [json.dumps([{"worker_id": w, "wrapped": k, "created_at": c}
+                                    for w, k, c in rows])])
+    elif rows:  # SQLite: one statement run for each row, in C
         cursor.executemany(f"INSERT INTO {table} (worker_id, wrapped, created_at) "  # noqa: S608
                            f"VALUES ({mark}, {mark}, {mark}) ON CONFLICT (worker_id) DO NOTHING",
                            rows)

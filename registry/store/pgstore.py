@@ -11,6 +11,7 @@ transaction.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 from typing import Any
 from uuid import UUID
@@ -85,8 +86,8 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
                 positions = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
                 assert positions is not None
                 links = links_for(head[0]["hash"] if head else GENESIS, positions, stored_events)
-                columns = [list(column) for column in zip(*links, strict=True)]
-                curs.execute(self._insert_links, columns)
+                # One JSON text: the driver adapts the values of arrays one by one.
+                curs.execute(self._insert_links, [json.dumps(links)])
                 tree = tiles.TreeCursor(curs, format_params=True, table=self._tiles,
                                         chain=self._chain)
                 tiles.append(tree, positions, [bytes.fromhex(d) for _, d, _ in links],
@@ -139,7 +140,8 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
             sql.Identifier(self.datastore.schema, IDEMPOTENCY_TABLE))
         self._insert_links = sql.SQL(
             "INSERT INTO {} (position, digest, hash) "
-            "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[])").format(chain)
+            "SELECT (l->>0)::bigint, l->>1, l->>2 FROM json_array_elements(%s::json) AS l"
+        ).format(chain)
 
 
 class RegistryPostgresFactory(PostgresFactory):

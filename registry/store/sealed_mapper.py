@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import Mapper, StoredEvent
 from eventsourcing.utils import get_topic
 
@@ -41,12 +40,11 @@ class SealingMapper(Mapper[UUID]):
         if class_version > 1:
             state["class_version"] = class_version
         stream = canonical_id(originator_id)
-        cipher = None
-        for field in fields:
-            value = state.get(field)
-            if value is not None and not sealing.is_sealed(value):
-                cipher = cipher or AESGCM(self.keyring.sealing_key(stream, version))
-                state[field] = sealing.seal(cipher, stream, version, field, value)
+        clear = [f for f in fields if (value := state.get(f)) is not None
+                 and not (type(value) is str and value.startswith(sealing.PREFIX))]
+        if clear:
+            sealing.seal_fields(self.keyring.sealer(stream, version), stream, version,
+                                state, clear)
         stored_state = self.transcoder.encode(state)
         if self.compressor:
             stored_state = self.compressor.compress(stored_state)

@@ -35,6 +35,7 @@ PERSONAL: dict[str, tuple[str, ...]] = {
     "WorkerCorrected": ("name", "birth_date", "address"),
 }
 PERSONAL_FIELDS = ("nik", "name", "birth_date", "address")
+_FIELD_BYTES = {field: field.encode() for field in PERSONAL_FIELDS}
 
 
 class Unsealable(ValueError):
@@ -49,8 +50,13 @@ def new_key() -> bytes:
     return AESGCM.generate_key(bit_length=8 * KEY_BYTES)
 
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+    # base64.urlsafe_b64encode, without its two layers of calls: sealing runs it for
+    # every personal field of every event.
+    return binascii.b2a_base64(data, newline=False).rstrip(b"=").translate(_URLSAFE).decode()
 
 
 def _unb64(text: str) -> bytes:
@@ -95,6 +101,23 @@ def seal(key: bytes | AESGCM, stream: str, version: int, field: str, value: Any)
     return f"{PREFIX}{version}.{_b64(nonce + sealed)}"
 
 
+def seal_fields(cipher: AESGCM, stream: str, version: int, state: dict[str, Any],
+                fields: list[str]) -> None:
+    """`seal`, in place, for the `fields` of one event's `state` (a cipher made of the
+    worker's key): the same sealed text, made with less work per field, as every
+    personal field of every event of a batch goes through here. The nonces are one
+    random draw cut in twelve-byte pieces: each is as random as a draw of its own."""
+    nonces = os.urandom(_NONCE * len(fields))
+    prefix, context = f"{PREFIX}{version}.", f"{stream}|{version}|".encode()
+    encrypt, b64 = cipher.encrypt, binascii.b2a_base64
+    for at, field in enumerate(fields):
+        nonce = nonces[at * _NONCE:(at + 1) * _NONCE]
+        value = state[field]
+        text = value if type(value) is str else as_text(field, value)
+        data = nonce + encrypt(nonce, text.encode(), context + _FIELD_BYTES[field])
+        state[field] = prefix + b64(data, newline=False).rstrip(b"=").translate(_URLSAFE).decode()
+
+
 def version_of(sealed: str) -> int:
     """The version of the event a value was sealed in (part of what it is bound to)."""
     try:
@@ -115,10 +138,12 @@ def unseal(key: bytes, stream: str, field: str, sealed: str) -> Any:
     return from_text(field, text.decode())
 
 
-def wrap(master: bytes, label: str, key: bytes) -> str:
-    """`key` encrypted under the master key, bound to `label` (whose key it is)."""
+def wrap(master: bytes | AESGCM, label: str, key: bytes) -> str:
+    """`key` encrypted under the master key (or a cipher made of it), bound to `label`
+    (whose key it is)."""
     nonce = os.urandom(_NONCE)
-    return _b64(nonce + AESGCM(master).encrypt(nonce, key, label.encode()))
+    cipher = master if isinstance(master, AESGCM) else AESGCM(master)
+    return _b64(nonce + cipher.encrypt(nonce, key, label.encode()))
 
 
 def unwrap(master: bytes, label: str, wrapped: str) -> bytes:
