@@ -25,7 +25,7 @@ from eventsourcing.postgres import (
 from eventsourcing.utils import retry
 from psycopg import sql
 
-from registry.store import keyring, tiles
+from registry.store import key_writes, tiles
 from registry.store.chain import CHAIN_TABLE, GENESIS, links_for
 from registry.store.idempotency import TABLE as IDEMPOTENCY_TABLE
 from registry.store.idempotency import KeyTakenOver, applied_keys, mark_applied_sql
@@ -92,7 +92,7 @@ class RegistryPostgresRecorder(PostgresApplicationRecorder):
                                         chain=self._chain)
                 tiles.append(tree, positions, [bytes.fromhex(d) for _, d, _ in links],
                              tree.rightmost(edge))
-                keyring.write_keys(curs, getattr(self, "keyring", None), stored_events,
+                key_writes.write_keys(curs, getattr(self, "keyring", None), stored_events,
                                    kwargs.get("erase_keys", ()), table=self._keys, mark="%s")
                 # Each request's Idempotency-Key is applied in the events' own transaction,
                 # at the position of its last event (a group commit saves many requests).

@@ -91,16 +91,6 @@ def from_text(field: str, text: str) -> Any:
     return date.fromisoformat(text) if field == "birth_date" else text
 
 
-def seal(key: bytes | AESGCM, stream: str, version: int, field: str, value: Any) -> str:
-    """`value` sealed under the worker's `key` (or a cipher made of it, for the several
-    fields of one event); `stream` is the canonical stream id."""
-    nonce = os.urandom(_NONCE)
-    cipher = key if isinstance(key, AESGCM) else AESGCM(key)
-    sealed = cipher.encrypt(nonce, as_text(field, value).encode(),
-                            _context(stream, version, field))
-    return f"{PREFIX}{version}.{_b64(nonce + sealed)}"
-
-
 def seal_fields(cipher: AESGCM, stream: str, version: int, state: dict[str, Any],
                 fields: list[str]) -> None:
     """`seal`, in place, for the `fields` of one event's `state` (a cipher made of the

@@ -16,7 +16,7 @@ from eventsourcing.sqlite import (
     SQLiteFactory,
 )
 
-from registry.store import keyring, tiles, writelock
+from registry.store import key_writes, tiles, writelock
 from registry.store.chain import CHAIN_TABLE, GENESIS, links_for
 from registry.store.idempotency import KeyTakenOver, applied_keys, mark_applied_sql
 
@@ -96,7 +96,7 @@ class RegistrySQLiteRecorder(_QueuedWrites, SQLiteApplicationRecorder):
             if erased:
                 # Freed bytes are zeroed, not left in the file's free pages.
                 c.execute("PRAGMA secure_delete = ON")
-            keyring.write_keys(c, getattr(self, "keyring", None), stored_events, erased)
+            key_writes.write_keys(c, getattr(self, "keyring", None), stored_events, erased)
             # Each request's Idempotency-Key is applied in the events' own transaction,
             # at the position of its last event (a group commit saves many requests).
             for held, last in applied_keys(kwargs, len(positions)):
