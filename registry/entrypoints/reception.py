@@ -17,6 +17,10 @@ a second pool of its own: slow uploads can keep other uploads waiting, never
 nothing for `IDLE_SECONDS` (an upload cut short reads as such: `400`), and on
 one that reads nothing of its answer for as long.
 
+A thread's answer leaves in one send: gunicorn writes a head, then a body,
+and the head is held until the body follows (or the request is done), so
+a client is woken once, not twice, for each answer.
+
 Plain HTTP/1.1 only, as `registry serve` configures gunicorn (no TLS, no
 HTTP/2): with either, connections are handed over as gthread does.
 """
@@ -104,7 +108,28 @@ class PatientSocket(socket.socket):
         except TimeoutError:
             return b""
 
+    held = b""  # an answer's head, waiting to leave with its body
+    hold_next = False
+
     def sendall(self, data: Any, flags: int = 0) -> None:
+        if self.hold_next:
+            # gunicorn writes an answer's head, then its body: two sends, two segments
+            # and two wake-ups of the client. The head waits for the body instead.
+            self.hold_next = False
+            self.held = bytes(data)
+            return
+        if self.held:
+            data, self.held = self.held + bytes(data), b""
+        self._send_all(data, flags)
+
+    def send_held(self) -> None:
+        """What is still held, once the answer is complete (one without a body)."""
+        self.hold_next = False
+        if self.held:
+            data, self.held = self.held, b""
+            self._send_all(data, 0)
+
+    def _send_all(self, data: Any, flags: int) -> None:
         # The standard sendall counts its timeout over the whole answer: a big
         # one to a slow but steady client would be cut off. Count it per send.
         view = memoryview(data)
@@ -209,7 +234,13 @@ class ReceivingWorker(ThreadWorker):
     def _handle_received(self, conn: TConn, data: bytes) -> Any:
         conn.init()  # the parser, for a new connection
         conn.parser.unreader.unread(data)
-        return self.handle(conn)
+        sock = conn.sock
+        sock.hold_next = True
+        try:
+            return self.handle(conn)
+        finally:
+            with contextlib.suppress(OSError):  # a client gone: handle() has seen it
+                sock.send_held()
 
     def murder_pending(self) -> None:
         """Also disconnect the clients too slow to send their request."""

@@ -150,6 +150,23 @@ def test_a_request_sent_in_pieces_within_the_time_allowed_is_answered(server, ad
     assert answer.startswith(b"HTTP/1.1 404"), answer
 
 
+def test_answers_without_a_body_and_with_one_arrive_whole_on_a_kept_alive_connection(server):
+    """An answer's head is sent with its body (registry/entrypoints/reception.py); one
+    without a body (HEAD) must not be held back waiting for one."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(head("HEAD", "/health"))
+        began = time.monotonic()
+        answer = receive_head(sock)
+        assert answer.startswith(b"HTTP/1.1 200"), answer
+        assert time.monotonic() - began < 2
+        sock.sendall(head("GET", "/health"))
+        answer = sock.recv(65536)  # one send: the head and the body come together
+        headers, _, body = answer.partition(b"\r\n\r\n")
+        length = next(int(line.split(b":")[1]) for line in headers.split(b"\r\n")
+                      if line.lower().startswith(b"content-length:"))
+        assert len(body) == length, answer
+
+
 def receive_head(sock: socket.socket) -> bytes:
     data = b""
     while b"\r\n\r\n" not in data:

@@ -101,3 +101,24 @@ def test_an_answer_nobody_reads_gives_up_after_the_idle_time(patient):
     server_end, _ = patient
     with pytest.raises(TimeoutError):
         server_end.sendall(b"x" * (64 * 1024 * 1024))
+
+
+def test_an_answers_head_leaves_with_its_body_in_one_send(patient):
+    server_end, client_end = patient
+    client_end.setblocking(False)
+    server_end.hold_next = True  # as a thread taking a request sets it
+    server_end.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n")
+    with pytest.raises(BlockingIOError):
+        client_end.recv(1024)  # nothing sent yet
+    server_end.sendall(b"{}")
+    assert client_end.recv(1024) == b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}"
+
+
+def test_the_head_of_an_answer_without_a_body_leaves_once_the_request_is_done(patient):
+    server_end, client_end = patient
+    server_end.hold_next = True
+    server_end.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+    server_end.send_held()
+    assert client_end.recv(1024) == b"HTTP/1.1 204 No Content\r\n\r\n"
+    server_end.sendall(b"next")  # nothing is held any more
+    assert client_end.recv(1024) == b"next"
