@@ -27,6 +27,7 @@ from registry.entrypoints.console import cli_context
 from registry.entrypoints.opening import opened
 from registry.store import files
 from registry.store.keyring import PrivacyKeyError
+from registry.store.serving import StoreInUse
 from registry.store.tokens import LIFETIME
 
 
@@ -53,7 +54,7 @@ def serve(host: str, port: int, workers: int, read_only: bool) -> None:
 
     try:
         run(host, port, workers, read_only=read_only)
-    except (ConfigurationError, PrivacyKeyError) as e:
+    except (ConfigurationError, PrivacyKeyError, StoreInUse) as e:
         raise click.ClickException(str(e)) from None
 
 

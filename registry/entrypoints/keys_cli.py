@@ -8,9 +8,11 @@ from pathlib import Path
 
 import click
 
-from registry.config import Settings
+from registry.config import ConfigurationError, Settings
 from registry.entrypoints.opening import opened
+from registry.store import serving
 from registry.store.keyring import make_master_key, read_master_key
+from registry.store.serving import StoreInUse
 
 
 @click.group()
@@ -21,16 +23,28 @@ def keys() -> None:
 @keys.command()
 def rotate() -> None:
     """Wrap every worker's data key (and the blind-index key) under a new master key,
-    in one transaction, without touching an event. Stop `registry serve` first: a
-    running process keeps the old key in memory. The old key file is kept beside the
-    new one, as `…retired-<time>`, for the backups taken under it; destroy it when they
-    expire."""
-    path = Path(Settings.from_env().master_key_path)
+    in one transaction, without touching an event. Refused while `registry serve` runs
+    on the store (it keeps the old key in memory): stop it first. The old key file is
+    kept beside the new one, as `…retired-<time>`, for the backups taken under it;
+    destroy it when they expire."""
+    try:
+        settings = Settings.from_env()
+    except ConfigurationError as e:
+        raise click.ClickException(str(e)) from None
+    path = Path(settings.master_key_path)
     fresh = path.with_name(path.name + ".new")
     if fresh.exists():
         raise click.ClickException(
             f"{fresh} is there already: an earlier rotation stopped half way. If `registry "
             "verify` opens the store with it, move it to the key's place; else delete it")
+    try:
+        with serving.alone(settings.database):
+            _rotate(path, fresh)
+    except (StoreInUse, ConfigurationError) as e:
+        raise click.ClickException(str(e)) from None
+
+
+def _rotate(path: Path, fresh: Path) -> None:
     with opened() as registry:
         keyring = registry.app.keyring
         if keyring is None:

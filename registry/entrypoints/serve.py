@@ -13,6 +13,7 @@ from gunicorn.app.base import BaseApplication
 from registry.bootstrap import TABLES_READY, Registry
 from registry.config import ConfigurationError, Settings
 from registry.entrypoints import balance, metrics_dir
+from registry.store import serving
 
 log = logging.getLogger("registry.serve")
 READ_ONLY = "REGISTRY_READ_ONLY"
@@ -41,6 +42,12 @@ def serve(host: str, port: int, workers: int, threads: int = 4, read_only: bool 
     if read_only:
         os.environ[READ_ONLY] = "1"  # inherited by the workers and the projection process
     settings = Settings.from_env()
+    # No key rotation while this runs, and none under way as it starts (store/serving.py).
+    with serving.serving(settings.database):
+        _serve(settings, host, port, workers, threads)
+
+
+def _serve(settings: Settings, host: str, port: int, workers: int, threads: int) -> None:
     # Create tables once, here, so that workers starting together do not race;
     # and the log's signing key, on first start.
     registry = Registry.open(settings, create_tables=True)
