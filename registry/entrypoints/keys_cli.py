@@ -45,7 +45,7 @@ def rotate() -> None:
 
 
 def _rotate(path: Path, fresh: Path) -> None:
-    with opened() as registry:
+    with opened(marked=False) as registry:  # it holds the mark alone
         keyring = registry.app.keyring
         if keyring is None:
             raise click.ClickException("this registry keeps no personal data keys")

@@ -4,9 +4,9 @@ A running `registry serve` wraps each new worker's data key under the master
 key it read at start. Were the key rotated under it, the keys it wrapped
 afterwards would open only with the retired key, and the personal data of
 the workers it enrolled would be lost with that key. So a server holds a
-shared mark on its store for as long as it runs, and `registry keys rotate`
-takes the mark alone, refusing while a server holds it; a server does not
-start while a rotation holds it.
+shared mark on its store for as long as it runs (so does every command that
+opens the store), and `registry keys rotate` takes the mark alone, refusing
+while a server holds it; a server does not start while a rotation holds it.
 
 The mark goes with the process however it ends, SIGKILL included:
 - SQLite: an `flock` on a file beside the database (`<database>.serving`),
@@ -33,16 +33,16 @@ class StoreInUse(Exception):
     """The mark is held the other way; the message says by what and what to do."""
 
 
-SERVER_RUNNING = ("`registry serve` is running on this store: stop it first (a running "
-                  "server keeps the master key in memory and would go on wrapping new "
-                  "workers' keys under the old one)")
-ROTATING = ("`registry keys rotate` is running on this store: start the server once it "
-            "has finished")
+SERVER_RUNNING = ("`registry serve`, or another registry command, is running on this "
+                  "store: stop it first (a running process keeps the master key in memory "
+                  "and would go on wrapping new workers' keys under the old one)")
+ROTATING = ("`registry keys rotate` is running on this store: try again once it has "
+            "finished")
 
 
 @contextmanager
 def serving(database: Database) -> Iterator[None]:
-    """Held by `registry serve` for its whole life."""
+    """Held by `registry serve` for its whole life, and by a command while the store is open."""
     with _mark(database, shared=True, busy=ROTATING):
         yield
 

@@ -42,7 +42,8 @@ def test_a_rotation_is_refused_while_a_server_runs_and_done_once_it_has_stopped(
     try:
         refused = rotate(server.env, tmp_path)
         assert refused.returncode == 1, refused.stderr
-        assert "`registry serve` is running on this store: stop it first" in refused.stderr
+        assert ("`registry serve`, or another registry command, is running on this store: "
+                "stop it first") in refused.stderr
         assert "Traceback" not in refused.stderr
         # Nothing was begun: the key in place, no new or retired one beside it.
         assert master.read_bytes() == before
@@ -68,8 +69,24 @@ def test_a_rotation_is_refused_while_a_server_runs_and_done_once_it_has_stopped(
 
 def test_a_server_does_not_start_while_a_rotation_runs(
         database_url: str, tmp_path: Path) -> None:
-    with serving.alone(Settings.from_env({"REGISTRY_DATABASE_URL": database_url}).database):
-        with pytest.raises(BenchError) as refused:
-            start_server(database_url, tmp_path)
+    store = Settings.from_env({"REGISTRY_DATABASE_URL": database_url}).database
+    with serving.alone(store), pytest.raises(BenchError) as refused:
+        start_server(database_url, tmp_path)
     assert "`registry keys rotate` is running on this store" in str(refused.value)
     assert "Traceback" not in str(refused.value)
+
+
+def test_a_rotation_is_refused_while_another_command_has_the_store_open(
+        database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from registry.entrypoints.cli import main
+    from registry.entrypoints.opening import opened
+
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", database_url)
+    monkeypatch.setenv("REGISTRY_MASTER_KEY_FILE", str(tmp_path / "master.key"))
+    with opened():  # as `registry enroll` or `payments import` holds it while they run
+        refused = CliRunner().invoke(main, ["keys", "rotate"])
+    assert refused.exit_code == 1
+    assert "another registry command, is running on this store" in refused.output
+    assert CliRunner().invoke(main, ["keys", "rotate"]).exit_code == 0
