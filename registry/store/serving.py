@@ -66,7 +66,15 @@ def _mark(database: Database, *, shared: bool, busy: str) -> Iterator[None]:
 
 @contextmanager
 def _file_mark(path: str, shared: bool, busy: str) -> Iterator[None]:
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        if not shared:
+            raise
+        # A folder this process cannot write (a copy on read-only media): a rotation
+        # could not write the database there either.
+        yield
+        return
     try:
         try:
             fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
