@@ -40,6 +40,7 @@ from registry.domain.token import ApiToken
 from registry.domain.worker import Worker
 from registry.service.cache import AggregateCache
 from registry.service.enrollments import EnrollmentUseCases
+from registry.service.saving import PlainSave
 from registry.store import reservations
 from registry.store.keyring import Keyring
 from registry.store.sealed_mapper import SealingMapper
@@ -72,7 +73,7 @@ class Roster(Protocol):
         """(worker id, enrollment_id) of every enrollment holding a slot in the term."""
 
 
-class RegistryApplication(EnrollmentUseCases, Application):
+class RegistryApplication(EnrollmentUseCases, PlainSave, Application):
     """Signs, amends, renews and terminates agreements; enrolls workers."""
 
     name = "registry"
