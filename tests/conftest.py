@@ -17,7 +17,7 @@ from api.app import bind, create_app
 from registry.bootstrap import Registry
 from registry.config import Settings
 from tests.callers import Caller
-from tests.databases import postgres_schema_url
+from tests.databases import emptied_schema_url, postgres_schema_url
 
 
 @pytest.fixture
@@ -25,9 +25,16 @@ def sqlite_url(tmp_path: Any) -> str:
     return f"sqlite:///{tmp_path}/registry.db"
 
 
+def _schema_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A test that opens a registry first may have an emptied schema (tests/databases.py)."""
+    if "registry" in request.fixturenames:
+        return emptied_schema_url()
+    return postgres_schema_url()
+
+
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    yield from postgres_schema_url()
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    yield from _schema_url(request)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -36,7 +43,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[str]
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/registry.db"
     else:
-        yield from postgres_schema_url()
+        yield from _schema_url(request)
 
 
 @pytest.fixture

@@ -15,6 +15,16 @@ from tests.builders import enrollment_body, labusel_pks
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture
+def server(module_server):
+    return module_server
+
+
+@pytest.fixture
+def admin_headers(module_admin_headers):
+    return module_admin_headers
+
+
 def fire_together(calls: list[Any]) -> list[requests.Response]:
     """Run the calls in threads released at the same instant."""
     gate = threading.Barrier(len(calls))
@@ -27,22 +37,24 @@ def fire_together(calls: list[Any]) -> list[requests.Response]:
         return list(pool.map(run, calls))
 
 
-@pytest.mark.parametrize(("clients", "slots"), [(20, 5), (50, 10)])
+@pytest.mark.parametrize(("clients", "slots", "first"), [(20, 5, 1000), (50, 10, 2000)])
 def test_concurrent_requests_for_the_last_slots_enroll_exactly_as_many_as_there_are(
-        server, admin_headers, clients, slots):
-    # Sign a PKS with room for 10 more than the race is for; fill those 10.
+        server, admin_headers, clients, slots, first):
+    # Sign a PKS with room for 10 more than the race is for; fill those 10. (Workers
+    # `first`... of its own, in an agreement of its own: the module shares one server.)
     created = requests.post(server.url("/api/v1/agreements"), headers=admin_headers,
-                            json=labusel_pks(quota=10 + slots), timeout=30)
+                            json=labusel_pks(agreement_number=f"PKS-RACE-{clients}",
+                                             quota=10 + slots), timeout=30)
     assert created.status_code == 201, created.text
     enrollments = server.url(f"/api/v1/agreements/{created.json()['id']}/enrollments")
     batch = requests.post(enrollments + "/batch", headers=admin_headers,
-                          json={"workers": [enrollment_body(5000 + i) for i in range(10)]},
+                          json={"workers": [enrollment_body(first + i) for i in range(10)]},
                           timeout=30)
     assert batch.status_code == 201, batch.text
     # Different workers race for the last slots (single writes are saved in groups).
     responses = fire_together([
         (lambda i=i: requests.post(enrollments, headers=admin_headers,
-                                   json=enrollment_body(5100 + i), timeout=60))
+                                   json=enrollment_body(first + 100 + i), timeout=60))
         for i in range(clients)])
     outcomes = Counter(r.status_code if r.status_code == 201 else r.json()["code"]
                        for r in responses)
