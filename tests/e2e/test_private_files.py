@@ -29,7 +29,8 @@ def test_the_database_files_of_a_running_registry_are_0600(tmp_path: Path):
                                json=labusel_pks(), timeout=30)
         assert signed.status_code == 201, signed.text
         made = sorted(p.name for p in tmp_path.glob("registry.db*"))
-        assert made == ["registry.db", "registry.db-shm", "registry.db-wal", "registry.db.lock"]
+        assert made == ["registry.db", "registry.db-shm", "registry.db-wal", "registry.db.lock",
+                        "registry.db.serving"]
         modes = {name: oct(stat.S_IMODE(os.stat(tmp_path / name).st_mode)) for name in made}
         assert modes == dict.fromkeys(made, "0o600")
     finally:
