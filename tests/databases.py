@@ -7,9 +7,9 @@ skipped, except under CI, where they fail.
 Creating a registry's tables on PostgreSQL (a hundred round trips of DDL) took
 most of a small test's time, so a test that only opens a registry (`registry`
 fixture) may get a schema an earlier test of the same process used: its tables
-are emptied (TRUNCATE ... RESTART IDENTITY: rows gone, sequences back at their
-start) and kept only if its catalogue is exactly that of a newly opened registry,
-which `Registry.open` then finds as it would leave a new schema. Every other test
+are emptied (rows deleted, sequences back at their start) and kept only if its
+catalogue is exactly that of a newly opened registry, which `Registry.open` then
+finds as it would leave a new schema. Every other test
 gets a new, empty schema.
 """
 

@@ -23,28 +23,24 @@ def keys() -> None:
 @keys.command()
 def rotate() -> None:
     """Wrap every worker's data key (and the blind-index key) under a new master key,
-    in one transaction, without touching an event. Refused while `registry serve` runs
-    on the store (it keeps the old key in memory): stop it first. The old key file is
-    kept beside the new one, as `…retired-<time>`, for the backups taken under it;
-    destroy it when they expire."""
+    in one transaction, without touching an event. Refused while `registry serve` or
+    another command has the store open (it keeps the old key in memory): stop it
+    first. The old key file is kept beside the new one, as `…retired-<time>`, for the
+    backups taken under it; destroy it when they expire."""
     try:
         settings = Settings.from_env()
-    except ConfigurationError as e:
+        with serving.alone(settings.database):
+            _rotate(Path(settings.master_key_path))
+    except (StoreInUse, ConfigurationError) as e:
         raise click.ClickException(str(e)) from None
-    path = Path(settings.master_key_path)
+
+
+def _rotate(path: Path) -> None:
     fresh = path.with_name(path.name + ".new")
     if fresh.exists():
         raise click.ClickException(
             f"{fresh} is there already: an earlier rotation stopped half way. If `registry "
             "verify` opens the store with it, move it to the key's place; else delete it")
-    try:
-        with serving.alone(settings.database):
-            _rotate(path, fresh)
-    except (StoreInUse, ConfigurationError) as e:
-        raise click.ClickException(str(e)) from None
-
-
-def _rotate(path: Path, fresh: Path) -> None:
     with opened(marked=False) as registry:  # it holds the mark alone
         keyring = registry.app.keyring
         if keyring is None:

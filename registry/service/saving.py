@@ -3,8 +3,9 @@
 `Application.save` in eventsourcing 9.5 hands each object to
 `ProcessingEvent.collect_events`, which asks `isinstance(obj,
 DomainEventProtocol)` and then `isinstance(obj, CollectEventsProtocol)`: runtime
-protocol checks that walk every attribute of the protocol, about 0.1 ms per
-aggregate, for every single enrollment and for each of a batch's 5,000 workers.
+protocol checks that walk every attribute of the protocol, about 18 µs per
+aggregate against 2 µs for a class test, for every single enrollment and for
+each of a batch's 5,000 workers.
 Every object this application saves is an `Aggregate`, which is neither an
 event and always collects its events: that is checked with a plain class test,
 and anything else still goes through the library's own path.

@@ -17,7 +17,6 @@ The mark goes with the process however it ends, SIGKILL included:
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import os
 from collections.abc import Iterator
@@ -49,7 +48,7 @@ def serving(database: Database) -> Iterator[None]:
 
 @contextmanager
 def alone(database: Database) -> Iterator[None]:
-    """Held by `registry keys rotate`: no server runs on the store meanwhile."""
+    """Held by `registry keys rotate`: no server or command has the store open meanwhile."""
     with _mark(database, shared=False, busy=SERVER_RUNNING):
         yield
 
@@ -99,8 +98,4 @@ def _advisory_mark(database: Database, shared: bool, busy: str) -> Iterator[None
                            (_LOCK_CLASS, database.schema)).fetchone()
         if not (row and row[0]):
             raise StoreInUse(busy)
-        try:
-            yield
-        finally:
-            with contextlib.suppress(psycopg.Error):  # closing the session releases it too
-                conn.execute("SELECT pg_advisory_unlock_all()")
+        yield  # closing the connection ends the session, and the lock with it
