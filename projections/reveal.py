@@ -10,7 +10,8 @@ was destroyed comes back with those fields `None` and `erased: True`.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from registry.store import sealing
@@ -53,31 +54,36 @@ def _about_workers(found: Any) -> Iterator[tuple[dict[str, Any], str]]:
                 yield from _about_workers(item)
 
 
-def read(runner: ProjectionRunner, query: Callable[[Cursor], T]) -> T:
+def read(runner: ProjectionRunner, query: Callable[[Cursor], T],
+         known: Mapping[str, str] = MappingProxyType({})) -> T:
     """`query` over read models as current as the log was when it was called (or, on a
     replica, as the client's own writes need: projections/replica.py), with the
-    personal fields of the workers it shows opened."""
+    personal fields of the workers it shows opened. `known`: pseudonym -> NIK of the
+    workers whose NIK the caller was given (a look-up by NIK), not read again."""
     keyring = runner.app.keyring
-    return runner.read(lambda cur: reveal(cur, keyring, query(cur)))
+    return runner.read(lambda cur: reveal(cur, keyring, query(cur), known))
 
 
-def reveal(cur: Cursor, keyring: Keyring | None, found: Any) -> Any:
+def reveal(cur: Cursor, keyring: Keyring | None, found: Any,
+           known: Mapping[str, str] = MappingProxyType({})) -> Any:
     """`found` with its workers' NIKs and personal fields opened, in place."""
     workers = list(_about_workers(found))
     if not workers:
         return found
     ids = sorted({stream for _, stream in workers})
+    keys = keyring.keys(ids, cur) if keyring is not None else {}
+    # Without a key (erased, or from before sealing) the stored NIK says which it is.
+    unknown = [stream for stream in ids if stream not in known or keys.get(stream) is None]
     sealed_niks: dict[str, Any] = {}
-    for start in range(0, len(ids), 500):
-        part = ids[start:start + 500]
+    for start in range(0, len(unknown), 500):
+        part = unknown[start:start + 500]
         sealed_niks.update(cur.execute(
             "SELECT worker_id, nik_sealed FROM rm_workers WHERE worker_id IN "  # noqa: S608
             f"({', '.join('?' * len(part))})", part).fetchall())
-    keys = keyring.keys(ids, cur) if keyring is not None else {}
     for worker, stream in workers:
-        if worker.get("nik") == stream:
-            worker["nik"] = sealed_niks.get(stream)
         key = keys.get(stream)
+        if worker.get("nik") == stream:
+            worker["nik"] = sealed_niks[stream] if stream in sealed_niks else known.get(stream)
         for state, fields in ((worker, ("nik", *SEALED_FIELDS)),
                               (worker.get("data"), sealing.PERSONAL_FIELDS)):
             if isinstance(state, dict):

@@ -94,7 +94,8 @@ def worker(runner: ProjectionRunner, nik: str, *, on: date, scopes: list[str] | 
     """The worker's details and every coverage visible in `scopes`, each with its
     status on `on`; as recorded by `known_at`, if given."""
     key = _pseudonym(runner, nik)
-    found = _read(runner, lambda cur: coverage_queries.worker(cur, key, on, scopes, known_at))
+    found = _read(runner, lambda cur: coverage_queries.worker(cur, key, on, scopes, known_at),
+                  {key: nik})
     return _as_recorded(runner, nik, key, found, known_at)
 
 
@@ -138,7 +139,7 @@ def coverage(runner: ProjectionRunner, nik: str, *, on: date, scopes: list[str] 
                if c["status"] == "active"]
         return found, (ledger_views.standings(cur, policy, ids, on, known_at) if ids else {})
 
-    read, standing = _read(runner, query)
+    read, standing = _read(runner, query, {key: nik})
     try:
         found, known = _as_recorded(runner, nik, key, read, known_at), True
     except NotFound:

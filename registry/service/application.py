@@ -41,6 +41,7 @@ from registry.domain.worker import Worker
 from registry.service.cache import AggregateCache
 from registry.service.enrollments import EnrollmentUseCases
 from registry.service.saving import PlainSave
+from registry.service.streams import load_streams
 from registry.store import reservations
 from registry.store.keyring import Keyring
 from registry.store.sealed_mapper import SealingMapper
@@ -302,10 +303,10 @@ class RegistryApplication(EnrollmentUseCases, PlainSave, Application):
         holders = self.roster.active_in_term(agreement.id, len(agreement.terms))
         if len(holders) != last.enrolled:
             raise _Conflict  # the read model lags a write the agreement has seen
-        workers = [self.aggregates.get(UUID(worker_id)) for worker_id, _ in holders]
-        terminations = self._terminations(workers)
-        return [(w, enrollment_id) for w, (_, enrollment_id) in zip(workers, holders, strict=True)
-                if w.can_continue(enrollment_id, starts_on, terms["ends_on"], terminations)]
+        loaded = load_streams(self, [UUID(worker_id) for worker_id, _ in holders])
+        terminations = self._terminations(loaded.values())
+        return [(loaded[UUID(w)], e) for w, e in holders
+                if loaded[UUID(w)].can_continue(e, starts_on, terms["ends_on"], terminations)]
 
     def _reallocate(self, ctx: Context, child: Agreement) -> list[Agreement]:
         """Keep a parent MOU's record of the quota its PKS takes up to date."""

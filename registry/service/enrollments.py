@@ -32,6 +32,7 @@ from registry.service.enrollment_rows import (
     with_encoded_details,
 )
 from registry.service.group_commit import GroupCommit
+from registry.service.streams import load_streams
 from registry.service.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -358,18 +359,12 @@ class EnrollmentUseCases:
         """The workers already registered; most of a big batch usually is not. `new_ids`
         is given the stream ids of the others: where each is registered."""
         ids = {worker_id: nik for nik, worker_id in self.worker_ids(nik_set).items()}
-        existing = self.recorder.existing_originators(list(ids))
+        existing = load_streams(self, list(ids))
         if new_ids is not None:
             # A stream that is not yet is at the NIK's new id (`worker_ids`).
             new_ids.update((nik, worker_id) for worker_id, nik in ids.items()
                            if worker_id not in existing)
-        found = {}
-        for worker_id in existing:
-            try:
-                found[ids[worker_id]] = self.aggregates.get(worker_id)
-            except AggregateNotFoundError:
-                continue
-        return found
+        return {ids[worker_id]: worker for worker_id, worker in existing.items()}
 
     def _terminations(self, workers: Iterable[Worker]) -> Terminations:
         """When each agreement the workers are enrolled under was terminated, if ever."""

@@ -28,6 +28,7 @@ from registry.domain.enrollment import Enrollment
 from registry.domain.errors import NotFound, require_version
 from registry.domain.term import Term
 from registry.domain.worker import Worker
+from registry.service.streams import load_streams
 
 DETAILS = ("name", "birth_date", "sex", "occupation", "address")
 
@@ -111,17 +112,12 @@ class Workspace:
         tell if one appeared."""
         wanted = dict.fromkeys(n for n in niks_in_order if n not in self.workers)
         ids = {worker_id: nik for nik, worker_id in self.app.worker_ids(wanted).items()}
-        # Their events in a few queries, not two queries and a copy per worker: a
-        # worker's stream is short, so no snapshot is needed to load it quickly.
-        streams = self.app.recorder.select_streams(list(ids))
+        found = load_streams(self.app, list(ids))
         for worker_id, nik in ids.items():
-            stored = streams.get(worker_id)
-            if stored is None:
+            worker = found.get(worker_id)
+            if worker is None:
                 self.versions.setdefault(worker_id, None)
                 continue
-            worker: Any = None
-            for event in stored:
-                worker = self.app.mapper.to_domain_event(event).mutate(worker)
             self._keep(worker)
             self.workers[nik] = worker
 

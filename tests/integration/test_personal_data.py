@@ -8,11 +8,13 @@ import io
 import json
 import os
 import subprocess
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from projections import coverage_queries, reveal
 from registry.audit import integrity, transfer
 from registry.bootstrap import Registry
 from registry.config import Settings
@@ -249,3 +251,24 @@ def test_keys_rotate_on_the_command_line_keeps_the_old_key_aside_and_the_store_o
     verified = CliRunner().invoke(main, ["verify"], env=env)
     assert verified.exit_code == 0, verified.output
     assert "personal data: 0 events hold it in clear" in verified.output
+
+
+def test_a_nik_the_reader_gave_opens_a_worker_as_the_stored_nik_does(
+        registry: Registry, admin: Caller) -> None:
+    """A look-up by NIK passes that NIK to `reveal` instead of reading it again; the
+    answer is the same for a worker with a key and for one erased (no key)."""
+    agreement_id = _enroll(admin, 1)
+    _enroll(admin, 2)
+    assert admin.post(f"{V1}/workers/{nik(2)}/erasure", json=ERASURE).status_code == 201
+    registry.projections.catch_up()
+    for i in (1, 2):
+        pseudonym = str(registry.app.worker_id(nik(i)))
+        with registry.store.transaction() as cur:
+            def rows(cur: Any = cur, pseudonym: str = pseudonym) -> list[dict[str, Any]]:
+                return [r for r in coverage_queries.agreement_enrollments(
+                    cur, agreement_id, on=date(2022, 11, 1), status=None, after=0, limit=10)[0]
+                    if r["nik"] == pseudonym]
+            read = reveal.reveal(cur, registry.app.keyring, rows())
+            given = reveal.reveal(cur, registry.app.keyring, rows(), {pseudonym: nik(i)})
+        assert read and given == read
+        assert ("nik" not in read[0]) if i == 2 else (read[0]["nik"] == nik(i))
