@@ -135,6 +135,8 @@ def coverage(runner: ProjectionRunner, nik: str, *, on: date, scopes: list[str] 
     def query(cur: Cursor) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         # The worker and its agreements' ledgers in one read: the answer's busiest path.
         found = coverage_queries.worker(cur, key, on, scopes, known_at)
+        if found is not None:  # its details are not shown: not opened either
+            found = {"coverages": found["coverages"]}
         ids = [c["agreement_id"] for c in (found or {}).get("coverages", ())
                if c["status"] == "active"]
         return found, (ledger_views.standings(cur, policy, ids, on, known_at) if ids else {})
