@@ -63,6 +63,8 @@ SHOWN: tuple[tuple[str, str], ...] = (
     ("health_per_s", "  GET /health/s, same clients"),
     ("read_ratio", "  ratio: look-ups / health"),
     ("read_p99_ms", "  look-up p99 latency (ms)"),
+    ("bare_per_s", "floor: a bare Flask app under gunicorn, req/s"),
+    ("bare_p99_ms", "  its p99 latency, same clients (ms)"),
     ("scale_p50_small_ms", "look-up p50 with 10,000 events (ms)"),
     ("scale_p50_large_ms", "  with the large log (ms)"),
     ("scale_latency_ratio", "  ratio: large / small"),

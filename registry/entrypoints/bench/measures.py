@@ -19,6 +19,7 @@ from registry.entrypoints.bench import (
     ui_measures,
     workload,
 )
+from registry.entrypoints.bench.bare import BareServer
 from registry.entrypoints.bench.baseline import library_bulk_save, library_decode
 from registry.entrypoints.bench.harness import (
     BenchError,
@@ -49,7 +50,7 @@ def bulk_and_traffic(store: Store, library_store: Store, quick: bool, say: Say) 
     from 8 clients; coverage look-ups and /health, each for as long."""
     token = admin_token(store)
     figures: dict[str, Any] = {}
-    with Server(store.url, workers=2, key_file=store.key_file) as server:
+    with Server(store.url, workers=2, key_file=store.key_file) as server, BareServer() as bare:
         admin = Client(server.port, token)
         # Warm each worker process up (imports, first connections) as a running service is.
         warm = _sign(admin, "PKS/BENCH/WARM", 100)
@@ -65,7 +66,7 @@ def bulk_and_traffic(store: Store, library_store: Store, quick: bool, say: Say) 
                                                        taken["bulk_enroll_5000_s"]))
             taken.pop("before", None)
             taken.update(_singles(server.port, token, admin, r, quick, say))
-            taken.update(_reads(server.port, token, taken.pop("niks"), quick, say))
+            taken.update(_reads(server.port, token, taken.pop("niks"), quick, say, bare.port))
             return taken
 
         figures.update(in_rounds(one_round))
@@ -111,15 +112,20 @@ def _singles(port: int, token: str, admin: Client, r: int, quick: bool,
             "single_enroll_p99_ms": single.percentile_ms(99)}
 
 
-def _reads(port: int, token: str, niks: list[str], quick: bool, say: Say) -> dict[str, float]:
+def _reads(port: int, token: str, niks: list[str], quick: bool, say: Say,
+           bare_port: int) -> dict[str, float]:
     seconds = 3.0 if quick else 10.0
-    say(f"read: coverage look-ups and /health, {CLIENTS} clients, {seconds:g} s each")
+    say(f"read: coverage look-ups, /health and a bare Flask app, {CLIENTS} clients, "
+        f"{seconds:g} s each")
     coverage = hammer(port, token, CLIENTS, lambda c: _lookups(niks, c), seconds=seconds)
     health = hammer(port, token, CLIENTS,
                     lambda c: lambda client, i: client.get("/health"), seconds=seconds)
+    bare = hammer(bare_port, "", CLIENTS,
+                  lambda c: lambda client, i: client.get("/health"), seconds=seconds)
     return {"coverage_per_s": coverage.per_second, "health_per_s": health.per_second,
             "read_ratio": coverage.per_second / health.per_second,
-            "read_p50_ms": coverage.percentile_ms(50), "read_p99_ms": coverage.percentile_ms(99)}
+            "read_p50_ms": coverage.percentile_ms(50), "read_p99_ms": coverage.percentile_ms(99),
+            "bare_per_s": bare.per_second, "bare_p99_ms": bare.percentile_ms(99)}
 
 
 def _lookups(niks: list[str], client_number: int) -> Any:
