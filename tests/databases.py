@@ -16,6 +16,7 @@ gets a new, empty schema.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 
@@ -159,8 +160,10 @@ class _Emptied:
         from registry.config import Settings
 
         schema = "t_" + uuid.uuid4().hex[:16]
-        Registry.open(Settings.from_env({
-            "REGISTRY_DATABASE_URL": f"{POSTGRES_URL}?schema={schema}"})).close()
+        with tempfile.TemporaryDirectory() as keys:  # not the working folder's key files
+            Registry.open(Settings.from_env({
+                "REGISTRY_DATABASE_URL": f"{POSTGRES_URL}?schema={schema}",
+                "REGISTRY_SIGNING_KEY_FILE": f"{keys}/registry.key"})).close()
         with _connect() as conn:
             catalogue = self._catalogue(conn, schema)
         _drop(schema)
