@@ -73,7 +73,7 @@ def _serve(settings: Settings, host: str, port: int, workers: int, threads: int)
     # crash) starts as quickly. Only modules: no connection is opened before a fork.
     import api  # noqa: F401
     # A copy refuses every write: there is never anything newer for read models to apply.
-    projecting = None
+    main, projecting = os.getpid(), None
     if copy is None:
         projecting = multiprocessing.get_context("fork").Process(
             target=projector.main, name="registry-projector")
@@ -101,9 +101,12 @@ def _serve(settings: Settings, host: str, port: int, workers: int, threads: int)
             "limit_request_line": 0,
         }).run()
     finally:
-        metrics_dir.remove(own_metrics_dir)
-        if projecting is not None:
-            _stop(projecting)
+        # A worker that ends with sys.exit (one that fails to boot) unwinds through here
+        # too, forked from this process: what follows is this process's to do.
+        if os.getpid() == main:
+            metrics_dir.remove(own_metrics_dir)
+            if projecting is not None:
+                _stop(projecting)
 
 
 def _stop(projecting: BaseProcess) -> None:
