@@ -3,9 +3,6 @@ module where its tests keep out of each other's data."""
 
 from __future__ import annotations
 
-import compileall
-import os
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,33 +11,6 @@ import pytest
 
 from tests.databases import postgres_schema_url
 from tests.e2e.servers import Server, start_server, stop_server
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def bytecode(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The project's bytecode, compiled once for every process these tests start.
-
-    Where PYTHONDONTWRITEBYTECODE is set, each `registry` process compiled the
-    project's sources again: a third of a command's start, a quarter of a server's.
-    Compiled into this run's temporary folder (shared by the xdist processes), not
-    the source tree, and read from there through PYTHONPYCACHEPREFIX.
-    """
-    if not os.environ.get("PYTHONDONTWRITEBYTECODE"):
-        yield  # the processes keep their own __pycache__ beside the sources
-        return
-    prefix = str(tmp_path_factory.getbasetemp().parent / "bytecode")
-    previous, sys.pycache_prefix = sys.pycache_prefix, prefix
-    try:
-        for package in ("api", "events", "projections", "registry"):
-            compileall.compile_dir(ROOT / package, quiet=1)
-        compileall.compile_file(ROOT / "wsgi.py", quiet=1)
-    finally:
-        sys.pycache_prefix = previous
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PYTHONPYCACHEPREFIX", prefix)
-        yield
 
 
 @pytest.fixture
