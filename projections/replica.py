@@ -18,8 +18,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import psycopg
-import psycopg_pool
 from eventsourcing import persistence
 
 from projections.runner import ProjectionRunner
@@ -28,8 +26,19 @@ from registry.store.db import Cursor, SqlStore
 T = TypeVar("T")
 log = logging.getLogger("registry.replica")
 
-UNREACHABLE = (psycopg.OperationalError, psycopg_pool.PoolTimeout,
-               persistence.OperationalError, persistence.InterfaceError)
+
+
+def unreachable() -> tuple[type[Exception], ...]:
+    """What a replica that cannot be reached raises.
+
+    Loaded only when a read fails: a replica is a PostgreSQL database, and a SQLite
+    store (each command of the CLI, each worker) need not load psycopg at all.
+    """
+    import psycopg
+    import psycopg_pool
+
+    return (psycopg.OperationalError, psycopg_pool.PoolTimeout,
+            persistence.OperationalError, persistence.InterfaceError)
 
 
 @dataclass(frozen=True)
@@ -89,7 +98,7 @@ class ReplicaReads(ProjectionRunner):
         cannot be reached."""
         try:
             reached = self._models_position()
-        except UNREACHABLE:
+        except unreachable():
             return None
         return max(0, self.app.head_position() - reached)
 
@@ -104,7 +113,7 @@ class ReplicaReads(ProjectionRunner):
             if wanted is not None and not self._reached(wanted, position):
                 return self._from_primary(on_primary, "replica behind")
             reached, found = on_replica()
-        except UNREACHABLE as error:
+        except unreachable() as error:
             self._resting_until = time.monotonic() + self.rest_seconds
             log.warning("replica unreachable, reading from the primary for %.0f s: %s",
                         self.rest_seconds, type(error).__name__)

@@ -1,8 +1,9 @@
 """The background process that keeps read models current (`registry serve`).
 
 Request handlers catch up before they read, so this only spares them the
-wait. Once a minute it also deletes expired idempotency keys. Run alone:
-`python -m projections.worker`. It exits when its parent does.
+wait. Once a minute it also deletes expired idempotency keys. `registry serve`
+forks it; run alone: `python -m registry.entrypoints.projector`. It exits when
+its parent does.
 """
 
 from __future__ import annotations
@@ -66,8 +67,12 @@ def purge_expired_keys(registry: Registry) -> None:
         log.info("deleted %d expired idempotency keys", deleted)
 
 
-if __name__ == "__main__":
+def main() -> None:
     from registry.entrypoints import logs
 
     logs.configure(os.environ.get("REGISTRY_LOG_LEVEL", "INFO").upper())
     run()
+
+
+if __name__ == "__main__":
+    main()

@@ -38,7 +38,7 @@ from typing import Any
 
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
-from registry.entrypoints import balance
+from registry.entrypoints import balance, leaving
 
 SMALL_BODY = 16 * 1024  # a single enrollment is under 1 KiB; a batch is an upload
 RECEIVE_SECONDS = 15.0  # for a head and a small body: at least 1.1 KB/s
@@ -169,7 +169,24 @@ class ReceivingWorker(ThreadWorker):
     def init_process(self) -> None:
         self.uploads = futures.ThreadPoolExecutor(max_workers=self.cfg.threads)
         self.receiving: OrderedDict[TConn, float] = OrderedDict()  # in order of deadline
-        super().init_process()
+        super().init_process()  # returns once the worker has stopped
+        self._leave()
+
+    def _leave(self) -> None:
+        """Exit, every request answered, without the interpreter's teardown (leaving.py):
+        the app's registry is closed first (the access records it holds back written, its
+        connections ended)."""
+        if self.nr_conns:  # past graceful_timeout, still answering: the usual exit
+            return
+        code = 0
+        registry = getattr(self.wsgi, "extensions", {}).get("registry")
+        try:
+            if registry is not None:
+                registry.close()
+        except Exception:  # noqa: BLE001 - reported, and the exit says it failed
+            self.log.exception("closing the registry at exit failed")
+            code = 1
+        leaving.leave(code)
 
     def enqueue_req(self, conn: TConn) -> None:
         """Every connection with a request coming: receive it here first."""

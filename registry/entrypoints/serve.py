@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
-import subprocess
-import sys
+from multiprocessing import connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
 from registry.bootstrap import TABLES_READY, Registry
 from registry.config import ConfigurationError, Settings
-from registry.entrypoints import balance, metrics_dir
+from registry.entrypoints import balance, leaving, metrics_dir, projector
 from registry.store import serving
 
 log = logging.getLogger("registry.serve")
@@ -29,7 +30,8 @@ class _Gunicorn(BaseApplication):
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        # Runs in each worker after fork: connections are never shared.
+        # Runs in each worker after fork: connections are never shared. The modules
+        # are already loaded (_serve): this builds the app and opens its registry.
         from registry.entrypoints import logs
 
         logs.configure(Settings.from_env().log_level)
@@ -42,9 +44,13 @@ def serve(host: str, port: int, workers: int, threads: int = 4, read_only: bool 
     if read_only:
         os.environ[READ_ONLY] = "1"  # inherited by the workers and the projection process
     settings = Settings.from_env()
-    # No key rotation while this runs, and none under way as it starts (store/serving.py).
-    with serving.serving(settings.database):
-        _serve(settings, host, port, workers, threads)
+    try:
+        # No key rotation while this runs, and none under way as it starts (store/serving.py).
+        with serving.serving(settings.database):
+            _serve(settings, host, port, workers, threads)
+    except SystemExit as stopped:  # how gunicorn ends, once its workers have
+        # Everything this process opened is closed by now: the teardown is only waste.
+        leaving.leave(stopped.code)
 
 
 def _serve(settings: Settings, host: str, port: int, workers: int, threads: int) -> None:
@@ -61,10 +67,17 @@ def _serve(settings: Settings, host: str, port: int, workers: int, threads: int)
     finally:
         registry.close()
     os.environ[TABLES_READY] = "1"  # inherited by the workers and the projection process
-    own_metrics_dir = metrics_dir.prepare()  # before any worker imports prometheus-client
+    own_metrics_dir = metrics_dir.prepare()  # before anything imports prometheus-client
+    # The app's modules, loaded once here rather than in each worker: the workers and the
+    # projection process are forked from this one, and a worker restarted later (after a
+    # crash) starts as quickly. Only modules: no connection is opened before a fork.
+    import api  # noqa: F401
     # A copy refuses every write: there is never anything newer for read models to apply.
-    projector = None if copy is not None else subprocess.Popen(
-        [sys.executable, "-m", "registry.entrypoints.projector"])
+    main, projecting = os.getpid(), None
+    if copy is None:
+        projecting = multiprocessing.get_context("fork").Process(
+            target=projector.main, name="registry-projector")
+        projecting.start()
     balance.share()  # before gunicorn forks its workers
     try:
         _Gunicorn({
@@ -88,10 +101,22 @@ def _serve(settings: Settings, host: str, port: int, workers: int, threads: int)
             "limit_request_line": 0,
         }).run()
     finally:
-        metrics_dir.remove(own_metrics_dir)
-        if projector is not None:
-            projector.terminate()
-            projector.wait(timeout=10)
+        # A worker that ends with sys.exit (one that fails to boot) unwinds through here
+        # too, forked from this process: what follows is this process's to do.
+        if os.getpid() == main:
+            metrics_dir.remove(own_metrics_dir)
+            if projecting is not None:
+                _stop(projecting)
+
+
+def _stop(projecting: BaseProcess) -> None:
+    # Its end shows on its sentinel, a pipe that closes with it: gunicorn, which waits
+    # for any child of this process, may have reaped it already.
+    if not connection.wait([projecting.sentinel], timeout=0):
+        projecting.terminate()
+    if not connection.wait([projecting.sentinel], timeout=10):
+        projecting.kill()  # stuck in a call to the database, whose writes are atomic
+    projecting.join()
 
 
 def refuse_unfinished_copy(registry: Registry) -> None:

@@ -32,7 +32,8 @@ def server(sqlite_url: str, tmp_path: Any) -> Iterator[Server]:
 
 
 def _workers(server: Server) -> list[int]:
-    """The pids of the gunicorn workers: the children of its master that serve."""
+    """The pids of the gunicorn workers: the children of its master that listen on its
+    port (the projection process, forked before gunicorn opens it, does not)."""
     master = server.process.pid
     found = []
     for entry in os.listdir("/proc"):
@@ -40,21 +41,27 @@ def _workers(server: Server) -> list[int]:
             continue
         try:
             stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-            command = Path(f"/proc/{entry}/cmdline").read_bytes()
+            if int(stat[1]) == master and _sockets_held(int(entry), server.port, LISTENING):
+                found.append(int(entry))
         except OSError:
             continue
-        if int(stat[1]) == master and b"projector" not in command:
-            found.append(int(entry))
     return found
+
+
+ESTABLISHED, LISTENING = "01", "0A"  # the states of /proc/net/tcp
 
 
 def _connections_held(pid: int, port: int) -> int:
     """Established TCP connections to `port` among the process's open sockets."""
-    established = set()
+    return _sockets_held(pid, port, ESTABLISHED)
+
+
+def _sockets_held(pid: int, port: int, state: str) -> int:
+    inodes = set()
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         fields = line.split()
-        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
-            established.add(fields[9])  # the socket's inode
+        if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+            inodes.add(fields[9])  # the socket's inode
     held = 0
     for fd in os.listdir(f"/proc/{pid}/fd"):
         with_link = f"/proc/{pid}/fd/{fd}"
@@ -62,7 +69,7 @@ def _connections_held(pid: int, port: int) -> int:
             target = os.readlink(with_link)
         except OSError:
             continue
-        if target.startswith("socket:[") and target[8:-1] in established:
+        if target.startswith("socket:[") and target[8:-1] in inodes:
             held += 1
     return held
 

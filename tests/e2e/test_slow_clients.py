@@ -31,12 +31,20 @@ PROBES = 12
 PROBE_TIMEOUT = 5.0  # /health answers in milliseconds; generous for a busy machine
 
 
-@pytest.fixture
-def server(sqlite_url: str, tmp_path: Any) -> Iterator[Server]:
-    """One engine is enough: what is tested here happens before any storage."""
-    started = start_server(sqlite_url, tmp_path)
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One engine is enough: what is tested here happens before any storage. One server
+    for the module: every connection a test opens is closed at its end, and the slow
+    uploads' agreement is the first test's own."""
+    folder = tmp_path_factory.mktemp("slow")
+    started = start_server(f"sqlite:///{folder}/registry.db", folder)
     yield started
     stop_server(started)
+
+
+@pytest.fixture(scope="module")
+def admin_headers(server: Server) -> dict[str, Any]:
+    return {"Authorization": f"Bearer {server.token()}"}
 
 
 class SlowClients:

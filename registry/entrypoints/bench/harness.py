@@ -155,7 +155,9 @@ class Server:
                 pass  # not listening yet
             finally:
                 probe.close()
-            time.sleep(0.1)
+            # Refused until gunicorn listens, and then answered once a worker is up: a
+            # short wait costs a refused connection, a long one most of a start's time.
+            time.sleep(0.02)
         raise BenchError("registry serve did not answer /health within 60 s")
 
     def _log_text(self) -> str:
