@@ -6,7 +6,9 @@ a PostgreSQL schema (tests/databases.py).
 
 from __future__ import annotations
 
+import compileall
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +24,22 @@ from tests.callers import Caller
 from tests.databases import emptied_schema_url, postgres_schema_url
 
 DB = "registry.db"
+PACKAGES = ("api", "events", "projections", "registry", "wsgi.py")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Where Python writes no bytecode (PYTHONDONTWRITEBYTECODE, as on some CI machines),
+    every `registry` command and server the tests start compiled the project's modules
+    again: compile them once, beside them, as a first import elsewhere would."""
+    if sys.flags.dont_write_bytecode and not hasattr(config, "workerinput"):
+        root = Path(__file__).resolve().parent.parent
+        for package in PACKAGES:
+            path = root / package
+            if path.is_dir():
+                compileall.compile_dir(path, quiet=1)
+            else:
+                compileall.compile_file(path, quiet=1)
+
 
 
 @pytest.fixture
